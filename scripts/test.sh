@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `npm test`: builds everything, starts a private Docker daemon, then runs every test:
+#   vitest (extractor in isolation, collector against dockerd, end-to-end through the real .so)
+#   ctest  (the C conformance harness, under valgrind and ASan/UBSan)
+# and prints one closing line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+if [ "${DKR_SKIP_DOCKER:-0}" != 1 ]; then
+  DOCKER_HOST=$(scripts/dockerd.sh start) || { echo "could not start the private dockerd (see above)"; echo "0 passed, 1 failed"; exit 1; }
+  export DOCKER_HOST DKR_TEST_DOCKER_HOST=$DOCKER_HOST
+fi
+
+mkdir -p build
+rc=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=build/vitest.json || rc=1
+ctest --test-dir build/cmake --output-on-failure 2>&1 | tee build/ctest.log || rc=1
+
+summary=$(node -e '
+const fs = require("fs");
+let p = 0, f = 0, s = 0;
+try {
+  const v = JSON.parse(fs.readFileSync("build/vitest.json", "utf8"));
+  p += v.numPassedTests; f += v.numFailedTests + (v.numFailedTestSuites || 0); s += v.numPendingTests + (v.numTodoTests || 0);
+} catch { f += 1; }
+try {
+  const log = fs.readFileSync("build/ctest.log", "utf8");
+  const m = log.match(/(\d+)% tests passed, (\d+) tests failed out of (\d+)/);
+  if (m) { const failed = +m[2], total = +m[3]; p += total - failed; f += failed; } else { f += 1; }
+} catch { f += 1; }
+console.log(`${p} passed, ${f} failed` + (s ? `, ${s} skipped` : ""));
+')
+echo
+echo "$summary"
+case "$summary" in *" 0 failed"*) [ $rc = 0 ] && exit 0 ;; esac
+exit 1
