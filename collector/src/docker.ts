@@ -1,0 +1,270 @@
+// One live daemon: negotiate the API version, stream GET /events (NDJSON, no idle timeout),
+// split lines, drop the duplicates an inclusive `since` brings back, enrich, queue in order;
+// on any end or error reconnect with capped exponential backoff and resume from the last
+// timeNano seen. Synthetic connect / disconnect / reconnect events mark visibility changes.
+import type { IncomingMessage } from "node:http";
+import Docker from "dockerode";
+import { nowNs } from "./clock";
+import { collectorEvent, type CollectorAction } from "./collector-event";
+import { type Endpoint, dockerOptions } from "./endpoint";
+import { type Enricher, inspectTarget } from "./enrich";
+import { appendFalco, parseEvent } from "./event";
+import { type Hash64, fnv1a64, hashKey } from "./hash";
+import { log } from "./log";
+import { type Pipeline, type Sink, Slot } from "./queue";
+import { KIND_COLLECTOR, KIND_DOCKER } from "./ring";
+
+/** Newest API this collector speaks: the last one whose /events still carries status/id/from. */
+export const CLIENT_MAX_API = "1.51";
+/** Oldest API it accepts (Docker 20.10 speaks 1.41). */
+export const CLIENT_MIN_API = "1.41";
+
+export function compareApi(a: string, b: string): number {
+  const [am = 0, an = 0] = a.split(".").map(Number);
+  const [bm = 0, bn = 0] = b.split(".").map(Number);
+  return am !== bm ? am - bm : an - bn;
+}
+
+/** min(daemon's newest, ours), but never below the daemon's minimum. */
+export function negotiateApi(serverApi: string, serverMin: string | undefined): string {
+  let v = compareApi(serverApi, CLIENT_MAX_API) < 0 ? serverApi : CLIENT_MAX_API;
+  if (serverMin !== undefined && serverMin !== "" && compareApi(v, serverMin) < 0) v = serverMin;
+  return v;
+}
+
+/** `since` for /events: unix seconds with nanoseconds, exact. */
+export function sinceParam(ts: bigint): string {
+  return `${ts / 1_000_000_000n}.${(ts % 1_000_000_000n).toString().padStart(9, "0")}`;
+}
+
+/** The last N (ts, hash) keys seen: the daemon replays at most 256 events on `since`. */
+class RecentKeys {
+  private readonly keys: string[];
+  private readonly set = new Set<string>();
+  private at = 0;
+
+  constructor(size: number) {
+    this.keys = new Array<string>(size).fill("");
+  }
+
+  has(k: string): boolean {
+    return this.set.has(k);
+  }
+
+  add(k: string): void {
+    const old = this.keys[this.at];
+    if (old !== undefined && old !== "") this.set.delete(old);
+    this.keys[this.at] = k;
+    this.set.add(k);
+    this.at = (this.at + 1) % this.keys.length;
+  }
+}
+
+export interface ResumePoint {
+  ts: bigint;
+  hash: Hash64;
+}
+
+export interface LiveSourceOptions {
+  endpoint: Endpoint;
+  pipeline: Pipeline;
+  sink: Sink;
+  enricher: Enricher | null;
+  reconnectMaxMs: number;
+  resume: ResumePoint | null;
+}
+
+interface VersionInfo {
+  ApiVersion?: string;
+  MinAPIVersion?: string;
+  Version?: string;
+}
+
+interface EventsCall {
+  abortSignal: AbortSignal;
+  _query: Record<string, string>;
+}
+
+export class LiveSource {
+  readonly url: string;
+  private readonly o: LiveSourceOptions;
+  private readonly recent = new RecentKeys(1024);
+  private readonly falcoBase: string;
+  private sinceTs: bigint | null = null;
+  private docker: Docker | null = null;
+  private stopped = false;
+  private abort: AbortController | null = null;
+  private everConnected = false;
+  private disconnectedAt: bigint | null = null;
+  private duplicates = 0;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(o: LiveSourceOptions) {
+    this.o = o;
+    this.url = o.endpoint.url;
+    this.falcoBase = JSON.stringify({ endpoint: this.url });
+    if (o.resume !== null) {
+      this.sinceTs = o.resume.ts;
+      this.recent.add(hashKey(o.resume.ts, o.resume.hash));
+    }
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort?.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private emit(action: CollectorAction, attrs: Record<string, string>): bigint {
+    const ts = nowNs();
+    this.o.pipeline.pushUnbounded(new Slot(KIND_COLLECTOR, ts, null, collectorEvent(action, this.url, attrs, ts)));
+    return ts;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      let reason: string;
+      let wasConnected = false;
+      try {
+        const probe = new Docker(dockerOptions(this.o.endpoint, undefined));
+        const version = probe.version.bind(probe) as unknown as (o: { abortSignal: AbortSignal }) => Promise<VersionInfo>;
+        const v = await version({ abortSignal: AbortSignal.timeout(10_000) });
+        const api = negotiateApi(v.ApiVersion ?? CLIENT_MIN_API, v.MinAPIVersion);
+        const docker = new Docker(dockerOptions(this.o.endpoint, `v${api}`));
+        this.abort = new AbortController();
+        const query: Record<string, string> = {};
+        if (this.sinceTs !== null) query.since = sinceParam(this.sinceTs);
+        const call: EventsCall = { abortSignal: this.abort.signal, _query: query };
+        const getEvents = docker.getEvents.bind(docker) as unknown as (c: EventsCall) => Promise<IncomingMessage>;
+        const stream = await getEvents(call);
+        if (this.stopped) {
+          stream.destroy();
+          break;
+        }
+        this.docker = docker;
+        wasConnected = true;
+        this.o.sink.add("connected", 1);
+        if (!this.everConnected) {
+          this.everConnected = true;
+          this.emit("connect", { apiVersion: api });
+          log("info", `connected to ${this.url} (daemon ${v.Version ?? "?"}, API ${api})`);
+        } else {
+          const gap = this.disconnectedAt !== null ? nowNs() - this.disconnectedAt : 0n;
+          this.o.sink.add("reconnects", 1);
+          this.emit("reconnect", { gapNs: String(gap) });
+          log("info", `reconnected to ${this.url} (API ${api}) after ${gap / 1_000_000n} ms${this.sinceTs !== null ? `, resuming since ${sinceParam(this.sinceTs)}` : ""}`);
+        }
+        this.disconnectedAt = null;
+        backoff = 100;
+        reason = await this.consume(stream);
+      } catch (e) {
+        reason = errorText(e);
+      }
+      if (wasConnected) this.o.sink.add("connected", -1);
+      this.docker = null;
+      if (this.stopped) break;
+      if (this.disconnectedAt === null) {
+        this.disconnectedAt = this.emit("disconnect", { reason });
+        log("warn", `lost ${this.url}: ${reason}; reconnecting (backoff up to ${this.o.reconnectMaxMs} ms)`);
+      } else {
+        log("debug", `${this.url} still unreachable: ${reason}`);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, backoff);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = null;
+      backoff = Math.min(backoff * 2, this.o.reconnectMaxMs);
+    }
+    if (this.duplicates > 0) log("debug", `${this.url}: ${this.duplicates} replayed duplicates removed`);
+  }
+
+  /** Reads the stream to its end; resolves with why it ended. Never pauses the socket. */
+  private consume(stream: IncomingMessage): Promise<string> {
+    return new Promise<string>((resolve) => {
+      let partial: Buffer[] = [];
+      let done = false;
+      const finish = (why: string): void => {
+        if (done) return;
+        done = true;
+        if (partial.length > 0) {
+          const last = Buffer.concat(partial);
+          partial = [];
+          if (last.toString("utf8").trim() !== "") log("debug", `${this.url}: discarding ${last.length} bytes of an unfinished line`);
+        }
+        resolve(why);
+      };
+      stream.on("data", (chunk: Buffer) => {
+        let pos = 0;
+        for (;;) {
+          const nl = chunk.indexOf(10, pos);
+          if (nl < 0) break;
+          let line: Buffer;
+          if (partial.length > 0) {
+            partial.push(chunk.subarray(pos, nl));
+            line = Buffer.concat(partial);
+            partial = [];
+          } else {
+            line = chunk.subarray(pos, nl);
+          }
+          this.onLine(line);
+          pos = nl + 1;
+        }
+        if (pos < chunk.length) partial.push(Buffer.from(chunk.subarray(pos)));
+      });
+      stream.on("end", () => finish("the daemon ended the event stream"));
+      stream.on("error", (e: Error) => finish(errorText(e)));
+      stream.on("close", () => finish("the event stream closed"));
+    });
+  }
+
+  private onLine(line: Buffer): void {
+    if (line.length === 0 || (line.length === 1 && line[0] === 13)) return;
+    const ev = parseEvent(line);
+    if (ev === null) {
+      this.o.sink.add("parseErrors", 1);
+      log("debug", `${this.url}: not a Docker event: ${line.subarray(0, 120).toString("utf8")}`);
+      return;
+    }
+    const hash = fnv1a64(ev.bytes);
+    const key = hashKey(ev.ts, hash);
+    if (this.recent.has(key)) {
+      this.duplicates++;
+      return;
+    }
+    this.recent.add(key);
+    if (this.sinceTs === null || ev.ts > this.sinceTs) this.sinceTs = ev.ts;
+    const target = this.o.enricher !== null && this.docker !== null ? inspectTarget(ev.obj) : null;
+    if (target === null || this.o.enricher === null || this.docker === null) {
+      this.o.pipeline.push(new Slot(KIND_DOCKER, ev.ts, hash, appendFalco(ev.bytes, this.falcoBase)), this.url);
+      return;
+    }
+    const slot = new Slot(KIND_DOCKER, ev.ts, hash, null);
+    if (!this.o.pipeline.push(slot, this.url)) return;
+    const bytes = ev.bytes;
+    void this.o.enricher.enrich(this.docker, target, this.url).then((falco) => {
+      slot.payload = appendFalco(bytes, JSON.stringify(falco));
+      this.o.pipeline.drain();
+    });
+  }
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    const code = (e as Error & { code?: unknown }).code;
+    const msg = e.message !== "" ? e.message : String(code ?? "error");
+    return typeof code === "string" && !msg.includes(code) ? `${code} ${msg}` : msg;
+  }
+  return String(e);
+}
+

@@ -1,0 +1,122 @@
+// Enrichment: the security context that events do not carry, from GET /containers/{id}/json
+// (on container create and start) and GET /exec/{id}/json (on exec_create and exec_start),
+// attached under the `falco` key (contracts/ring.md). Bounded by --inspect-timeout-ms; a
+// failed or late inspect leaves the keys absent and counts inspect_failures.
+import type Docker from "dockerode";
+import type { DockerEventFields } from "./event";
+import { log } from "./log";
+
+export interface FalcoMount {
+  type: string;
+  source: string;
+  destination: string;
+  mode: string;
+  rw: boolean;
+}
+
+export interface FalcoContainer {
+  privileged: boolean;
+  capAdd: string[];
+  user: string;
+  networkMode: string;
+  pidMode: string;
+  ipcMode: string;
+  imageId: string;
+  readonlyRootfs: boolean;
+  mounts: FalcoMount[];
+}
+
+export interface FalcoExec {
+  tty: boolean;
+  user: string;
+  privileged: boolean;
+}
+
+export interface FalcoKey {
+  endpoint: string;
+  container?: FalcoContainer;
+  exec?: FalcoExec;
+}
+
+export type InspectTarget = { what: "container"; id: string } | { what: "exec"; id: string };
+
+/** Which inspect an event calls for, if any. */
+export function inspectTarget(ev: DockerEventFields): InspectTarget | null {
+  if (ev.Type !== "container" || typeof ev.Action !== "string") return null;
+  const action = ev.Action;
+  if (action === "create" || action === "start") {
+    const id = ev.Actor?.ID ?? ev.id;
+    return typeof id === "string" && id !== "" ? { what: "container", id } : null;
+  }
+  if (action.startsWith("exec_start") || action.startsWith("exec_create")) {
+    const id = ev.Actor?.Attributes?.execID;
+    return typeof id === "string" && id !== "" ? { what: "exec", id } : null;
+  }
+  return null;
+}
+
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}
+
+function bool(v: unknown): boolean {
+  return v === true;
+}
+
+function rec(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+export function containerContext(inspect: unknown): FalcoContainer {
+  const c = rec(inspect);
+  const hc = rec(c.HostConfig);
+  const cfg = rec(c.Config);
+  const caps = Array.isArray(hc.CapAdd) ? hc.CapAdd.filter((x): x is string => typeof x === "string") : [];
+  const mounts = Array.isArray(c.Mounts) ? c.Mounts.map(rec) : [];
+  return {
+    privileged: bool(hc.Privileged),
+    capAdd: caps,
+    user: str(cfg.User),
+    networkMode: str(hc.NetworkMode),
+    pidMode: str(hc.PidMode),
+    ipcMode: str(hc.IpcMode),
+    imageId: str(c.Image),
+    readonlyRootfs: bool(hc.ReadonlyRootfs),
+    mounts: mounts.map((m) => ({ type: str(m.Type), source: str(m.Source), destination: str(m.Destination), mode: str(m.Mode), rw: bool(m.RW) })),
+  };
+}
+
+export function execContext(inspect: unknown): FalcoExec {
+  const pc = rec(rec(inspect).ProcessConfig);
+  return { tty: bool(pc.tty), user: str(pc.user), privileged: bool(pc.privileged) };
+}
+
+export interface FailureCounter {
+  add(field: "inspectFailures", n: number): void;
+}
+
+export class Enricher {
+  private readonly timeoutMs: number;
+  private readonly counter: FailureCounter;
+
+  constructor(timeoutMs: number, counter: FailureCounter) {
+    this.timeoutMs = timeoutMs;
+    this.counter = counter;
+  }
+
+  /** The falco key for an event needing `target`; never rejects. */
+  async enrich(docker: Docker, target: InspectTarget, endpoint: string): Promise<FalcoKey> {
+    const key: FalcoKey = { endpoint };
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const opts = { abortSignal: signal, _query: {} } as unknown as Docker.ContainerInspectOptions;
+      if (target.what === "container") key.container = containerContext(await docker.getContainer(target.id).inspect(opts));
+      else key.exec = execContext(await docker.getExec(target.id).inspect({ abortSignal: signal } as unknown as object));
+    } catch (e) {
+      this.counter.add("inspectFailures", 1);
+      const why = signal.aborted ? `no answer within ${this.timeoutMs} ms` : (e as Error).message;
+      log("debug", `inspect ${target.what} ${target.id.slice(0, 12)} on ${endpoint} failed: ${why}`);
+    }
+    return key;
+  }
+}

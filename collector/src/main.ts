@@ -1,0 +1,117 @@
+// The collector: Docker events (live daemons or recordings) into the shared-memory ring that
+// the plugin host consumes (contracts/collector-cli.md, contracts/ring.md).
+import { type Config, parseArgs } from "./args";
+import { nowNs } from "./clock";
+import { LiveSource, type ResumePoint } from "./docker";
+import { ConfigError, type Endpoint, defaultEndpoint, parseEndpoint } from "./endpoint";
+import { Enricher } from "./enrich";
+import { log } from "./log";
+import { Pipeline, type Sink } from "./queue";
+import { RecordSink } from "./record";
+import { replay } from "./replay";
+import { RingError, type RingMemory, RingProducer, openRingFd, openRingPath } from "./ring";
+
+const EXIT_CONFIG = 2;
+
+interface Output {
+  sink: Sink;
+  ring: RingProducer | null;
+  record: RecordSink | null;
+}
+
+function openOutput(c: Config): Output {
+  if (c.record !== null) {
+    const record = new RecordSink(c.record);
+    return { sink: record, ring: null, record };
+  }
+  const mem: RingMemory = c.ringFd !== null ? openRingFd(c.ringFd) : openRingPath(c.ringPath as string, c.capacity);
+  const ring = new RingProducer(mem);
+  return { sink: ring, ring, record: null };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  let out: Output;
+  let endpoints: Endpoint[];
+  try {
+    config = parseArgs(process.argv.slice(2));
+    const raw = config.endpoints.length > 0 ? config.endpoints : [defaultEndpoint()];
+    endpoints = raw.map((e) => parseEndpoint(e, config.tls));
+    const files = endpoints.filter((e) => e.kind === "file").length;
+    if (files > 0 && files < endpoints.length) throw new ConfigError("file:// recordings cannot be mixed with live daemons");
+    out = openOutput(config);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof RingError || (e as NodeJS.ErrnoException).code !== undefined) {
+      log("error", (e as Error).message);
+      process.exit(EXIT_CONFIG);
+    }
+    throw e;
+  }
+
+  const { sink } = out;
+  // Gauges left by a previous collector on the same ring describe nothing now.
+  sink.set("connected", 0);
+  sink.set("queueDepth", 0);
+  const pipeline = new Pipeline(sink, config.queueMax);
+  const heartbeat = (): void => sink.set("heartbeatNs", nowNs());
+  heartbeat();
+  const timers: NodeJS.Timeout[] = [setInterval(heartbeat, 500)];
+
+  let stopping = false;
+  const sources: LiveSource[] = [];
+  const shutdown = async (code: number, why: string): Promise<never> => {
+    if (!stopping) {
+      stopping = true;
+      log("info", `stopping: ${why}`);
+      const hard = setTimeout(() => process.exit(code), 1500);
+      await Promise.all(sources.map((s) => s.stop()));
+      await pipeline.flush(1000); // publish what fits within a second
+      pipeline.close();
+      for (const t of timers) clearInterval(t);
+      heartbeat();
+      if (out.record !== null) {
+        await out.record.close();
+        log("info", `recorded: ${out.record.summary()}`);
+      }
+      clearTimeout(hard);
+      process.exit(code);
+    }
+    return new Promise<never>(() => undefined);
+  };
+  process.on("SIGTERM", () => void shutdown(0, "SIGTERM"));
+  process.on("SIGINT", () => void shutdown(0, "SIGINT"));
+  const parent = process.ppid;
+  timers.push(
+    setInterval(() => {
+      if (process.ppid !== parent) void shutdown(0, `parent process ${parent} is gone`);
+    }, 500),
+  );
+
+  const isFile = (e: Endpoint): e is Extract<Endpoint, { kind: "file" }> => e.kind === "file";
+  const files = endpoints.filter(isFile);
+  if (files.length > 0) {
+    const done = await replay({ files, pipeline, sink, resume: out.ring !== null, isStopped: () => stopping });
+    if (done) await shutdown(0, "every recording was replayed to its end");
+    return;
+  }
+
+  const enricher = config.enrich ? new Enricher(config.inspectTimeoutMs, sink) : null;
+  let resume: ResumePoint | null = null;
+  if (out.ring !== null && out.ring.get("lastTs") !== 0n) {
+    const h = out.ring.get("lastHash");
+    resume = { ts: out.ring.get("lastTs"), hash: { hi: Number(h >> 32n), lo: Number(h & 0xffffffffn) } };
+    log("info", `resuming after event ${resume.ts} (ring already holds ${out.ring.get("eventsWritten")} events)`);
+  }
+  for (const endpoint of endpoints) {
+    const s = new LiveSource({ endpoint, pipeline, sink, enricher, reconnectMaxMs: config.reconnectMaxMs, resume });
+    sources.push(s);
+    s.start();
+  }
+}
+
+process.on("uncaughtException", (e) => {
+  log("error", `crash: ${e.stack ?? e.message}`);
+  process.exit(1);
+});
+
+void main();

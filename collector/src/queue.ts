@@ -1,0 +1,192 @@
+// The ordered, bounded queue between the sources and the sink (ring or recording).
+// Events enter in arrival order; an event whose enrichment is still running holds the ones
+// behind it (publication stays in order). When the ring is full events wait here; beyond
+// --queue-max a live event is dropped and counted, and a `drop` collector event is queued once
+// space returns. Replay never drops: it waits for room instead (see waitRoom).
+import { nowNs } from "./clock";
+import { collectorEvent } from "./collector-event";
+import type { Hash64 } from "./hash";
+import { log } from "./log";
+import { KIND_COLLECTOR, type HeaderField, type PublishResult } from "./ring";
+
+/** Where events go: the ring producer, or the recording writer. Also holds the counters. */
+export interface Sink {
+  publish(kind: number, ts: bigint, payload: Uint8Array, hash: Hash64 | null): PublishResult;
+  add(field: HeaderField, n: number): void;
+  set(field: HeaderField, value: bigint | number): void;
+  get(field: HeaderField): bigint;
+}
+
+export class Slot {
+  kind: number;
+  ts: bigint;
+  hash: Hash64 | null;
+  /** null while the enrichment runs. */
+  payload: Buffer | null;
+  /** Called after the slot is published (replay progress). */
+  onPublished: (() => void) | null = null;
+
+  constructor(kind: number, ts: bigint, hash: Hash64 | null, payload: Buffer | null) {
+    this.kind = kind;
+    this.ts = ts;
+    this.hash = hash;
+    this.payload = payload;
+  }
+}
+
+/** A growable circular FIFO (Array.shift is O(n) on large arrays). */
+class Fifo<T> {
+  private items: Array<T | undefined>;
+  private head = 0;
+  private count = 0;
+
+  constructor(initial = 1024) {
+    this.items = new Array<T | undefined>(initial);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(v: T): void {
+    if (this.count === this.items.length) {
+      const bigger = new Array<T | undefined>(this.items.length * 2);
+      for (let i = 0; i < this.count; i++) bigger[i] = this.items[(this.head + i) % this.items.length];
+      this.items = bigger;
+      this.head = 0;
+    }
+    this.items[(this.head + this.count) % this.items.length] = v;
+    this.count++;
+  }
+
+  peek(): T | undefined {
+    return this.count === 0 ? undefined : this.items[this.head];
+  }
+
+  shift(): T | undefined {
+    if (this.count === 0) return undefined;
+    const v = this.items[this.head];
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) % this.items.length;
+    this.count--;
+    return v;
+  }
+}
+
+export class Pipeline {
+  private readonly sink: Sink;
+  private readonly queueMax: number;
+  private readonly fifo = new Fifo<Slot>();
+  private readonly droppedBy = new Map<string, number>();
+  private retry: NodeJS.Timeout | null = null;
+  private retryMs = 1;
+  private lastDepth = -1;
+  private waiters: Array<() => void> = [];
+
+  constructor(sink: Sink, queueMax: number) {
+    this.sink = sink;
+    this.queueMax = queueMax;
+  }
+
+  get depth(): number {
+    return this.fifo.length;
+  }
+
+  /** True when a live event pushed now would be queued rather than dropped. */
+  hasRoom(): boolean {
+    return this.fifo.length < this.queueMax;
+  }
+
+  /**
+   * Queues a live event and publishes what it can. Returns false when the event was dropped
+   * (queue at its bound): counted in events_dropped and reported by a later `drop` event.
+   */
+  push(slot: Slot, endpoint: string): boolean {
+    if (this.fifo.length >= this.queueMax) {
+      this.sink.add("eventsDropped", 1);
+      const n = (this.droppedBy.get(endpoint) ?? 0) + 1;
+      this.droppedBy.set(endpoint, n);
+      if (n === 1) log("warn", `queue full (${this.queueMax} events, ring full): dropping events from ${endpoint}`);
+      return false;
+    }
+    this.fifo.push(slot);
+    this.drain();
+    return true;
+  }
+
+  /** Queues regardless of the bound (replay, which waits for room itself; synthetic events). */
+  pushUnbounded(slot: Slot): void {
+    this.fifo.push(slot);
+    this.drain();
+  }
+
+  /** Publishes from the head while the head is ready and the sink has room. */
+  drain(): void {
+    for (;;) {
+      const slot = this.fifo.peek();
+      if (slot === undefined || slot.payload === null) break;
+      const r = this.sink.publish(slot.kind, slot.ts, slot.payload, slot.hash);
+      if (r === "full") {
+        this.scheduleRetry();
+        break;
+      }
+      if (r === "oversize") log("warn", `event of ${slot.payload.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
+      this.fifo.shift();
+      this.retryMs = 1;
+      if (slot.onPublished !== null) slot.onPublished();
+    }
+    if (this.droppedBy.size > 0 && this.fifo.length < this.queueMax) this.queueDropEvents();
+    const depth = this.fifo.length;
+    if (depth !== this.lastDepth) {
+      this.lastDepth = depth;
+      this.sink.set("queueDepth", depth);
+    }
+    if (this.waiters.length > 0 && this.fifo.length < Math.max(1, this.queueMax >> 1)) {
+      const w = this.waiters;
+      this.waiters = [];
+      for (const f of w) f();
+    }
+  }
+
+  private queueDropEvents(): void {
+    const ts = nowNs();
+    for (const [endpoint, dropped] of this.droppedBy) {
+      log("warn", `${dropped} events from ${endpoint} were dropped while the ring and the queue were full`);
+      const payload = collectorEvent("drop", endpoint, { dropped: String(dropped), reason: "ring and queue full" }, ts);
+      this.fifo.push(new Slot(KIND_COLLECTOR, ts, null, payload));
+    }
+    this.droppedBy.clear();
+    this.drain();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retry !== null) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.retryMs = Math.min(this.retryMs * 2, 16);
+      this.drain();
+    }, this.retryMs);
+  }
+
+  /** Resolves once the queue is below half its bound (replay backpressure). */
+  waitRoom(): Promise<void> {
+    if (this.fifo.length < Math.max(1, this.queueMax >> 1)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Resolves once everything queued is published (or `ms` passed); true when empty. */
+  async flush(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (this.fifo.length > 0 && Date.now() < deadline) {
+      this.drain();
+      if (this.fifo.length === 0) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return this.fifo.length === 0;
+  }
+
+  close(): void {
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
+  }
+}

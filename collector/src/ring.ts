@@ -1,0 +1,259 @@
+// The shared-memory ring (contracts/ring.md): layout constants, mapping the memory file
+// (inherited fd or a private path), and the single producer.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import mmap from "@riaskov/mmap-io";
+import { type Hash64, hashToBigInt } from "./hash";
+
+export const MAGIC = 0x31474e4952524b44n; // "DKRRING1" little-endian
+export const VERSION = 1;
+export const HEADER_SIZE = 256;
+export const MIN_CAPACITY = 65536;
+export const MAX_CAPACITY = 1 << 30;
+export const WRAP_MARKER = 0xffffffff;
+export const RECORD_HEADER = 16;
+export const MAX_PAYLOAD_CAP = 16 * 1024 * 1024;
+export const KIND_DOCKER = 1;
+export const KIND_COLLECTOR = 2;
+
+/** Byte offsets of the header fields (same numbers as contracts/ring.json). */
+export const H = {
+  magic: 0,
+  version: 8,
+  headerSize: 12,
+  capacity: 16,
+  flags: 24,
+  writePos: 64,
+  eventsWritten: 72,
+  eventsDropped: 80,
+  oversizeDropped: 88,
+  reconnects: 96,
+  queueDepth: 104,
+  lastTs: 112,
+  lastHash: 120,
+  readPos: 128,
+  eventsRead: 136,
+  connected: 192,
+  inspectFailures: 200,
+  parseErrors: 208,
+  heartbeatNs: 216,
+  sourceRead: 224,
+  sourceTotal: 232,
+  finished: 240,
+} as const;
+
+export type HeaderField = keyof typeof H;
+
+export class RingError extends Error {}
+
+export function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+export function recordSize(payloadLength: number): number {
+  return RECORD_HEADER + align8(payloadLength);
+}
+
+export function maxPayload(capacity: number): number {
+  return Math.min(capacity / 4, MAX_PAYLOAD_CAP) - RECORD_HEADER;
+}
+
+export function validCapacity(capacity: number): boolean {
+  return Number.isInteger(capacity) && capacity >= MIN_CAPACITY && capacity <= MAX_CAPACITY && (capacity & (capacity - 1)) === 0;
+}
+
+/** A mapped ring file: the bytes plus an atomic view of the 32 header words. */
+export class RingMemory {
+  readonly bytes: Buffer;
+  readonly words: BigUint64Array;
+  readonly capacity: number;
+
+  constructor(bytes: Uint8Array) {
+    if (bytes.byteOffset % 8 !== 0) throw new RingError("ring memory is not 8-byte aligned");
+    if (bytes.byteLength < HEADER_SIZE + MIN_CAPACITY) throw new RingError(`ring memory too small (${bytes.byteLength} bytes)`);
+    this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.words = new BigUint64Array(bytes.buffer, bytes.byteOffset, HEADER_SIZE / 8);
+    this.capacity = bytes.byteLength - HEADER_SIZE;
+  }
+
+  load(field: HeaderField): bigint {
+    return Atomics.load(this.words, H[field] / 8);
+  }
+
+  store(field: HeaderField, value: bigint): void {
+    Atomics.store(this.words, H[field] / 8, BigInt.asUintN(64, value));
+  }
+
+  /** True when the header carries the magic (the file was initialized by someone). */
+  initialized(): boolean {
+    return this.load("magic") !== 0n;
+  }
+
+  /** Writes a fresh header (everything else zero). Only for a memory file nobody uses yet. */
+  initialize(): void {
+    if (!validCapacity(this.capacity)) throw new RingError(`invalid ring capacity ${this.capacity}`);
+    this.bytes.fill(0, 0, HEADER_SIZE);
+    this.bytes.writeUInt32LE(VERSION, H.version);
+    this.bytes.writeUInt32LE(HEADER_SIZE, H.headerSize);
+    this.store("capacity", BigInt(this.capacity));
+    this.store("magic", MAGIC);
+  }
+
+  /** Checks an initialized header against the mapped size; throws RingError with the reason. */
+  validate(): void {
+    if (this.load("magic") !== MAGIC) throw new RingError("corrupt ring: bad magic");
+    const version = this.bytes.readUInt32LE(H.version);
+    if (version !== VERSION) throw new RingError(`corrupt ring: version ${version}, expected ${VERSION}`);
+    const hs = this.bytes.readUInt32LE(H.headerSize);
+    if (hs !== HEADER_SIZE) throw new RingError(`corrupt ring: header_size ${hs}, expected ${HEADER_SIZE}`);
+    const cap = this.load("capacity");
+    if (cap !== BigInt(this.capacity) || !validCapacity(this.capacity)) {
+      throw new RingError(`corrupt ring: capacity ${cap} does not match the file (${this.capacity} data bytes)`);
+    }
+    const wp = this.load("writePos");
+    const rp = this.load("readPos");
+    if (wp - rp > BigInt(this.capacity) || rp > wp) throw new RingError(`corrupt ring: write_pos ${wp} read_pos ${rp}`);
+    if (wp % 8n !== 0n) throw new RingError(`corrupt ring: write_pos ${wp} not a multiple of 8`);
+  }
+}
+
+function mapFd(fd: number, size: number): Buffer {
+  return mmap.map(size, (mmap.PROT_READ | mmap.PROT_WRITE) as 3, mmap.MAP_SHARED, fd, 0);
+}
+
+/** Maps an inherited memory file (the host's memfd, `--ring-fd N`). */
+export function openRingFd(fd: number): RingMemory {
+  let size: number;
+  try {
+    size = fs.fstatSync(fd).size;
+  } catch (e) {
+    throw new RingError(`--ring-fd ${fd}: ${(e as Error).message}`);
+  }
+  if (size < HEADER_SIZE + MIN_CAPACITY) throw new RingError(`--ring-fd ${fd}: memory file is ${size} bytes, too small for a ring`);
+  const mem = new RingMemory(mapFd(fd, size));
+  if (!mem.initialized()) mem.initialize(); // the host normally does this; an all-zero file is ours to set up
+  mem.validate();
+  return mem;
+}
+
+/**
+ * Creates (0600, inside a 0700 directory) or reopens the ring file at `p` (`--ring-path P`).
+ * A reopened file keeps its positions and counters: that is how a restarted collector resumes.
+ */
+export function openRingPath(p: string, capacity: number): RingMemory {
+  const dir = path.dirname(path.resolve(p));
+  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ds = fs.statSync(dir);
+  if (!ds.isDirectory()) throw new RingError(`--ring-path: ${dir} is not a directory`);
+  if ((ds.mode & 0o077) !== 0 || (process.getuid !== undefined && ds.uid !== process.getuid())) {
+    throw new RingError(`--ring-path: directory ${dir} must be private (mode 0700, owned by this user); it is ${(ds.mode & 0o777).toString(8)}`);
+  }
+  const fd = fs.openSync(p, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new RingError(`--ring-path: ${p} is not a regular file`);
+    if ((st.mode & 0o077) !== 0) throw new RingError(`--ring-path: ${p} must have mode 0600; it is ${(st.mode & 0o777).toString(8)}`);
+    let fresh = false;
+    if (st.size === 0) {
+      if (!validCapacity(capacity)) throw new RingError(`--capacity ${capacity}: a power of two between ${MIN_CAPACITY} and ${MAX_CAPACITY}`);
+      fs.ftruncateSync(fd, HEADER_SIZE + capacity);
+      fresh = true;
+    } else if (st.size < HEADER_SIZE + MIN_CAPACITY) {
+      throw new RingError(`--ring-path: ${p} is ${st.size} bytes, too small for a ring`);
+    }
+    const mem = new RingMemory(mapFd(fd, fresh ? HEADER_SIZE + capacity : st.size));
+    if (fresh || !mem.initialized()) mem.initialize();
+    mem.validate();
+    return mem;
+  } finally {
+    fs.closeSync(fd); // the mapping stays valid after close
+  }
+}
+
+export type PublishResult = "ok" | "full" | "oversize";
+
+/** The single producer. Owns write_pos and every producer counter of the header. */
+export class RingProducer {
+  readonly mem: RingMemory;
+  readonly capacity: number;
+  readonly maxPayload: number;
+  private writePos: bigint;
+  private readonly bytes: Buffer;
+
+  constructor(mem: RingMemory) {
+    this.mem = mem;
+    this.capacity = mem.capacity;
+    this.maxPayload = maxPayload(mem.capacity);
+    this.bytes = mem.bytes;
+    this.writePos = mem.load("writePos");
+  }
+
+  /** Bytes free now (reads the consumer's read_pos). */
+  free(): number {
+    return this.capacity - Number(this.writePos - this.mem.load("readPos"));
+  }
+
+  /** Room for one record of `length` payload bytes, including a possible wrap skip. */
+  fits(length: number): boolean {
+    return this.need(length) <= this.free();
+  }
+
+  private need(length: number): number {
+    const rs = recordSize(length);
+    const off = Number(this.writePos % BigInt(this.capacity));
+    return this.capacity - off < rs ? this.capacity - off + rs : rs;
+  }
+
+  /**
+   * Writes one record and publishes it (release store of write_pos after the bytes).
+   * `hash` is the resume hash (last_hash) for Docker records; collector records pass null and
+   * leave last_ts/last_hash alone.
+   */
+  publish(kind: number, ts: bigint, payload: Uint8Array, hash: Hash64 | null): PublishResult {
+    const n = payload.byteLength;
+    if (n > this.maxPayload) {
+      this.add("oversizeDropped", 1);
+      return "oversize";
+    }
+    const rs = recordSize(n);
+    const cap = this.capacity;
+    let off = Number(this.writePos % BigInt(cap));
+    let skip = 0;
+    if (cap - off < rs) skip = cap - off;
+    if (skip + rs > this.free()) return "full";
+    const b = this.bytes;
+    if (skip > 0) {
+      b.writeUInt32LE(WRAP_MARKER, HEADER_SIZE + off);
+      off = 0;
+    }
+    const at = HEADER_SIZE + off;
+    b.writeUInt32LE(n, at);
+    b.writeUInt32LE(kind, at + 4);
+    b.writeBigUInt64LE(BigInt.asUintN(64, ts), at + 8);
+    b.set(payload, at + RECORD_HEADER);
+    if (rs - RECORD_HEADER > n) b.fill(0, at + RECORD_HEADER + n, at + rs);
+    this.writePos += BigInt(skip + rs);
+    this.mem.store("writePos", this.writePos);
+    // The resume point follows the publication: a kill in between repeats one event rather
+    // than losing it.
+    if (hash !== null) {
+      this.mem.store("lastTs", ts);
+      this.mem.store("lastHash", hashToBigInt(hash));
+    }
+    this.add("eventsWritten", 1);
+    return "ok";
+  }
+
+  add(field: HeaderField, n: number): void {
+    if (n === 0) return;
+    this.mem.store(field, this.mem.load(field) + BigInt(n));
+  }
+
+  set(field: HeaderField, value: bigint | number): void {
+    this.mem.store(field, BigInt(value));
+  }
+
+  get(field: HeaderField): bigint {
+    return this.mem.load(field);
+  }
+}
