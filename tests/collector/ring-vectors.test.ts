@@ -1,0 +1,101 @@
+// The producer writes byte-identical images to the independent Python vectors
+// (tests/vectors/ring/make_vectors.py, written from contracts/ring.md), and the TS consumer reads
+// them and rejects the corrupt ones. The C host consumer is checked against the same files.
+import { describe, expect, it } from "vitest";
+import { readFileSync, readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { fnv1a64, hashToBigInt } from "../../collector/src/hash";
+import { H, RingMemory, RingProducer, HEADER_SIZE, maxPayload } from "../../collector/src/ring";
+import { RingConsumer } from "../../collector/src/ring-consumer";
+
+const DIR = resolve(__dirname, "../vectors/ring");
+const ROOT = resolve(__dirname, "../..");
+
+interface VecRecord { kind: number; ts: string; payload: string }
+type Op = { op: "publish"; kind: number; ts: string; payload: string; original?: string } | { op: "consume"; count: number };
+interface Vector {
+  description: string;
+  capacity: number;
+  initial: { write_pos: string; read_pos: string };
+  ops: Op[];
+  records: VecRecord[];
+  final: Record<string, string>;
+}
+
+function aligned(bytes: Uint8Array): Uint8Array {
+  const m = new Uint8Array(new ArrayBuffer(bytes.length));
+  m.set(bytes);
+  return m;
+}
+
+const names = readdirSync(DIR).filter((f) => f.endsWith(".json") && !f.includes(".corrupt-")).map((f) => f.slice(0, -5));
+const corrupt = readdirSync(DIR).filter((f) => f.endsWith(".json") && f.includes(".corrupt-")).map((f) => f.slice(0, -5));
+
+const FINAL: Record<string, keyof typeof H> = {
+  write_pos: "writePos", read_pos: "readPos", events_written: "eventsWritten", events_read: "eventsRead", last_ts: "lastTs", last_hash: "lastHash",
+};
+
+describe("ring layout", () => {
+  it("matches contracts/ring.json", () => {
+    const c = JSON.parse(readFileSync(resolve(ROOT, "contracts/ring.json"), "utf8")) as { header: Record<string, number>; headerSize: number; magic: string };
+    expect(c.header).toEqual(H);
+    expect(c.headerSize).toBe(HEADER_SIZE);
+    expect(BigInt(c.magic)).toBe(0x31474e4952524b44n);
+    expect(Buffer.from("DKRRING1").readBigUInt64LE(0)).toBe(0x31474e4952524b44n);
+    expect(maxPayload(65536)).toBe(16368);
+    expect(maxPayload(1 << 30)).toBe(16 * 1024 * 1024 - 16);
+  });
+
+  it("hashes with FNV-1a 64", () => {
+    expect(hashToBigInt(fnv1a64(Buffer.from("")))).toBe(0xcbf29ce484222325n);
+    expect(hashToBigInt(fnv1a64(Buffer.from("a")))).toBe(0xaf63dc4c8601ec8cn);
+    expect(hashToBigInt(fnv1a64(Buffer.from("foobar")))).toBe(0x85944171f73967e8n);
+  });
+
+  it("has vectors: plain, wrap-around, wrap marker, full, and corrupt ones", () => {
+    expect(names).toEqual(expect.arrayContaining(["basic", "consumed", "wraparound", "wrapmarker", "wrapmarker8", "full"]));
+    expect(corrupt.length).toBeGreaterThanOrEqual(9);
+  });
+});
+
+describe.each(names)("vector %s", (name) => {
+  const vec = JSON.parse(readFileSync(resolve(DIR, `${name}.json`), "utf8")) as Vector;
+  const image = readFileSync(resolve(DIR, `${name}.bin`));
+
+  it("the producer (with the TS consumer for consume steps) writes the same bytes", () => {
+    const mem = new RingMemory(new Uint8Array(new ArrayBuffer(HEADER_SIZE + vec.capacity)));
+    mem.initialize();
+    mem.store("writePos", BigInt(vec.initial.write_pos));
+    mem.store("readPos", BigInt(vec.initial.read_pos));
+    const producer = new RingProducer(mem);
+    const consumer = new RingConsumer(mem, vec.capacity);
+    for (const op of vec.ops) {
+      if (op.op === "publish") {
+        const payload = Buffer.from(op.payload, "utf8");
+        const hash = op.kind === 1 ? fnv1a64(Buffer.from(op.original ?? op.payload, "utf8")) : null;
+        expect(producer.publish(op.kind, BigInt(op.ts), payload, hash)).toBe("ok");
+      } else {
+        expect(consumer.poll(op.count)).toHaveLength(op.count);
+      }
+    }
+    const diff = mem.bytes.findIndex((b, i) => b !== image[i]);
+    expect(diff).toBe(-1);
+    expect(mem.bytes.length).toBe(image.length);
+  });
+
+  it("the TS consumer reads the records and the final header", () => {
+    const mem = new RingMemory(aligned(image));
+    for (const [k, f] of Object.entries(FINAL)) expect(mem.load(f).toString(), k).toBe(vec.final[k]);
+    const got = new RingConsumer(mem, vec.capacity).poll();
+    expect(got.map((r) => ({ kind: r.kind, ts: r.ts.toString(), payload: r.payload.toString("utf8") }))).toEqual(vec.records);
+    expect(mem.load("readPos")).toBe(mem.load("writePos"));
+  });
+});
+
+describe.each(corrupt)("corrupt vector %s", (name) => {
+  const vec = JSON.parse(readFileSync(resolve(DIR, `${name}.json`), "utf8")) as { reason: string; capacity: number };
+  it("is rejected as a corrupt ring", () => {
+    const mem = new RingMemory(aligned(readFileSync(resolve(DIR, `${name}.bin`))));
+    expect(() => new RingConsumer(mem, vec.capacity).poll(), vec.reason).toThrow(/corrupt ring/);
+  });
+});
