@@ -1,0 +1,117 @@
+// The parsed-event model: where the values the fields need sit in the payload.
+//
+// A "slot" (12 bytes) describes one JSON value: u32 ptr, i32 len, i32 tag. For strings,
+// ptr/len are the encoded bytes between the quotes (tag STR when they hold no escape, so
+// they are the value itself; STRESC when they must be decoded). For numbers, the token
+// text. A key that is absent, or whose value is null, has tag ABSENT. Duplicate keys: the
+// last one wins, as in JSON.parse.
+
+import { MAX_ATTRS, MAX_LIST } from "./limits";
+
+export const ABSENT: i32 = 0;
+export const STR: i32 = 1;
+export const STRESC: i32 = 2;
+export const NUM: i32 = 3;
+export const TRUE: i32 = 4;
+export const FALSE: i32 = 5;
+
+export const SLOT: i32 = 12;
+
+// Top-level and nested scalar slots.
+export const S_TYPE: i32 = 0;
+export const S_ACTION: i32 = 1;
+export const S_SCOPE: i32 = 2;
+export const S_STATUS: i32 = 3;
+export const S_ID: i32 = 4;
+export const S_FROM: i32 = 5;
+export const S_TIME: i32 = 6;
+export const S_TIMENANO: i32 = 7;
+export const S_ACTOR_ID: i32 = 8;
+export const S_ENDPOINT: i32 = 9;          // falco.endpoint
+export const S_C_PRIVILEGED: i32 = 10;     // falco.container.*
+export const S_C_READONLY: i32 = 11;
+export const S_C_USER: i32 = 12;
+export const S_C_NETMODE: i32 = 13;
+export const S_C_PIDMODE: i32 = 14;
+export const S_C_IPCMODE: i32 = 15;
+export const S_C_IMAGEID: i32 = 16;
+export const S_E_TTY: i32 = 17;            // falco.exec.*
+export const S_E_USER: i32 = 18;
+export const S_E_PRIVILEGED: i32 = 19;
+export const NSLOTS: i32 = 20;
+
+export const slots: usize = memory.data(NSLOTS * SLOT, 8);
+
+// Attributes: entries of { u32 keyPtr, u32 keyLen, slot value } (keys already decoded).
+export const ATTR: i32 = 8 + SLOT;
+export const attrs: usize = memory.data(MAX_ATTRS * ATTR, 8);
+export let attrCount: i32 = 0;
+
+// falco.container.capAdd: string slots.
+export const caps: usize = memory.data(MAX_LIST * SLOT, 8);
+export let capCount: i32 = 0;
+
+// falco.container.mounts: per mount 5 slots (type, source, destination, mode, rw).
+export const M_TYPE: i32 = 0;
+export const M_SOURCE: i32 = 1;
+export const M_DESTINATION: i32 = 2;
+export const M_MODE: i32 = 3;
+export const M_RW: i32 = 4;
+export const MOUNT: i32 = 5 * SLOT;
+export const mounts: usize = memory.data(MAX_LIST * MOUNT, 8);
+export let mountCount: i32 = 0;
+
+// Event type, classified once per parse (from the decoded Type).
+export const T_NONE: i32 = 0;       // Type absent
+export const T_OTHER: i32 = 1;
+export const T_CONTAINER: i32 = 2;
+export const T_IMAGE: i32 = 3;
+export const T_NETWORK: i32 = 4;
+export const T_VOLUME: i32 = 5;
+export const T_COLLECTOR: i32 = 6;
+export let typeKind: i32 = T_NONE;
+
+// Action split at its first ": " (exec_start: <cmd>, health_status: <status>), computed on
+// the decoded Action. nameLen = -1 when Action is absent; suffixPtr = 0 when no ": ".
+export let actionPtr: usize = 0;
+export let actionLen: i32 = -1;
+export let actionNameLen: i32 = -1;
+export let actionSuffixPtr: usize = 0;
+export let actionSuffixLen: i32 = 0;
+
+/** True after a successful dkr_parse, false after an error or a new dkr_input. */
+export let parsed: bool = false;
+
+export function setParsed(v: bool): void { parsed = v; }
+export function setAttrCount(n: i32): void { attrCount = n; }
+export function setCapCount(n: i32): void { capCount = n; }
+export function setMountCount(n: i32): void { mountCount = n; }
+export function setTypeKind(k: i32): void { typeKind = k; }
+export function setAction(p: usize, len: i32, nameLen: i32, sufPtr: usize, sufLen: i32): void {
+  actionPtr = p; actionLen = len; actionNameLen = nameLen; actionSuffixPtr = sufPtr; actionSuffixLen = sufLen;
+}
+
+@inline export function slotAt(i: i32): usize { return slots + <usize>(i * SLOT); }
+@inline export function slotPtr(s: usize): usize { return <usize>load<u32>(s); }
+@inline export function slotLen(s: usize): i32 { return load<i32>(s, 4); }
+@inline export function slotTag(s: usize): i32 { return load<i32>(s, 8); }
+@inline export function setSlot(s: usize, p: usize, len: i32, tag: i32): void {
+  store<u32>(s, <u32>p);
+  store<i32>(s, len, 4);
+  store<i32>(s, tag, 8);
+}
+
+/** Clears the slots in [from, to). */
+export function clearSlots(from: i32, to: i32): void {
+  memory.fill(slots + <usize>(from * SLOT), 0, <usize>((to - from) * SLOT));
+}
+
+/** The value slot of the last attribute whose decoded key equals the len bytes at k, or 0. */
+export function findAttr(k: usize, len: i32): usize {
+  for (let i = attrCount - 1; i >= 0; i--) {
+    const e = attrs + <usize>(i * ATTR);
+    if (load<i32>(e, 4) != len) continue;
+    if (memory.compare(<usize>load<u32>(e), k, <usize>len) == 0) return e + 8;
+  }
+  return 0;
+}

@@ -1,0 +1,275 @@
+// Extraction of one field from the parsed event into the result area (ABI.md).
+// Strings are decoded into the output area, each followed by a NUL; no allocation.
+
+import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, MAX_ARG } from "./limits";
+import { argBuf, outBuf, resultArea } from "./mem";
+import { decimalToU64, decodeString, numValue, numberToU64 } from "./strings";
+import {
+  ABSENT, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, SLOT, STR, STRESC, TRUE,
+  S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
+  S_ENDPOINT, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
+  T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_VOLUME,
+  actionLen, actionNameLen, actionPtr, actionSuffixLen, actionSuffixPtr, attrCount, attrs, ATTR, capCount, caps,
+  findAttr, mountCount, mounts, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
+} from "./event";
+import * as F from "./fields";
+
+let outPos: usize = 0;
+let n: i32 = 0;
+
+/** Appends the string value of slot s (decoded) to the result; false if the slot holds no string. */
+function pushSlot(s: usize): bool {
+  const tag = slotTag(s);
+  if (tag != STR && tag != STRESC) return false;
+  const d = outPos;
+  let len: i32;
+  if (tag == STR) {
+    len = slotLen(s);
+    memory.copy(d, slotPtr(s), <usize>len);
+  } else len = decodeString(slotPtr(s), slotLen(s), d);
+  store<u8>(d + <usize>len, 0);
+  outPos = d + <usize>len + 1;
+  const r = resultArea + <usize>(n << 3);
+  store<u32>(r, <u32>d);
+  store<u32>(r, <u32>len, 4);
+  n++;
+  return true;
+}
+
+/** Appends len raw bytes at p as a string value. */
+function pushBytes(p: usize, len: i32): void {
+  const d = outPos;
+  memory.copy(d, p, <usize>len);
+  store<u8>(d + <usize>len, 0);
+  outPos = d + <usize>len + 1;
+  const r = resultArea + <usize>(n << 3);
+  store<u32>(r, <u32>d);
+  store<u32>(r, <u32>len, 4);
+  n++;
+}
+
+@inline function pushU64(v: u64): void {
+  store<u64>(resultArea + <usize>(n << 3), v);
+  n++;
+}
+
+/** Appends a bool (the result area holds bools as u32). */
+@inline function pushBool(v: bool): void {
+  store<u32>(resultArea + <usize>(n << 2), v ? 1 : 0);
+  n++;
+}
+
+/** Appends a bool from a slot holding true/false; false if it holds something else. */
+function pushBoolSlot(s: usize): bool {
+  const tag = slotTag(s);
+  if (tag != TRUE && tag != FALSE) return false;
+  pushBool(tag == TRUE);
+  return true;
+}
+
+/** The value slot of attribute key lit (ASCII), or 0. */
+function attr(lit: string): usize {
+  const l = changetype<usize>(lit);
+  const len = lit.length;
+  for (let i = attrCount - 1; i >= 0; i--) {
+    const e = attrs + <usize>(i * ATTR);
+    if (load<i32>(e, 4) != len) continue;
+    const k = <usize>load<u32>(e);
+    let j = 0;
+    while (j < len && <u32>load<u8>(k + <usize>j) == <u32>load<u16>(l + (<usize>j << 1))) j++;
+    if (j == len) return e + 8;
+  }
+  return 0;
+}
+
+@inline function pushAttr(lit: string): void {
+  const s = attr(lit);
+  if (s != 0) pushSlot(s);
+}
+
+/**
+ * The decoded bytes of string slot s, for parsing: sets rawP/rawL; false if not a string.
+ * Decodes into the output area without keeping it.
+ */
+let rawP: usize = 0;
+let rawL: i32 = 0;
+function slotText(s: usize): bool {
+  if (s == 0) return false;
+  const tag = slotTag(s);
+  if (tag == STR) { rawP = slotPtr(s); rawL = slotLen(s); return true; }
+  if (tag == STRESC) { rawP = outPos; rawL = decodeString(slotPtr(s), slotLen(s), outPos); return true; }
+  return false;
+}
+
+function pushAttrU64(lit: string, scale: i32, fraction: bool): void {
+  if (slotText(attr(lit)) && decimalToU64(rawP, rawL, scale, fraction)) pushU64(numValue);
+}
+
+function actionIs(lit: string): bool {
+  if (actionNameLen != lit.length) return false;
+  const l = changetype<usize>(lit);
+  for (let i = 0; i < actionNameLen; i++) {
+    if (<u32>load<u8>(actionPtr + <usize>i) != <u32>load<u16>(l + (<usize>i << 1))) return false;
+  }
+  return true;
+}
+
+/** Deprecated status/id/from: as sent, else derived like older daemons did. */
+function legacy(sent: i32, derived: usize, types: i32): void {
+  if (pushSlot(slotAt(sent))) return;
+  if (slotTag(slotAt(sent)) != ABSENT) return;
+  if ((types & (1 << typeKind)) == 0) return;
+  if (derived != 0) pushSlot(derived);
+}
+
+function pushMountsList(which: i32): void {
+  for (let i = 0; i < mountCount; i++) pushSlot(mounts + <usize>(i * MOUNT + which * SLOT));
+}
+
+/** "source:destination:rw|ro" for each mount (absent source/destination as empty; rw absent = rw). */
+function pushMounts(): void {
+  for (let i = 0; i < mountCount; i++) {
+    const m = mounts + <usize>(i * MOUNT);
+    const d = outPos;
+    let p = d;
+    const src = m + <usize>(M_SOURCE * SLOT);
+    const dst = m + <usize>(M_DESTINATION * SLOT);
+    p += <usize>copySlot(src, p);
+    store<u8>(p, 0x3A); p++;
+    p += <usize>copySlot(dst, p);
+    store<u8>(p, 0x3A); p++;
+    const ro = slotTag(m + <usize>(M_RW * SLOT)) == FALSE;
+    store<u8>(p, 0x72);                       // "ro" or "rw"
+    store<u8>(p + 1, ro ? 0x6F : 0x77);
+    p += 2;
+    const len = <i32>(p - d);
+    store<u8>(p, 0);
+    outPos = p + 1;
+    const r = resultArea + <usize>(n << 3);
+    store<u32>(r, <u32>d);
+    store<u32>(r, <u32>len, 4);
+    n++;
+  }
+}
+
+/** Copies the decoded string of slot s to d (nothing if absent); returns the bytes written. */
+function copySlot(s: usize, d: usize): i32 {
+  const tag = slotTag(s);
+  if (tag == STR) { memory.copy(d, slotPtr(s), <usize>slotLen(s)); return slotLen(s); }
+  if (tag == STRESC) return decodeString(slotPtr(s), slotLen(s), d);
+  return 0;
+}
+
+const TK_CONTAINER: i32 = 1 << T_CONTAINER;
+const TK_IMAGE: i32 = 1 << T_IMAGE;
+
+/** dkr_extract: the number of values written to the result area, or a negative error. */
+export function extractField(id: i32, argLen: i32): i32 {
+  if (id < 0 || id >= F.NFIELDS) return ERR_FIELD;
+  if (id == F.F_ATTRIBUTES) {
+    if (argLen < 0 || argLen > MAX_ARG) return ERR_ARG;
+  } else if (argLen != -1) return ERR_ARG;
+  if (!parsed) return ERR_NO_EVENT;
+  outPos = outBuf;
+  n = 0;
+  switch (id) {
+    case F.F_STATUS: legacy(S_STATUS, slotAt(S_ACTION), TK_CONTAINER | TK_IMAGE); break;
+    case F.F_ID: legacy(S_ID, slotAt(S_ACTOR_ID), TK_CONTAINER | TK_IMAGE); break;
+    case F.F_FROM: legacy(S_FROM, attr("image"), TK_CONTAINER); break;
+    case F.F_TYPE: pushSlot(slotAt(S_TYPE)); break;
+    case F.F_ACTION: pushSlot(slotAt(S_ACTION)); break;
+    case F.F_STACK_NAMESPACE: pushAttr("com.docker.stack.namespace"); break;
+    case F.F_NODE_ID: pushAttr("com.docker.swarm.node.id"); break;
+    case F.F_SWARM_TASK: pushAttr("com.docker.swarm.task"); break;
+    case F.F_SWARM_TASKID: pushAttr("com.docker.swarm.task.id"); break;
+    case F.F_SWARM_TASKNAME: pushAttr("com.docker.swarm.task.name"); break;
+    case F.F_SWARM_SERVICENAME: pushAttr("com.docker.swarm.service.name"); break;
+    case F.F_NODE_STATENEW: pushAttr("state.new"); break;
+    case F.F_NODE_STATEOLD: pushAttr("state.old"); break;
+    case F.F_ATTR_CONTAINER: pushAttr("container"); break;
+    case F.F_ATTR_IMAGE: pushAttr("image"); break;
+    case F.F_ATTR_NAME: pushAttr("name"); break;
+    case F.F_ATTR_TYPE: pushAttr("type"); break;
+    case F.F_ATTR_EXITCODE: pushAttr("exitCode"); break;
+    case F.F_ATTR_SIGNAL: pushAttr("signal"); break;
+    case F.F_SCOPE: pushSlot(slotAt(S_SCOPE)); break;
+    case F.F_ACTOR_ID: pushSlot(slotAt(S_ACTOR_ID)); break;
+    case F.F_ATTRIBUTES: {
+      const s = findAttr(argBuf, argLen);
+      if (s != 0) pushSlot(s);
+      break;
+    }
+    case F.F_TIME: {
+      const tn = slotAt(S_TIMENANO);
+      const t = slotAt(S_TIME);
+      if (slotTag(tn) != ABSENT) {
+        if (numberToU64(slotPtr(tn), slotLen(tn), 0)) pushU64(numValue);
+      } else if (slotTag(t) != ABSENT) {
+        if (numberToU64(slotPtr(t), slotLen(t), 9)) pushU64(numValue);
+      }
+      break;
+    }
+    case F.F_ACTION_NAME: if (actionLen >= 0) pushBytes(actionPtr, actionNameLen); break;
+    case F.F_EXEC_CMDLINE:
+      if (actionSuffixPtr != 0 && (actionIs("exec_create") || actionIs("exec_start"))) pushBytes(actionSuffixPtr, actionSuffixLen);
+      break;
+    case F.F_HEALTH_STATUS:
+      if (actionSuffixPtr != 0 && actionIs("health_status")) pushBytes(actionSuffixPtr, actionSuffixLen);
+      break;
+    case F.F_EXITCODE: pushAttrU64("exitCode", 0, false); break;
+    case F.F_EXEC_DURATION: pushAttrU64("execDuration", 9, true); break;
+    case F.F_EXEC_ID: pushAttr("execID"); break;
+    case F.F_CONTAINER_ID:
+      if (typeKind == T_CONTAINER) pushSlot(slotAt(S_ACTOR_ID));
+      else if (typeKind == T_NETWORK || typeKind == T_VOLUME) pushAttr("container");
+      break;
+    case F.F_CONTAINER_NAME: if (typeKind == T_CONTAINER) pushAttr("name"); break;
+    case F.F_CONTAINER_IMAGE: if (typeKind == T_CONTAINER) pushAttr("image"); break;
+    case F.F_CONTAINER_OLDNAME: {
+      if (slotText(attr("oldName"))) {
+        let p = rawP, l = rawL;
+        if (l > 0 && load<u8>(p) == 0x2F) { p++; l--; }
+        pushBytes(p, l);
+      }
+      break;
+    }
+    case F.F_NETWORK_ID: if (typeKind == T_NETWORK) pushSlot(slotAt(S_ACTOR_ID)); break;
+    case F.F_NETWORK_NAME: if (typeKind == T_NETWORK) pushAttr("name"); break;
+    case F.F_NETWORK_TYPE: if (typeKind == T_NETWORK) pushAttr("type"); break;
+    case F.F_VOLUME_NAME: if (typeKind == T_VOLUME) pushSlot(slotAt(S_ACTOR_ID)); break;
+    case F.F_VOLUME_DRIVER: if (typeKind == T_VOLUME) pushAttr("driver"); break;
+    case F.F_VOLUME_DESTINATION: if (typeKind == T_VOLUME) pushAttr("destination"); break;
+    case F.F_VOLUME_RW: {
+      if (typeKind == T_VOLUME && slotText(attr("read/write"))) {
+        if (rawL == 4 && load<u32>(rawP) == 0x65757274) pushBool(true);                                   // "true"
+        else if (rawL == 5 && load<u32>(rawP) == 0x736C6166 && load<u8>(rawP + 4) == 0x65) pushBool(false); // "false"
+      }
+      break;
+    }
+    case F.F_IMAGE_NAME: if (typeKind == T_IMAGE) pushAttr("name"); break;
+    case F.F_ENDPOINT:
+      if (!pushSlot(slotAt(S_ENDPOINT)) && typeKind == T_COLLECTOR) pushAttr("endpoint");
+      break;
+    case F.F_C_PRIVILEGED: pushBoolSlot(slotAt(S_C_PRIVILEGED)); break;
+    case F.F_C_CAP_ADD: for (let i = 0; i < capCount; i++) pushSlot(caps + <usize>(i * SLOT)); break;
+    case F.F_C_MOUNTS: pushMounts(); break;
+    case F.F_C_MOUNT_SOURCE: pushMountsList(M_SOURCE); break;
+    case F.F_C_MOUNT_DESTINATION: pushMountsList(M_DESTINATION); break;
+    case F.F_C_MOUNT_MODE: pushMountsList(M_MODE); break;
+    case F.F_C_MOUNT_TYPE: pushMountsList(M_TYPE); break;
+    case F.F_C_NETWORK_MODE: pushSlot(slotAt(S_C_NETMODE)); break;
+    case F.F_C_PID_MODE: pushSlot(slotAt(S_C_PIDMODE)); break;
+    case F.F_C_IPC_MODE: pushSlot(slotAt(S_C_IPCMODE)); break;
+    case F.F_C_USER: pushSlot(slotAt(S_C_USER)); break;
+    case F.F_C_IMAGE_ID: pushSlot(slotAt(S_C_IMAGEID)); break;
+    case F.F_C_READONLY_ROOTFS: pushBoolSlot(slotAt(S_C_READONLY)); break;
+    case F.F_EXEC_TTY: pushBoolSlot(slotAt(S_E_TTY)); break;
+    case F.F_EXEC_USER: pushSlot(slotAt(S_E_USER)); break;
+    case F.F_EXEC_PRIVILEGED: pushBoolSlot(slotAt(S_E_PRIVILEGED)); break;
+    case F.F_COLLECTOR_GAP: if (typeKind == T_COLLECTOR) pushAttrU64("gapNs", 0, false); break;
+    case F.F_COLLECTOR_DROPPED: if (typeKind == T_COLLECTOR) pushAttrU64("dropped", 0, false); break;
+    case F.F_COLLECTOR_REASON: if (typeKind == T_COLLECTOR) pushAttr("reason"); break;
+    default: return ERR_FIELD;
+  }
+  return n;
+}

@@ -1,0 +1,61 @@
+// Exports of the extractor module: the guest ABI of assembly/ABI.md, nothing else.
+
+import { ABI_VERSION, ERR_TOO_LARGE, MAX_ARG } from "./limits";
+import { argBuf, ensureInput, inBuf, inCap, resultArea } from "./mem";
+import { setParsed } from "./event";
+import { parseEvent } from "./json";
+import { extractField } from "./extract";
+import { fieldsJson } from "./fields";
+import "./abort";
+
+let fieldsPtr: usize = 0;
+let fieldsLen: i32 = 0;
+
+function initFields(): void {
+  if (fieldsPtr != 0) return;
+  const json = fieldsJson();
+  fieldsLen = String.UTF8.byteLength(json, false);
+  fieldsPtr = heap.alloc(<usize>fieldsLen + 1);
+  String.UTF8.encodeUnsafe(changetype<usize>(json), json.length, fieldsPtr, true);
+}
+
+export function dkr_abi_version(): i32 {
+  return ABI_VERSION;
+}
+
+export function dkr_fields_ptr(): usize {
+  initFields();
+  return fieldsPtr;
+}
+
+export function dkr_fields_len(): i32 {
+  initFields();
+  return fieldsLen;
+}
+
+export function dkr_input(len: i32): usize {
+  setParsed(false);
+  if (!ensureInput(len)) return 0;
+  return inBuf;
+}
+
+export function dkr_parse(len: i32): i32 {
+  setParsed(false);
+  if (len < 0 || len > inCap) return ERR_TOO_LARGE;
+  const rc = parseEvent(len);
+  setParsed(rc == 0);
+  return rc;
+}
+
+export function dkr_arg(len: i32): usize {
+  if (len < 0 || len > MAX_ARG) return 0;
+  return argBuf;
+}
+
+export function dkr_extract(fieldId: i32, argLen: i32): i32 {
+  return extractField(fieldId, argLen);
+}
+
+export function dkr_result(): usize {
+  return resultArea;
+}

@@ -1,0 +1,26 @@
+// Interface constants of the guest ABI (assembly/ABI.md) and the module's parse limits.
+
+export const ABI_VERSION: i32 = 1;
+
+// Error codes (ABI.md "Error codes").
+export const ERR_SYNTAX: i32 = -1;
+export const ERR_NOT_OBJECT: i32 = -2;
+export const ERR_TOO_LARGE: i32 = -3;
+export const ERR_UTF8: i32 = -4;
+export const ERR_TYPE: i32 = -5;
+export const ERR_NO_EVENT: i32 = -10;
+export const ERR_FIELD: i32 = -11;
+export const ERR_ARG: i32 = -12;
+
+/** Largest payload accepted by dkr_input / dkr_parse (4 MiB). */
+export const MAX_EVENT: i32 = 4 << 20;
+/** Largest field argument accepted by dkr_arg (64 KiB). */
+export const MAX_ARG: i32 = 64 << 10;
+/** Largest JSON string (key or value, encoded bytes between the quotes) anywhere in an event. */
+export const MAX_STRING: i32 = 64 << 10;
+/** Deepest nesting of objects/arrays; the top-level object is depth 1. */
+export const MAX_DEPTH: i32 = 64;
+/** Most members of Actor.Attributes. */
+export const MAX_ATTRS: i32 = 1024;
+/** Most elements of falco.container.capAdd and of falco.container.mounts; also the result area size. */
+export const MAX_LIST: i32 = 1024;
