@@ -143,6 +143,17 @@ s_swarm() {
     "http://localhost/configs/$cid/update?version=$v"
   r docker config rm dkrconfig
 }
+s_swarm_service() {
+  # A service with one task: its container carries the com.docker.swarm.* labels.
+  r docker service create --detach --name dkrsvc --label com.example.svc=yes "$img" sleep 300
+  for _ in $(seq 1 40); do
+    [ -n "$(docker ps -q --filter label=com.docker.swarm.service.name=dkrsvc)" ] && break
+    sleep 0.5
+  done
+  sleep 1
+  r docker service rm dkrsvc
+  sleep 3
+}
 s_privileged() {
   r docker create --privileged --name priv --cap-add SYS_ADMIN "$img" sh
   r docker rm priv
@@ -159,12 +170,12 @@ cleanup() {
   q docker rmi dkr-busybox:tagged dkr-imported:latest dkr-committed:latest
 }
 
-all="container-lifecycle container-misc exec cp rename kill pause health network volume image swarm privileged docker-sock-mount"
+all="container-lifecycle container-misc exec cp rename kill pause health network volume image swarm swarm-service privileged docker-sock-mount"
 cleanup
 for s in ${*:-$all}; do
-  if [ "$s" = swarm ]; then
-    docker info -f '{{.Swarm.LocalNodeState}}' | grep -q active || r docker swarm init --advertise-addr 127.0.0.1
-    q docker secret rm dkrsecret; q docker config rm dkrconfig
+  if [ "$s" = swarm ] || [ "$s" = swarm-service ]; then
+    docker info -f '{{.Swarm.LocalNodeState}}' | grep -qx active || r docker swarm init --advertise-addr 127.0.0.1
+    q docker secret rm dkrsecret; q docker config rm dkrconfig; q docker service rm dkrsvc
   fi
   record "$s" "s_${s//-/_}"
 done
