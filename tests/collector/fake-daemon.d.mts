@@ -1,0 +1,20 @@
+import type { ServerResponse } from "node:http";
+export declare function eventLine(i: number, ts: bigint, action?: string): string;
+export declare function parseSince(s: string | null): bigint | null;
+export declare class FakeDaemon {
+  constructor(socketPath: string, opts?: { apiVersion?: string; minApi?: string; inspect?: "ok" | "404" | "hang"; sliceBytes?: number; startTs?: bigint });
+  readonly socketPath: string;
+  readonly url: string;
+  inspect: "ok" | "404" | "hang";
+  sliceBytes: number;
+  streams: Set<ServerResponse>;
+  requests: string[];
+  seq: number;
+  start(): Promise<void>;
+  waitForStreams(n?: number): Promise<void>;
+  next(action?: string): string;
+  write(text: string): Promise<void>;
+  emit(n: number, action?: string): Promise<void>;
+  closeStreams(): void;
+  stop(): Promise<void>;
+}

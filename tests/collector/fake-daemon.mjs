@@ -1,0 +1,140 @@
+// A fast fake Docker daemon on a unix socket (tests and bench only): answers /_ping, /version,
+// GET /events (NDJSON, chunked, honours `since` over its last 256 events like dockerd) and the
+// container/exec inspects (ok, 404 or never answering). Events are written in fixed-size slices,
+// so chunks split events anywhere.
+import http from "node:http";
+import fs from "node:fs";
+
+const CID = "c0ffee".padEnd(64, "0");
+
+export function eventLine(i, ts, action = "die") {
+  const id = CID.slice(0, 56) + String(i % 100000000).padStart(8, "0");
+  return `{"status":"${action}","id":"${id}","from":"dkr-busybox","Type":"container","Action":"${action}",` +
+    `"Actor":{"ID":"${id}","Attributes":{"exitCode":"0","image":"dkr-busybox","name":"fake-${i}","seq":"${i}"}},` +
+    `"scope":"local","time":${ts / 1000000000n},"timeNano":${ts}}`;
+}
+
+export function parseSince(s) {
+  if (!s) return null;
+  const [sec, frac = ""] = s.split(".");
+  return BigInt(sec) * 1000000000n + BigInt((frac + "000000000").slice(0, 9));
+}
+
+export class FakeDaemon {
+  constructor(socketPath, opts = {}) {
+    this.socketPath = socketPath;
+    this.apiVersion = opts.apiVersion ?? "1.41";
+    this.minApi = opts.minApi ?? "1.12";
+    this.inspect = opts.inspect ?? "ok"; // "ok" | "404" | "hang"
+    this.sliceBytes = opts.sliceBytes ?? 65536;
+    this.streams = new Set();
+    this.history = []; // last 256 [ts, line]
+    this.requests = [];
+    this.hanging = [];
+    this.streamWaiters = [];
+    this.nextTs = opts.startTs ?? 1795786267000000000n;
+    this.seq = 0;
+  }
+
+  get url() {
+    return `unix://${this.socketPath}`;
+  }
+
+  start() {
+    try { fs.unlinkSync(this.socketPath); } catch { /* absent */ }
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 0;
+    return new Promise((resolve) => this.server.listen(this.socketPath, resolve));
+  }
+
+  handle(req, res) {
+    const u = new URL(req.url, "http://x");
+    const path = u.pathname.replace(/^\/v[0-9.]+/, "");
+    this.requests.push(req.url);
+    if (path === "/_ping") { res.end("OK"); return; }
+    if (path === "/version") {
+      res.setHeader("Content-Type", "application/json");
+      res.end(JSON.stringify({ Version: "fake", ApiVersion: this.apiVersion, MinAPIVersion: this.minApi, Os: "linux" }));
+      return;
+    }
+    if (path === "/events") {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.flushHeaders();
+      const since = parseSince(u.searchParams.get("since"));
+      if (since !== null) {
+        const old = this.history.filter(([ts]) => ts >= since).map(([, l]) => l + "\n").join("");
+        if (old) res.write(old);
+      }
+      this.streams.add(res);
+      res.on("close", () => this.streams.delete(res));
+      const w = this.streamWaiters; this.streamWaiters = [];
+      for (const f of w) f();
+      return;
+    }
+    const m = /^\/(containers|exec)\/([^/]+)\/json$/.exec(path);
+    if (m) {
+      if (this.inspect === "hang") { this.hanging.push(res); return; }
+      if (this.inspect === "404") { res.statusCode = 404; res.end(JSON.stringify({ message: `No such ${m[1]}: ${m[2]}` })); return; }
+      res.setHeader("Content-Type", "application/json");
+      if (m[1] === "exec") res.end(JSON.stringify({ ID: m[2], ProcessConfig: { tty: true, user: "nobody", privileged: true } }));
+      else res.end(JSON.stringify({ Id: m[2], Image: "sha256:fake", Config: { User: "1000" }, HostConfig: { Privileged: false, CapAdd: ["NET_ADMIN"], NetworkMode: "host", PidMode: "", IpcMode: "shareable", ReadonlyRootfs: true }, Mounts: [] }));
+      return;
+    }
+    res.statusCode = 404;
+    res.end("{}");
+  }
+
+  /** Resolves when at least `n` event streams are open. */
+  waitForStreams(n = 1) {
+    if (this.streams.size >= n) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => (this.streams.size >= n ? resolve() : this.streamWaiters.push(check));
+      this.streamWaiters.push(check);
+    });
+  }
+
+  /** Makes the next event line (distinct, increasing timeNano). */
+  next(action = "die") {
+    const i = this.seq++;
+    const ts = this.nextTs;
+    this.nextTs += 1000n;
+    const line = eventLine(i, ts, action);
+    this.history.push([ts, line]);
+    if (this.history.length > 256) this.history.shift();
+    return line;
+  }
+
+  /** Writes raw bytes to every open stream; resolves when the sockets took them. */
+  async write(text) {
+    const buf = Buffer.from(text);
+    for (let off = 0; off < buf.length; off += this.sliceBytes) {
+      const piece = buf.subarray(off, off + this.sliceBytes);
+      await Promise.all([...this.streams].map((s) => (s.write(piece) ? undefined : new Promise((r) => s.once("drain", r)))));
+    }
+  }
+
+  /** Emits n events as fast as the sockets take them, in batches. */
+  async emit(n, action = "die") {
+    let batch = [];
+    for (let i = 0; i < n; i++) {
+      batch.push(this.next(action));
+      if (batch.length === 512) { await this.write(batch.join("\n") + "\n"); batch = []; }
+    }
+    if (batch.length) await this.write(batch.join("\n") + "\n");
+  }
+
+  /** Ends every open event stream (the collector must reconnect). */
+  closeStreams() {
+    for (const s of this.streams) s.destroy();
+    this.streams.clear();
+  }
+
+  async stop() {
+    this.closeStreams();
+    for (const h of this.hanging) h.destroy();
+    if (this.server) {
+      this.server.closeAllConnections?.();
+      await new Promise((r) => this.server.close(() => r()));
+    }
+  }
+}

@@ -1,0 +1,280 @@
+// The collector against a fast fake daemon (a Node HTTP server on a unix socket): bursts,
+// bounded queue and drops, reconnect with `since` and duplicate removal, enrichment with failing
+// or hanging inspects, several endpoints, record mode, API negotiation, NDJSON split anywhere.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FakeDaemon } from "./fake-daemon.mjs";
+import { Collector, RingReader, ensureBuilt, privateDir, timeNanoOf, until, withoutFalco } from "./helpers";
+
+const START_TS = 1795786267000000000n; // fake daemon timeNano of event 0; +1000 per event
+
+let dir: string;
+let cleanup: () => void;
+const running: Collector[] = [];
+const daemons: FakeDaemon[] = [];
+
+beforeAll(() => {
+  ensureBuilt();
+  ({ dir, cleanup } = privateDir("fake"));
+});
+afterAll(() => cleanup());
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+  await Promise.all(daemons.splice(0).map((d) => d.stop()));
+});
+
+let n = 0;
+async function fake(opts: ConstructorParameters<typeof FakeDaemon>[1] = {}): Promise<FakeDaemon> {
+  const d = new FakeDaemon(join(dir, `fake-${n++}.sock`), opts);
+  await d.start();
+  daemons.push(d);
+  return d;
+}
+
+function collector(args: string[]): Collector {
+  const c = new Collector(args);
+  running.push(c);
+  return c;
+}
+
+function seqOf(r: { json: { Actor: { Attributes: Record<string, string> } } }): number {
+  return Number(r.json.Actor.Attributes.seq);
+}
+
+describe("burst of 100,000 events from a fast daemon", () => {
+  it("loses nothing within the queue bound while the consumer is paused", async () => {
+    const d = await fake();
+    const ring = join(dir, `ring-${n++}`);
+    const c = collector(["--ring-path", ring, "--capacity", "65536", "--queue-max", "200000", "--endpoint", d.url]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    await d.emit(100_000);
+    // consumer paused: the ring fills, the rest waits in the queue
+    await until("all events taken in", () => r.get("eventsWritten") - 1n + r.get("queueDepth") === 100_000n, 60_000);
+    expect(r.get("eventsDropped")).toBe(0n);
+    expect(r.get("queueDepth")).toBeGreaterThan(90_000n);
+    await r.waitCount("all events", (x) => x.kind === 1, 100_000, 60_000);
+    const docker = r.docker();
+    expect(docker).toHaveLength(100_000);
+    docker.forEach((x, i) => {
+      expect(seqOf(x)).toBe(i);
+      expect(x.ts).toBe(START_TS + BigInt(i) * 1000n);
+    });
+    expect(r.get("eventsDropped")).toBe(0n);
+    expect(r.get("queueDepth")).toBe(0n);
+    expect(r.get("readPos")).toBe(r.get("writePos"));
+    expect(await c.stop()).toBe(0);
+  });
+
+  it("drops beyond the bound, counts the drops and reports them with a drop event", async () => {
+    const d = await fake();
+    const ring = join(dir, `ring-${n++}`);
+    const c = collector(["--ring-path", ring, "--capacity", "65536", "--queue-max", "1000", "--endpoint", d.url]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    await d.emit(100_000);
+    await until("every event accounted for", () => r.get("eventsWritten") - 1n + r.get("queueDepth") + r.get("eventsDropped") === 100_000n, 60_000);
+    const dropped = r.get("eventsDropped");
+    expect(dropped).toBeGreaterThan(90_000n);
+    expect(r.get("queueDepth")).toBe(1000n);
+    // consumer resumes: everything kept arrives, then the drop event
+    const drops = await r.waitCount("drop event", (x) => x.kind === 2 && x.json.Action === "drop", 1, 60_000);
+    const docker = r.docker();
+    expect(BigInt(docker.length) + dropped).toBe(100_000n);
+    docker.forEach((x, i) => expect(seqOf(x)).toBe(i)); // the kept ones are the first, in order
+    const drop = drops[0]!;
+    expect(drop.json.Actor.Attributes.dropped).toBe(String(dropped));
+    expect(drop.json.Actor.Attributes.endpoint).toBe(d.url);
+    // the drop event comes after the last kept event
+    expect(r.records.indexOf(drop)).toBeGreaterThan(r.records.indexOf(docker[docker.length - 1]!));
+    // the stream is still healthy afterwards
+    await d.emit(10);
+    await r.waitCount("events after the drop", (x) => x.kind === 1, docker.length + 10);
+    expect(r.get("eventsDropped")).toBe(dropped);
+    expect(await c.stop()).toBe(0);
+  });
+});
+
+describe("stream", () => {
+  it("keeps the daemon's bytes exactly, with events split anywhere across chunks", async () => {
+    const d = await fake({ sliceBytes: 7 });
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    const lines: string[] = [];
+    for (let i = 0; i < 30; i++) lines.push(d.next("resize"));
+    // a line with unicode, CRLF, blank lines, a not-JSON line, and a timeNano above 2^63
+    const odd = '{"Type":"image","Action":"tag","Actor":{"ID":"sha256:1","Attributes":{"name":"caf\u00e9:\u96ea"}},"scope":"local","time":18446744073,"timeNano":18446744073709551615}';
+    await d.write(lines.join("\n") + "\n\n" + odd + "\r\nnot json\n[1,2]\n");
+    const got = await r.waitCount("all lines", (x) => x.kind === 1, 31);
+    expect(got.slice(0, 30).map((x) => withoutFalco(x.text))).toEqual(lines);
+    expect(withoutFalco(got[30]!.text)).toBe(odd);
+    expect(got[30]!.ts).toBe(18446744073709551615n);
+    for (const x of got.slice(0, 30)) expect(x.ts).toBe(timeNanoOf(x.text));
+    for (const x of got) expect(x.json.falco).toEqual({ endpoint: d.url });
+    await until("parse errors counted", () => r.get("parseErrors") === 2n);
+  });
+
+  it("negotiates the API version: the daemon's when older, ours (1.51) when newer", async () => {
+    const old = await fake({ apiVersion: "1.41" });
+    const recent = await fake({ apiVersion: "1.52", minApi: "1.44" });
+    collector(["--ring-path", join(dir, `ring-${n++}`), "--endpoint", old.url, "--endpoint", recent.url]);
+    await old.waitForStreams();
+    await recent.waitForStreams();
+    expect(old.requests.some((q) => q.startsWith("/v1.41/events"))).toBe(true);
+    expect(recent.requests.some((q) => q.startsWith("/v1.51/events"))).toBe(true);
+    expect(recent.requests.some((q) => q.startsWith("/version"))).toBe(true);
+  });
+
+  it("reconnects after the stream ends, resumes with since and removes the duplicates", async () => {
+    const d = await fake();
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url, "--reconnect-max-ms", "200"]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    await d.emit(300);
+    await r.waitCount("first 300", (x) => x.kind === 1, 300);
+    d.closeStreams();
+    await r.waitFor("disconnect", (x) => x.kind === 2 && x.json.Action === "disconnect");
+    await r.waitFor("reconnect", (x) => x.kind === 2 && x.json.Action === "reconnect");
+    await d.emit(20);
+    await r.waitCount("all 320", (x) => x.kind === 1, 320);
+    await new Promise((res) => setTimeout(res, 300));
+    r.poll();
+    const docker = r.docker();
+    expect(docker.map(seqOf)).toEqual([...Array(320).keys()]);
+    // the fake replayed the event at `since` (inclusive): it was removed
+    const sinceQuery = d.requests.filter((q) => q.includes("/events")).at(-1)!;
+    const expected = START_TS + 299n * 1000n;
+    expect(sinceQuery).toContain(`since=${expected / 1_000_000_000n}.${(expected % 1_000_000_000n).toString().padStart(9, "0")}`);
+    const rc = r.collector("reconnect")[0]!;
+    expect(BigInt(rc.json.Actor.Attributes.gapNs!)).toBeGreaterThan(0n);
+    expect(r.get("reconnects")).toBe(1n);
+    expect(r.get("connected")).toBe(1n);
+    // order: disconnect, reconnect, then the new events
+    const idx = (p: (x: (typeof r.records)[number]) => boolean) => r.records.findIndex(p);
+    expect(idx((x) => x.json.Action === "disconnect")).toBeLessThan(idx((x) => x.json.Action === "reconnect"));
+    expect(idx((x) => x.json.Action === "reconnect")).toBeLessThan(idx((x) => x.kind === 1 && seqOf(x) === 300));
+  });
+
+  it("reports an unreachable daemon, keeps trying, and connects once it appears", async () => {
+    const sock = join(dir, `late-${n++}.sock`);
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", `unix://${sock}`, "--reconnect-max-ms", "100"]);
+    const r = await RingReader.open(ring);
+    const disc = await r.waitFor("disconnect", (x) => x.kind === 2 && x.json.Action === "disconnect");
+    expect(disc.json.Actor.Attributes.reason).toMatch(/ENOENT|ECONNREFUSED/);
+    expect(r.get("connected")).toBe(0n);
+    const d = new FakeDaemon(sock);
+    await d.start();
+    daemons.push(d);
+    const conn = await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
+    expect(conn.json.Actor.Attributes.apiVersion).toBe("1.41");
+    await until("connected gauge", () => r.get("connected") === 1n);
+  });
+
+  it("multiplexes several daemons into one ring, tagged with their endpoint", async () => {
+    const a = await fake();
+    const b = await fake({ startTs: 1795786268000000000n });
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", a.url, "--endpoint", b.url]);
+    await a.waitForStreams();
+    await b.waitForStreams();
+    const r = await RingReader.open(ring);
+    await Promise.all([a.emit(500), b.emit(700)]);
+    await r.waitCount("all", (x) => x.kind === 1, 1200);
+    const from = (u: string) => r.docker().filter((x) => x.json.falco?.endpoint === u).map(seqOf);
+    expect(from(a.url)).toEqual([...Array(500).keys()]);
+    expect(from(b.url)).toEqual([...Array(700).keys()]);
+    expect(r.collector("connect").map((x) => x.json.Actor.ID).sort()).toEqual([a.url, b.url].sort());
+    expect(r.get("connected")).toBe(2n);
+  });
+});
+
+describe("enrichment", () => {
+  const execLine = (ts: bigint) =>
+    `{"status":"exec_start: sh","id":"abc","from":"x","Type":"container","Action":"exec_start: sh","Actor":{"ID":"abc","Attributes":{"execID":"e1","name":"n"}},"scope":"local","time":${ts / 1_000_000_000n},"timeNano":${ts}}`;
+
+  it("attaches the container and exec context from the inspects", async () => {
+    const d = await fake();
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    const create = d.next("create");
+    await d.write(`${create}\n${execLine(START_TS + 5n)}\n`);
+    const got = await r.waitCount("both", (x) => x.kind === 1, 2);
+    expect(withoutFalco(got[0]!.text)).toBe(create);
+    expect(got[0]!.json.falco).toEqual({
+      endpoint: d.url,
+      container: { privileged: false, capAdd: ["NET_ADMIN"], user: "1000", networkMode: "host", pidMode: "", ipcMode: "shareable", imageId: "sha256:fake", readonlyRootfs: true, mounts: [] },
+    });
+    expect(got[1]!.json.falco).toEqual({ endpoint: d.url, exec: { tty: true, user: "nobody", privileged: true } });
+    expect(d.requests.some((q) => /\/containers\/c0ffee[0-9a-f]+\/json/.test(q))).toBe(true);
+    expect(d.requests.some((q) => q.includes("/exec/e1/json"))).toBe(true);
+    expect(r.get("inspectFailures")).toBe(0n);
+  });
+
+  it.each(["404", "hang"] as const)("leaves the keys absent when the inspect fails (%s), in order, within the timeout", async (mode) => {
+    const d = await fake({ inspect: mode });
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url, "--inspect-timeout-ms", "300"]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    const lines = [d.next("create"), d.next("die"), d.next("start"), d.next("destroy")];
+    await d.write(lines.join("\n") + "\n");
+    const got = await r.waitCount("all four", (x) => x.kind === 1, 4);
+    expect(got.map((x) => withoutFalco(x.text))).toEqual(lines);
+    for (const x of got) expect(x.json.falco).toEqual({ endpoint: d.url });
+    expect(r.get("inspectFailures")).toBe(2n);
+  });
+
+  it("does not inspect with --no-enrich", async () => {
+    const d = await fake();
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url, "--no-enrich"]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    await d.write(d.next("create") + "\n");
+    const got = await r.waitFor("create", (x) => x.kind === 1);
+    expect(got.json.falco).toEqual({ endpoint: d.url });
+    expect(d.requests.some((q) => q.includes("/containers/"))).toBe(false);
+  });
+});
+
+describe("record mode", () => {
+  it("records events with their falco key, and the recording replays to the same records", async () => {
+    const d = await fake();
+    const file = join(dir, `rec-${n++}.jsonl`);
+    const c = collector(["--record", file, "--endpoint", d.url]);
+    await d.waitForStreams();
+    const lines = [d.next("create"), d.next("start"), d.next("die")];
+    await d.write(lines.join("\n") + "\n");
+    await d.emit(200);
+    await until("recorded", () => {
+      try {
+        return readFileSync(file, "utf8").split("\n").length >= 205;
+      } catch {
+        return false;
+      }
+    });
+    expect(await c.stop()).toBe(0);
+    const recorded = readFileSync(file, "utf8").trimEnd().split("\n");
+    expect(recorded).toHaveLength(204); // connect + 203 events
+    expect(JSON.parse(recorded[0]!).Action).toBe("connect");
+    expect(recorded.slice(1, 4).map(withoutFalco)).toEqual(lines);
+    expect(JSON.parse(recorded[1]!).falco.container.capAdd).toEqual(["NET_ADMIN"]);
+
+    const ring = join(dir, `ring-${n++}`);
+    const replay = collector(["--ring-path", ring, "--endpoint", `file://${file}`]);
+    expect(await replay.exited).toBe(0);
+    const r = new RingReader(ring);
+    r.poll();
+    expect(r.records.map((x) => x.text)).toEqual(recorded);
+    expect(r.records[0]!.kind).toBe(2);
+    expect(r.records.slice(1).every((x) => x.kind === 1)).toBe(true);
+    expect(r.get("finished")).toBe(1n);
+  });
+});
