@@ -71,7 +71,10 @@ export function containerContext(inspect: unknown): FalcoContainer {
   const c = rec(inspect);
   const hc = rec(c.HostConfig);
   const cfg = rec(c.Config);
-  const caps = Array.isArray(hc.CapAdd) ? hc.CapAdd.filter((x): x is string => typeof x === "string") : [];
+  // Daemons since 20.10 store "CAP_SYS_ADMIN", older ones what the user typed: one form for rules.
+  const caps = Array.isArray(hc.CapAdd)
+    ? hc.CapAdd.filter((x): x is string => typeof x === "string").map((x) => x.toUpperCase().replace(/^CAP_/, ""))
+    : [];
   const mounts = Array.isArray(c.Mounts) ? c.Mounts.map(rec) : [];
   return {
     privileged: bool(hc.Privileged),

@@ -1,0 +1,195 @@
+// The collector against a REAL dockerd (its own private daemon under DKR_COLLECTOR_TEST_ROOT,
+// default /tmp/dkr-collector, because these tests restart it): lifecycle, exec, cp, rename,
+// kill, swarm secret and config, enrichment of a privileged container, a daemon restart in the
+// middle of the stream, and a collector killed with SIGKILL and restarted on the same ring.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Collector, ROOT, type Rec, RingReader, ensureBuilt, privateDir, timeNanoOf, until, withoutFalco } from "./helpers";
+
+const TEST_ROOT = process.env.DKR_COLLECTOR_TEST_ROOT ?? "/tmp/dkr-collector";
+
+function dockerd(cmd: "start" | "restart"): string {
+  return execFileSync("bash", ["scripts/dockerd.sh", cmd], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim();
+}
+
+let host = "";
+function docker(...args: string[]): string {
+  return execFileSync("docker", args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
+}
+
+const uniq = (p: string) => `${p}-${randomBytes(4).toString("hex")}`;
+
+let dir: string;
+let cleanup: () => void;
+const running: Collector[] = [];
+
+beforeAll(() => {
+  ensureBuilt();
+  host = dockerd("start");
+  ({ dir, cleanup } = privateDir("live"));
+});
+afterAll(() => cleanup());
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((c) => c.stop()));
+});
+
+let n = 0;
+async function start(ring = join(dir, `ring-${n++}`), extra: string[] = []): Promise<{ c: Collector; r: RingReader; ring: string }> {
+  const c = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500", ...extra]);
+  running.push(c);
+  const r = await RingReader.open(ring);
+  await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
+  return { c, r, ring };
+}
+
+const of = (id: string) => (x: Rec) => x.kind === 1 && x.json.Actor.ID === id;
+
+/** Every docker record appears once (the daemon's bytes and timeNano). */
+function expectNoDuplicates(r: RingReader): void {
+  const keys = r.docker().map((x) => `${x.ts}|${withoutFalco(x.text)}`);
+  expect(new Set(keys).size).toBe(keys.length);
+}
+
+describe("real dockerd", () => {
+  it("streams a container's lifecycle, exec, cp, rename and kill, byte for byte, with exact timeNano", async () => {
+    const { r } = await start();
+    const name = uniq("life");
+    const since = docker("version", "--format", "{{.Server.Version}}") && String(Math.floor(Date.now() / 1000) - 1);
+    const id = docker("create", "--name", name, "dkr-busybox", "sleep", "300");
+    docker("start", id);
+    docker("exec", id, "sh", "-c", "echo hi");
+    const local = join(dir, `in-${n++}.txt`);
+    writeFileSync(local, "data\n");
+    docker("cp", local, `${id}:/tmp/in.txt`);
+    docker("cp", `${id}:/tmp/in.txt`, join(dir, `out-${n++}.txt`));
+    docker("rename", name, `${name}-2`);
+    docker("kill", "-s", "KILL", id);
+    docker("wait", id);
+    docker("rm", id);
+    await r.waitFor("destroy", (x) => of(id)(x) && x.json.Action === "destroy");
+    const mine = r.records.filter(of(id));
+    const actions = mine.map((x) => x.json.Action);
+    for (const a of ["create", "start", "exec_create: sh -c echo hi", "exec_start: sh -c echo hi", "exec_die", "extract-to-dir", "archive-path", "rename", "kill", "die", "destroy"]) {
+      expect(actions.filter((x) => x === a), a).toHaveLength(1);
+    }
+    expect(mine.find((x) => x.json.Action === "rename")!.json.Actor.Attributes.oldName).toBe(`/${name}`); // the daemon's form
+    expect(mine.find((x) => x.json.Action === "kill")!.json.Actor.Attributes.signal).toBe("9");
+    expect(mine.find((x) => x.json.Action === "die")!.json.Actor.Attributes.exitCode).toBe("137");
+    // ring order is the daemon's order; ts is the exact timeNano of each payload
+    for (const x of mine) expect(x.ts).toBe(timeNanoOf(x.text));
+    // the daemon's own account of these events (the CLI prints the same Go struct): same bytes
+    const until_ = String(Math.floor(Date.now() / 1000) + 1);
+    const cli = docker("events", "--since", since, "--until", until_, "--filter", `container=${id}`, "--format", "{{json .}}").split("\n");
+    expect(mine.map((x) => withoutFalco(x.text))).toEqual(cli);
+    // enrichment on create/start and exec
+    const image = docker("image", "inspect", "--format", "{{.Id}}", "dkr-busybox");
+    for (const a of ["create", "start"]) {
+      const c = mine.find((x) => x.json.Action === a)!.json.falco!.container!;
+      expect(c, a).toMatchObject({ privileged: false, capAdd: [], user: "", pidMode: "", imageId: image, readonlyRootfs: false, mounts: [] });
+    }
+    expect(mine.find((x) => x.json.Action.startsWith("exec_start"))!.json.falco!.exec).toEqual({ tty: false, user: "", privileged: false });
+    expect(mine.find((x) => x.json.Action.startsWith("exec_create"))!.json.falco!.exec).toEqual({ tty: false, user: "", privileged: false });
+    expect(mine.find((x) => x.json.Action === "die")!.json.falco).toEqual({ endpoint: host });
+    expectNoDuplicates(r);
+  });
+
+  it("enriches a privileged container with the docker socket, SYS_ADMIN and the host pid namespace", async () => {
+    const { r } = await start();
+    const id = docker("create", "--privileged", "-v", "/var/run/docker.sock:/var/run/docker.sock", "--cap-add", "SYS_ADMIN", "--pid", "host",
+      "--user", "1000:1000", "--read-only", "--name", uniq("priv"), "dkr-busybox", "true");
+    const create = await r.waitFor("create", (x) => of(id)(x) && x.json.Action === "create");
+    const image = docker("inspect", "--format", "{{.Image}}", id);
+    expect(create.json.falco).toEqual({
+      endpoint: host,
+      container: {
+        privileged: true, capAdd: ["SYS_ADMIN"], user: "1000:1000", networkMode: docker("inspect", "--format", "{{.HostConfig.NetworkMode}}", id),
+        pidMode: "host", ipcMode: docker("inspect", "--format", "{{.HostConfig.IpcMode}}", id), imageId: image, readonlyRootfs: true,
+        mounts: [{ type: "bind", source: "/var/run/docker.sock", destination: "/var/run/docker.sock", mode: "", rw: true }],
+      },
+    });
+    docker("rm", id);
+  });
+
+  it("sees swarm secret and config events", async () => {
+    const state = docker("info", "--format", "{{.Swarm.LocalNodeState}}");
+    // a port of our own: other daemons on this machine may already listen on 2377
+    const port = String(24000 + Math.floor(Math.random() * 8000));
+    if (state !== "active") docker("swarm", "init", "--advertise-addr", `127.0.0.1:${port}`, "--listen-addr", `127.0.0.1:${port}`);
+    const { r } = await start();
+    const secretFile = join(dir, `s-${n++}`);
+    writeFileSync(secretFile, "s3cr3t");
+    const sname = uniq("sec");
+    const cname = uniq("cfg");
+    const sid = docker("secret", "create", sname, secretFile);
+    const cid = docker("config", "create", cname, secretFile);
+    docker("secret", "rm", sid);
+    docker("config", "rm", cid);
+    const want = (type: string, id: string, action: string) => (x: Rec) => x.kind === 1 && x.json.Type === type && x.json.Actor.ID === id && x.json.Action === action;
+    for (const [type, id, nm] of [["secret", sid, sname], ["config", cid, cname]] as const) {
+      const created = await r.waitFor(`${type} create`, want(type, id, "create"));
+      await r.waitFor(`${type} remove`, want(type, id, "remove"));
+      expect(created.json.scope).toBe("swarm");
+      expect(created.json.Actor.Attributes.name).toBe(nm);
+    }
+  });
+
+  it("survives a dockerd restart in the middle of the stream: nothing lost, nothing duplicated, disconnect and reconnect reported", async () => {
+    const { r } = await start();
+    const before = [docker("create", "--name", uniq("pre"), "dkr-busybox", "true"), docker("create", "--name", uniq("pre"), "dkr-busybox", "true")];
+    for (const id of before) await r.waitFor("create before", (x) => of(id)(x) && x.json.Action === "create");
+    host = dockerd("restart");
+    // events right after the restart, possibly before the collector is back: `since` brings them
+    const after = [docker("create", "--name", uniq("post"), "dkr-busybox", "true"), docker("create", "--name", uniq("post"), "dkr-busybox", "true")];
+    for (const id of [...before, ...after]) docker("rm", id);
+    for (const id of [...before, ...after]) await r.waitFor("destroy", (x) => of(id)(x) && x.json.Action === "destroy", 60_000);
+    const disc = r.collector("disconnect");
+    const rec = r.collector("reconnect");
+    expect(disc.length).toBeGreaterThanOrEqual(1);
+    expect(rec.length).toBeGreaterThanOrEqual(1);
+    expect(r.records.indexOf(disc[0]!)).toBeLessThan(r.records.indexOf(rec[0]!));
+    expect(BigInt(rec[0]!.json.Actor.Attributes.gapNs!)).toBeGreaterThan(0n);
+    expect(r.get("reconnects")).toBeGreaterThanOrEqual(1n);
+    for (const id of [...before, ...after]) {
+      expect(r.records.filter((x) => of(id)(x) && x.json.Action === "create")).toHaveLength(1);
+      expect(r.records.filter((x) => of(id)(x) && x.json.Action === "destroy")).toHaveLength(1);
+    }
+    expectNoDuplicates(r);
+    await until("connected again", () => r.get("connected") === 1n);
+  });
+
+  it("resumes after the collector is killed with SIGKILL: the events missed while it was dead arrive once", async () => {
+    const first = await start(undefined, []);
+    const { r, ring } = first;
+    const before: string[] = [];
+    for (let i = 0; i < 5; i++) before.push(docker("create", "--name", uniq("k1"), "dkr-busybox", "true"));
+    await r.waitFor("last create before", (x) => of(before[4]!)(x) && x.json.Action === "create");
+    await first.c.kill9();
+    expect(first.c.exitSignal).toBe("SIGKILL");
+    const lastTs = r.get("lastTs");
+    expect(lastTs).toBeGreaterThan(0n);
+    const dead = [docker("create", "--name", uniq("k2"), "dkr-busybox", "true"), docker("create", "--name", uniq("k2"), "dkr-busybox", "true")];
+    const second = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500"]);
+    running.push(second);
+    await until("second collector connected", () => r.get("connected") === 1n && second.log().includes("resuming"));
+    const afterIds = [docker("create", "--name", uniq("k3"), "dkr-busybox", "true")];
+    const all = [...before, ...dead, ...afterIds];
+    for (const id of all) await r.waitFor("create", (x) => of(id)(x) && x.json.Action === "create");
+    for (const id of all) docker("rm", id);
+    for (const id of all) await r.waitFor("destroy", (x) => of(id)(x) && x.json.Action === "destroy");
+    for (const id of all) expect(r.records.filter((x) => of(id)(x) && x.json.Action === "create"), id).toHaveLength(1);
+    expectNoDuplicates(r);
+    expect(second.log()).toContain(`resuming after event ${lastTs}`);
+  });
+});
+
+afterAll(() => {
+  if (host === "") return;
+  try {
+    if (docker("info", "--format", "{{.Swarm.LocalNodeState}}") === "active") docker("swarm", "leave", "--force");
+  } catch {
+    /* best effort */
+  }
+});
