@@ -2,7 +2,8 @@ import type { ServerResponse } from "node:http";
 export declare function eventLine(i: number, ts: bigint, action?: string): string;
 export declare function parseSince(s: string | null): bigint | null;
 export declare class FakeDaemon {
-  constructor(socketPath: string, opts?: { apiVersion?: string; minApi?: string; inspect?: "ok" | "404" | "hang"; sliceBytes?: number; startTs?: bigint });
+  constructor(socketPath: string, opts?: { apiVersion?: string; minApi?: string; inspect?: "ok" | "404" | "hang"; sliceBytes?: number; startTs?: bigint; tls?: { key: Buffer; cert: Buffer; ca?: Buffer } });
+  port: number;
   readonly socketPath: string;
   readonly url: string;
   inspect: "ok" | "404" | "hang";

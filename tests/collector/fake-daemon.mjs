@@ -3,6 +3,7 @@
 // container/exec inspects (ok, 404 or never answering). Events are written in fixed-size slices,
 // so chunks split events anywhere.
 import http from "node:http";
+import https from "node:https";
 import fs from "node:fs";
 
 const CID = "c0ffee".padEnd(64, "0");
@@ -33,16 +34,24 @@ export class FakeDaemon {
     this.hanging = [];
     this.streamWaiters = [];
     this.nextTs = opts.startTs ?? 1795786267000000000n;
+    this.tls = opts.tls ?? null; // {key, cert, ca?}: HTTPS on 127.0.0.1 (client cert required when ca is given)
+    this.port = 0;
     this.seq = 0;
   }
 
   get url() {
-    return `unix://${this.socketPath}`;
+    return this.tls ? `tcp://127.0.0.1:${this.port}` : `unix://${this.socketPath}`;
   }
 
   start() {
+    const handler = (req, res) => this.handle(req, res);
+    if (this.tls) {
+      const { key, cert, ca } = this.tls;
+      this.server = https.createServer({ key, cert, ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}) }, handler);
+      return new Promise((resolve) => this.server.listen(0, "127.0.0.1", () => { this.port = this.server.address().port; resolve(); }));
+    }
     try { fs.unlinkSync(this.socketPath); } catch { /* absent */ }
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server = http.createServer(handler);
     this.server.keepAliveTimeout = 0;
     return new Promise((resolve) => this.server.listen(this.socketPath, resolve));
   }
