@@ -1,0 +1,58 @@
+// Unit checks of the line handling: exact timeNano (never through a double), the falco key
+// appended without touching the daemon's bytes, FNV-1a over the bytes.
+import { describe, expect, it } from "vitest";
+import { appendFalco, exactTimeNano, parseEvent, scanTopLevel } from "../../collector/src/event";
+import { collectorEvent } from "../../collector/src/collector-event";
+import { negotiateApi, sinceParam } from "../../collector/src/docker";
+
+const ev = (tn: string, extra = "") => `{"Type":"container","Action":"start","Actor":{"ID":"x","Attributes":{${extra}"name":"n"}},"scope":"local","time":1795786267,"timeNano":${tn}}`;
+
+describe("timeNano", () => {
+  it.each(["1795786267080044534", "9007199254740993", "18446744073709551615", "0", "1"])("reads %s exactly", (tn) => {
+    expect(parseEvent(Buffer.from(ev(tn)))!.ts).toBe(BigInt(tn));
+  });
+
+  it("ignores a label spelled like the key and nested keys", () => {
+    const line = ev("1795786267080044534", '"timeNano":"1","x\\"timeNano\\":2":"3",');
+    expect(parseEvent(Buffer.from(line))!.ts).toBe(1795786267080044534n);
+    const nested = `{"a":{"timeNano":1795786267080044999},"timeNano":1795786267080044534,"b":{"timeNano":1}}`;
+    expect(parseEvent(Buffer.from(nested))!.ts).toBe(1795786267080044534n);
+  });
+
+  it("handles whitespace and escaped keys through the structural scan", () => {
+    expect(parseEvent(Buffer.from('{ "timeNano" : 1795786267080044534 , "Type":"x"}'))!.ts).toBe(1795786267080044534n);
+    expect(parseEvent(Buffer.from('{"time\\u004eano":1795786267080044534}'))!.ts).toBe(1795786267080044534n);
+    expect(scanTopLevel('{"a":"}\\"","timeNano":5,"z":[{"timeNano":6}]}', "timeNano")).toBe("5");
+  });
+
+  it("falls back to time in seconds, and rejects what is not an event object", () => {
+    expect(parseEvent(Buffer.from('{"Type":"x","time":1795786267}'))!.ts).toBe(1795786267000000000n);
+    for (const bad of ["", "[]", "{", "nope", '{"Type":"x"}', '{"timeNano":-1}', '{"timeNano":1.5}', '"str"']) {
+      expect(parseEvent(Buffer.from(bad)), bad).toBeNull();
+    }
+    expect(exactTimeNano('{"timeNano":1e3}', 1000)).toBeNull();
+  });
+});
+
+describe("falco key", () => {
+  it("is appended at the end, the daemon's bytes kept", () => {
+    const line = ev("1795786267080044534");
+    const out = appendFalco(Buffer.from(line), '{"endpoint":"unix:///s"}').toString();
+    expect(out).toBe(`${line.slice(0, -1)},"falco":{"endpoint":"unix:///s"}}`);
+    expect(appendFalco(Buffer.from("{ }"), "{}").toString()).toBe('{ "falco":{}}');
+  });
+});
+
+describe("collector events and API", () => {
+  it("writes exact time/timeNano in the Docker shape", () => {
+    const b = collectorEvent("reconnect", "unix:///s", { gapNs: "5" }, 1795786267080044534n).toString();
+    expect(b).toBe('{"Type":"collector","Action":"reconnect","Actor":{"ID":"unix:///s","Attributes":{"endpoint":"unix:///s","gapNs":"5"}},"scope":"local","time":1795786267,"timeNano":1795786267080044534}');
+  });
+
+  it("formats since and negotiates versions", () => {
+    expect(sinceParam(1795786267000000042n)).toBe("1795786267.000000042");
+    expect(negotiateApi("1.41", "1.12")).toBe("1.41");
+    expect(negotiateApi("1.52", "1.44")).toBe("1.51");
+    expect(negotiateApi("1.60", "1.55")).toBe("1.55");
+  });
+});
