@@ -1,0 +1,254 @@
+#define _GNU_SOURCE
+#include "collector.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+uint64_t dkr_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void forward_line(dkr_collector *c, char *line)
+{
+	size_t n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (n == 0)
+		return;
+	static const struct {
+		const char *word;
+		ss_plugin_log_severity sev;
+	} levels[] = {{"error", SS_PLUGIN_LOG_SEV_ERROR}, {"warn", SS_PLUGIN_LOG_SEV_WARNING},
+	              {"info", SS_PLUGIN_LOG_SEV_INFO}, {"debug", SS_PLUGIN_LOG_SEV_DEBUG}};
+	ss_plugin_log_severity sev = SS_PLUGIN_LOG_SEV_INFO;
+	const char *text = line;
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		size_t w = strlen(levels[i].word);
+		if (strncmp(line, levels[i].word, w) == 0 && (line[w] == ' ' || line[w] == '\0')) {
+			sev = levels[i].sev;
+			text = line + w + (line[w] == ' ');
+			break;
+		}
+	}
+	if (sev == SS_PLUGIN_LOG_SEV_ERROR)
+		snprintf(c->last_error, sizeof(c->last_error), "%s", text);
+	dkr_log_msg(c->log, sev, "collector: %s", text);
+}
+
+/* Reads what is available; forwards complete lines (and an over-long line in pieces). */
+static void drain_stderr(dkr_collector *c, int final)
+{
+	if (c->err_fd < 0)
+		return;
+	for (;;) {
+		ssize_t r = read(c->err_fd, c->line + c->line_len, sizeof(c->line) - 1 - c->line_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+				close(c->err_fd);
+				c->err_fd = -1;
+				final = 1;
+			}
+			break;
+		}
+		c->line_len += (size_t)r;
+		c->line[c->line_len] = '\0';
+		char *start = c->line, *nl;
+		while ((nl = memchr(start, '\n', c->line_len - (size_t)(start - c->line))) != NULL) {
+			*nl = '\0';
+			forward_line(c, start);
+			start = nl + 1;
+		}
+		size_t rest = c->line_len - (size_t)(start - c->line);
+		memmove(c->line, start, rest);
+		c->line_len = rest;
+		if (c->line_len == sizeof(c->line) - 1) {
+			c->line[c->line_len] = '\0';
+			forward_line(c, c->line);
+			c->line_len = 0;
+		}
+	}
+	if (final && c->line_len > 0) {
+		c->line[c->line_len] = '\0';
+		forward_line(c, c->line);
+		c->line_len = 0;
+	}
+}
+
+static int spawn(dkr_collector *c, char *err, size_t errlen)
+{
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "cannot create the collector's stderr pipe: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	posix_spawn_file_actions_adddup2(&fa, c->ring_fd, 3); /* dup2 clears FD_CLOEXEC */
+	/* Own process group: a terminal ^C reaches Falco, which then closes us (SIGTERM). */
+	sigset_t none, dfl;
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGTERM);
+	sigaddset(&dfl, SIGHUP);
+	sigaddset(&dfl, SIGPIPE);
+	sigaddset(&dfl, SIGCHLD);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dfl);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+	                                  POSIX_SPAWN_SETPGROUP);
+	pid_t pid;
+	int rc = posix_spawnp(&pid, c->argv[0], &fa, &at, c->argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(pipefd[1]);
+	if (rc != 0) {
+		close(pipefd[0]);
+		snprintf(err, errlen,
+		         "cannot start the collector with '%s': %s (set init_config collector.node to "
+		         "the Node.js >= 20 executable)", c->argv[0], strerror(rc));
+		return -1;
+	}
+	fcntl(pipefd[0], F_SETFL, fcntl(pipefd[0], F_GETFL) | O_NONBLOCK);
+	c->pid = pid;
+	c->err_fd = pipefd[0];
+	c->line_len = 0;
+	c->status = DKR_COLLECTOR_RUNNING;
+	c->started_ns = dkr_now_ns();
+	dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_DEBUG, "collector started (pid %d)", (int)pid);
+	return 0;
+}
+
+static void free_argv(dkr_collector *c)
+{
+	if (c->argv == NULL)
+		return;
+	for (char **a = c->argv; *a != NULL; a++)
+		free(*a);
+	free(c->argv);
+	c->argv = NULL;
+}
+
+int dkr_collector_start(dkr_collector *c, char **argv, int ring_fd, uint32_t backoff_max_ms,
+                        const dkr_log *log, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->argv = argv;
+	c->log = log;
+	c->ring_fd = ring_fd;
+	c->err_fd = -1;
+	c->backoff_ms = 100;
+	c->backoff_max_ms = backoff_max_ms;
+	if (spawn(c, err, errlen) != 0) {
+		free_argv(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_exit_status(dkr_collector *c, int status)
+{
+	drain_stderr(c, 1);
+	c->pid = 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		c->status = DKR_COLLECTOR_FINISHED;
+		dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_DEBUG, "collector finished (exit 0)");
+		return;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		c->status = DKR_COLLECTOR_FATAL;
+		if (c->last_error[0] == '\0')
+			snprintf(c->last_error, sizeof(c->last_error),
+			         "the collector exited with code 2 (misconfiguration) without a message");
+		return;
+	}
+	/* A crash: restart with backoff, reset the backoff after a long healthy run. */
+	if (dkr_now_ns() - c->started_ns > 30ull * 1000000000ull)
+		c->backoff_ms = 100;
+	char how[64];
+	if (WIFSIGNALED(status))
+		snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(how, sizeof(how), "exited with code %d", WEXITSTATUS(status));
+	dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_WARNING, "collector %s; restarting in %u ms", how,
+	            c->backoff_ms);
+	c->status = DKR_COLLECTOR_BACKOFF;
+	c->restart_at_ns = dkr_now_ns() + (uint64_t)c->backoff_ms * 1000000ull;
+	c->backoff_ms = c->backoff_ms * 2 > c->backoff_max_ms ? c->backoff_max_ms : c->backoff_ms * 2;
+}
+
+void dkr_collector_poll(dkr_collector *c)
+{
+	drain_stderr(c, 0);
+	if (c->pid > 0) {
+		int status;
+		pid_t r = waitpid(c->pid, &status, WNOHANG);
+		if (r == c->pid)
+			on_exit_status(c, status);
+		else if (r < 0 && errno == ECHILD)
+			on_exit_status(c, 1 << 8); /* reaped elsewhere (SIGCHLD ignored): a crash */
+	}
+	if (c->status == DKR_COLLECTOR_BACKOFF && dkr_now_ns() >= c->restart_at_ns) {
+		char err[256];
+		c->restarts++;
+		if (spawn(c, err, sizeof(err)) != 0) {
+			dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_ERROR, "%s", err);
+			c->status = DKR_COLLECTOR_FATAL;
+			snprintf(c->last_error, sizeof(c->last_error), "%s", err);
+		}
+	}
+}
+
+void dkr_collector_stop(dkr_collector *c)
+{
+	if (c->pid > 0) {
+		kill(c->pid, SIGTERM);
+		uint64_t deadline = dkr_now_ns() + 2000000000ull;
+		int status = 0, done = 0;
+		while (!done && dkr_now_ns() < deadline) {
+			pid_t r = waitpid(c->pid, &status, WNOHANG);
+			if (r == c->pid || (r < 0 && errno == ECHILD)) {
+				done = 1;
+				break;
+			}
+			drain_stderr(c, 0);
+			struct pollfd p = {.fd = c->err_fd, .events = POLLIN};
+			poll(&p, c->err_fd >= 0 ? 1 : 0, 10);
+		}
+		if (!done) {
+			dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_WARNING,
+			            "collector did not stop within 2 s of SIGTERM; killing it");
+			kill(c->pid, SIGKILL);
+			while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+				;
+		}
+		c->pid = 0;
+	}
+	drain_stderr(c, 1);
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	c->err_fd = -1;
+	free_argv(c);
+}

@@ -1,0 +1,121 @@
+#include "engine.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Process-wide, written once under pthread_once and read-only afterwards. The ticker
+ * thread only reads `engine` and `stop`; the library destructor stops it before unmap. */
+static struct {
+	pthread_once_t once;
+	wasm_engine_t *engine;
+	pthread_t ticker;
+	int ticker_running;
+	atomic_int stop;
+	char error[256];
+} g_engine = {.once = PTHREAD_ONCE_INIT};
+
+wasm_config_t *dkr_engine_config_new(void)
+{
+	wasm_config_t *config = wasm_config_new();
+	if (config == NULL)
+		return NULL;
+	/* Deadlines: compiled code checks the epoch at function entries and loop headers. */
+	wasmtime_config_epoch_interruption_set(config, true);
+	/* Deterministic builds of the .cwasm and no hidden threads in the plugin process. */
+	wasmtime_config_parallel_compilation_set(config, false);
+	wasmtime_config_cranelift_opt_level_set(config, WASMTIME_OPT_LEVEL_SPEED);
+	/* A guest that recurses deeply traps early instead of using Falco's stack. */
+	wasmtime_config_max_wasm_stack_set(config, 512 * 1024);
+	/* No proposals the extractor does not use. */
+	wasmtime_config_wasm_threads_set(config, false);
+	wasmtime_config_wasm_component_model_set(config, false);
+	return config;
+}
+
+static void *ticker_main(void *arg)
+{
+	(void)arg;
+	const struct timespec tick = {.tv_sec = 0, .tv_nsec = DKR_EPOCH_TICK_MS * 1000000L};
+	while (!atomic_load_explicit(&g_engine.stop, memory_order_acquire)) {
+		nanosleep(&tick, NULL);
+		wasmtime_engine_increment_epoch(g_engine.engine);
+	}
+	return NULL;
+}
+
+static void engine_create(void)
+{
+	wasm_config_t *config = dkr_engine_config_new();
+	if (config == NULL) {
+		snprintf(g_engine.error, sizeof(g_engine.error), "cannot allocate a wasmtime config");
+		return;
+	}
+	wasm_engine_t *engine = wasm_engine_new_with_config(config); /* takes config */
+	if (engine == NULL) {
+		snprintf(g_engine.error, sizeof(g_engine.error),
+		         "cannot create the wasmtime engine (unsupported CPU or out of memory)");
+		return;
+	}
+	g_engine.engine = engine;
+	/* The ticker must not inherit the caller's signal mask quirks; block everything so
+	 * Falco's signal handling is never run on it. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&g_engine.ticker, NULL, ticker_main, NULL) == 0)
+		g_engine.ticker_running = 1;
+	else
+		snprintf(g_engine.error, sizeof(g_engine.error),
+		         "cannot start the wasmtime epoch ticker thread");
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!g_engine.ticker_running) {
+		wasm_engine_delete(engine);
+		g_engine.engine = NULL;
+	}
+}
+
+wasm_engine_t *dkr_engine_get(char *err, size_t errlen)
+{
+	pthread_once(&g_engine.once, engine_create);
+	if (g_engine.engine == NULL && err != NULL)
+		snprintf(err, errlen, "%s", g_engine.error);
+	return g_engine.engine;
+}
+
+/* Runs at dlclose (when the last reference goes) and at exit: the ticker executes code of
+ * this library, so it must be joined before the library is unmapped. */
+__attribute__((destructor)) static void engine_unload(void)
+{
+	if (g_engine.ticker_running) {
+		atomic_store_explicit(&g_engine.stop, 1, memory_order_release);
+		pthread_join(g_engine.ticker, NULL);
+		g_engine.ticker_running = 0;
+	}
+	if (g_engine.engine != NULL) {
+		wasm_engine_delete(g_engine.engine);
+		g_engine.engine = NULL;
+	}
+}
+
+void dkr_wasmtime_msg(wasmtime_error_t *error, wasm_trap_t *trap, char *buf, size_t len)
+{
+	wasm_byte_vec_t msg = {0, NULL};
+	if (error != NULL)
+		wasmtime_error_message(error, &msg);
+	else if (trap != NULL)
+		wasm_trap_message(trap, &msg);
+	if (msg.data != NULL) {
+		size_t n = msg.size;
+		/* wasm_trap_message includes the terminating NUL in size. */
+		while (n > 0 && msg.data[n - 1] == '\0')
+			n--;
+		snprintf(buf, len, "%.*s", (int)n, msg.data);
+		wasm_byte_vec_delete(&msg);
+	} else {
+		snprintf(buf, len, "unknown wasmtime error");
+	}
+}

@@ -1,0 +1,275 @@
+/* plugin_extract_fields: one guest parse per event (keyed by evtnum + event pointer/ts/len),
+ * one guest call per field, results copied out of guest memory into per-state storage that
+ * stays valid until the next extract_fields call on the same state. */
+#include "plugin.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Grows *buf to hold at least `need` elements of `size` bytes. */
+static int grow(void **buf, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 16;
+	while (ncap < need)
+		ncap *= 2;
+	void *nb = realloc(*buf, ncap * size);
+	if (nb == NULL)
+		return -1;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
+void dkr_arena_free(dkr_arena *a)
+{
+	free(a->chars);
+	free(a->soff);
+	free(a->strs);
+	free(a->u64s);
+	free(a->u32s);
+	free(a->slots);
+	free(a->zero_offsets);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The payload of a well-formed docker plugin event, or NULL. */
+static const uint8_t *event_payload(const ss_plugin_event *evt, uint32_t *len)
+{
+	if (evt == NULL || evt->type != DKR_PPME_PLUGINEVENT_E || evt->nparams != 2 ||
+	    evt->len < DKR_PLUGIN_EVENT_PAYLOAD_OFFSET)
+		return NULL;
+	const uint8_t *p = (const uint8_t *)evt;
+	uint32_t l0, l1;
+	memcpy(&l0, p + 26, 4);
+	memcpy(&l1, p + 30, 4);
+	if (l0 != 4 || (uint64_t)DKR_PLUGIN_EVENT_PAYLOAD_OFFSET + l1 > evt->len)
+		return NULL;
+	*len = l1;
+	return p + DKR_PLUGIN_EVENT_PAYLOAD_OFFSET;
+}
+
+/* Brings the guest back after a trap; 0 when usable. */
+static int ensure_guest(ss_plugin_t *s)
+{
+	if (dkr_guest_usable(s->guest))
+		return 0;
+	char err[512];
+	s->parsed = 0;
+	if (dkr_guest_recreate(s->guest, err, sizeof(err)) != 0) {
+		dkr_log_msg(&s->log, SS_PLUGIN_LOG_SEV_ERROR, "cannot re-create the extractor: %s",
+		            err);
+		return -1;
+	}
+	return 0;
+}
+
+static void count_trap(ss_plugin_t *s, const char *what)
+{
+	dkr_metric_add(&s->metrics, DKR_M_GUEST_TRAPS, 1);
+	dkr_log_msg(&s->log, SS_PLUGIN_LOG_SEV_WARNING, "extractor trapped in %s: %s", what,
+	            dkr_guest_last_trap(s->guest));
+}
+
+/* Parses the event unless it is the one parsed last. 0 = parsed OK, -1 = no values. */
+static int ensure_parsed(ss_plugin_t *s, const ss_plugin_event_input *ei)
+{
+	const ss_plugin_event *evt = ei->evt;
+	if (s->parsed && s->parsed_evtnum == ei->evtnum && s->parsed_evt == evt &&
+	    s->parsed_ts == evt->ts && s->parsed_len == evt->len)
+		return s->parsed_rc < 0 ? -1 : 0;
+	uint32_t len;
+	const uint8_t *payload = event_payload(evt, &len);
+	if (payload == NULL)
+		return -1;
+	if (ensure_guest(s) != 0)
+		return -1;
+	int32_t rc;
+	if (dkr_guest_parse(s->guest, payload, len, &rc) != 0) {
+		count_trap(s, "dkr_parse");
+		s->parsed = 0;
+		return -1;
+	}
+	s->parsed = 1;
+	s->parsed_evtnum = ei->evtnum;
+	s->parsed_evt = evt;
+	s->parsed_ts = evt->ts;
+	s->parsed_len = evt->len;
+	s->parsed_rc = rc;
+	if (rc < 0) {
+		dkr_metric_add(&s->metrics, DKR_M_PAYLOAD_ERRORS, 1);
+		return -1;
+	}
+	return 0;
+}
+
+/* Copies the `n` values of the last dkr_extract into the arena; fills *slot. */
+static int copy_values(ss_plugin_t *s, uint32_t type, uint32_t n, dkr_slot *slot)
+{
+	dkr_arena *a = &s->arena;
+	size_t msize;
+	const uint8_t *mem = dkr_guest_memory(s->guest, &msize);
+	uint64_t res = dkr_guest_result_ptr(s->guest);
+	slot->type = type;
+	slot->n = 0;
+	switch (type) {
+	case DKR_FTYPE_STRING: {
+		if (res + (uint64_t)n * 8 > msize)
+			return -1;
+		slot->start = a->soff_len;
+		if (grow((void **)&a->soff, &a->soff_cap, a->soff_len + n, sizeof(size_t)))
+			return -1;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t sp, sl;
+			memcpy(&sp, mem + res + 8 * i, 4);
+			memcpy(&sl, mem + res + 8 * i + 4, 4);
+			if ((uint64_t)sp + sl > msize)
+				return -1;
+			if (grow((void **)&a->chars, &a->chars_cap, a->chars_len + sl + 1, 1))
+				return -1;
+			memcpy(a->chars + a->chars_len, mem + sp, sl);
+			a->chars[a->chars_len + sl] = '\0';
+			a->soff[a->soff_len++] = a->chars_len;
+			a->chars_len += sl + 1;
+		}
+		break;
+	}
+	case DKR_FTYPE_UINT64:
+	case DKR_FTYPE_RELTIME:
+	case DKR_FTYPE_ABSTIME:
+		if (res + (uint64_t)n * 8 > msize ||
+		    grow((void **)&a->u64s, &a->u64s_cap, a->u64s_len + n, 8))
+			return -1;
+		slot->start = a->u64s_len;
+		memcpy(a->u64s + a->u64s_len, mem + res, (size_t)n * 8);
+		a->u64s_len += n;
+		break;
+	case DKR_FTYPE_BOOL:
+		if (res + (uint64_t)n * 4 > msize ||
+		    grow((void **)&a->u32s, &a->u32s_cap, a->u32s_len + n, 4))
+			return -1;
+		slot->start = a->u32s_len;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t b;
+			memcpy(&b, mem + res + 4 * i, 4);
+			a->u32s[a->u32s_len + i] = b != 0;
+		}
+		a->u32s_len += n;
+		break;
+	default:
+		return -1; /* ipaddr/ipnet: not in guest ABI v1 */
+	}
+	slot->n = n;
+	return 0;
+}
+
+ss_plugin_rc plugin_extract_fields(ss_plugin_t *s, const ss_plugin_event_input *ei,
+                                   const ss_plugin_field_extract_input *in)
+{
+	if (in == NULL)
+		return SS_PLUGIN_FAILURE;
+	for (uint32_t i = 0; i < in->num_fields; i++)
+		in->fields[i].res_len = 0;
+	if (s == NULL || s->guest == NULL || ei == NULL || ei->evt == NULL)
+		return SS_PLUGIN_FAILURE;
+	dkr_arena *a = &s->arena;
+	a->chars_len = a->soff_len = a->u64s_len = a->u32s_len = 0;
+	if (grow((void **)&a->slots, &a->slots_cap, in->num_fields, sizeof(dkr_slot)))
+		return SS_PLUGIN_FAILURE;
+
+	int ok = ensure_parsed(s, ei) == 0;
+	for (uint32_t i = 0; i < in->num_fields; i++) {
+		ss_plugin_extract_field *f = &in->fields[i];
+		dkr_slot *slot = &a->slots[i];
+		slot->type = 0;
+		slot->n = 0;
+		if (!ok)
+			continue;
+		if (f->field_id >= s->id_map_len || s->id_map[f->field_id] < 0)
+			continue;
+		uint32_t mid = (uint32_t)s->id_map[f->field_id];
+		const dkr_field *def = &s->table.f[mid];
+		char num[24];
+		const char *arg = NULL;
+		int32_t arg_len = -1;
+		if (f->arg_present) {
+			if (f->arg_key != NULL) {
+				arg = f->arg_key;
+			} else if (f->arg_index != UINT64_MAX) {
+				snprintf(num, sizeof(num), "%" PRIu64, f->arg_index);
+				arg = num;
+			} else {
+				dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);
+				continue; /* an argument that is not a valid index */
+			}
+			size_t l = strlen(arg);
+			if (l > 65536) {
+				dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);
+				continue; /* over the guest's argument limit */
+			}
+			arg_len = (int32_t)l;
+		}
+		int32_t n;
+		if (dkr_guest_extract(s->guest, mid, arg, arg_len, &n) != 0) {
+			count_trap(s, def->name);
+			/* The trap costs only this field: bring the guest back and re-parse. */
+			s->parsed = 0;
+			ok = ensure_parsed(s, ei) == 0;
+			continue;
+		}
+		if (n < 0) {
+			if (n != DKR_ERR_NO_EVENT)
+				dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);
+			continue;
+		}
+		if (n == 0)
+			continue;
+		if (!def->is_list && n > 1)
+			n = 1;
+		if (copy_values(s, def->type, (uint32_t)n, slot) != 0) {
+			slot->type = 0;
+			slot->n = 0;
+			dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);
+		}
+	}
+
+	/* Resolve pointers now that the arena no longer moves. */
+	if (grow((void **)&a->strs, &a->strs_cap, a->soff_len, sizeof(char *)))
+		return SS_PLUGIN_FAILURE;
+	for (size_t k = 0; k < a->soff_len; k++)
+		a->strs[k] = a->chars + a->soff[k];
+	size_t total = 0;
+	for (uint32_t i = 0; i < in->num_fields; i++) {
+		ss_plugin_extract_field *f = &in->fields[i];
+		const dkr_slot *slot = &a->slots[i];
+		if (slot->n == 0)
+			continue;
+		switch (slot->type) {
+		case DKR_FTYPE_STRING:
+			f->res.str = a->strs + slot->start;
+			break;
+		case DKR_FTYPE_BOOL:
+			f->res.boolean = a->u32s + slot->start;
+			break;
+		default:
+			f->res.u64 = a->u64s + slot->start;
+			break;
+		}
+		f->res_len = slot->n;
+		total += slot->n;
+	}
+	if (in->value_offsets != NULL) {
+		/* The guest does not report where values sit in the event: {0,0} = no offset.
+		 * One entry per value (what libs 0.25 reads) and at least one per field. */
+		size_t need = 2 * (total > in->num_fields ? total : in->num_fields);
+		if (grow((void **)&a->zero_offsets, &a->zero_offsets_cap, need, 4) == 0) {
+			memset(a->zero_offsets, 0, need * 4);
+			in->value_offsets->start = a->zero_offsets;
+			in->value_offsets->length = a->zero_offsets + need / 2;
+		}
+	}
+	return SS_PLUGIN_SUCCESS;
+}

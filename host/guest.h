@@ -1,0 +1,65 @@
+/* The extractor module in wasmtime (guest ABI: assembly/ABI.md): loading a module (.cwasm
+ * when it matches the engine, else .wasm compiled), one store + instance per plugin state,
+ * the guest calls under a memory limit and an epoch deadline, re-creation after a trap. */
+#ifndef DKR_GUEST_H
+#define DKR_GUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wasmtime.h>
+
+#include "log.h"
+
+#define DKR_GUEST_ABI_VERSION 1
+
+/* Guest error codes (ABI.md). */
+enum {
+	DKR_ERR_SYNTAX = -1,
+	DKR_ERR_NOT_OBJECT = -2,
+	DKR_ERR_TOO_LARGE = -3,
+	DKR_ERR_UTF8 = -4,
+	DKR_ERR_TYPE = -5,
+	DKR_ERR_NO_EVENT = -10,
+	DKR_ERR_FIELD = -11,
+	DKR_ERR_ARG = -12,
+};
+
+typedef struct dkr_guest_limits {
+	uint64_t max_memory_bytes; /* store limiter: linear memory growth cap */
+	uint32_t timeout_ms;       /* epoch deadline of one guest call */
+} dkr_guest_limits;
+
+typedef struct dkr_guest dkr_guest;
+
+/* Loads a module from `path` (.cwasm or .wasm). For a .wasm, a sibling .cwasm at least as
+ * new is tried first; when it does not fit this engine/CPU the .wasm is compiled and the
+ * log says why. `*loaded` receives the path of the file actually used (malloc'd). */
+int dkr_module_load(wasm_engine_t *engine, const char *path, const dkr_log *log,
+                    wasmtime_module_t **out, char **loaded, char *err, size_t errlen);
+
+/* Instantiates `module` (not taken: cloned) in a new store, checks dkr_abi_version,
+ * caches the exports, the result pointer and the field table. */
+int dkr_guest_new(wasm_engine_t *engine, const wasmtime_module_t *module,
+                  const dkr_guest_limits *limits, dkr_guest **out, char *err, size_t errlen);
+void dkr_guest_delete(dkr_guest *g);
+
+/* 0 after a trap until dkr_guest_recreate succeeds. */
+int dkr_guest_usable(const dkr_guest *g);
+int dkr_guest_recreate(dkr_guest *g, char *err, size_t errlen);
+/* The text of the last trap. */
+const char *dkr_guest_last_trap(const dkr_guest *g);
+
+/* The field table bytes exported by the module (valid for the guest's life). */
+const char *dkr_guest_fields_json(const dkr_guest *g, size_t *len);
+
+/* Guest calls. Each returns 0 with the guest's result in *ret, or -1 on a trap (the guest
+ * is then unusable). */
+int dkr_guest_parse(dkr_guest *g, const void *payload, uint32_t len, int32_t *ret);
+int dkr_guest_extract(dkr_guest *g, uint32_t field_id, const char *arg, int32_t arg_len,
+                      int32_t *ret);
+
+/* The guest's linear memory now (base may move after any guest call) and the result area. */
+const uint8_t *dkr_guest_memory(dkr_guest *g, size_t *size);
+uint32_t dkr_guest_result_ptr(const dkr_guest *g);
+
+#endif

@@ -1,0 +1,75 @@
+/* The plugin state (ss_plugin_t): everything one Falco inspector's plugin owns. Nothing
+ * here is shared between states. */
+#ifndef DKR_PLUGIN_H
+#define DKR_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <wasmtime.h>
+
+#include "config.h"
+#include "fields.h"
+#include "guest.h"
+#include "log.h"
+#include "metrics.h"
+#include "plugin_api.h"
+
+#define DKR_PLUGIN_ID 5u
+#define DKR_PLUGIN_NAME "docker"
+#define DKR_PLUGIN_SOURCE "docker"
+#define DKR_PLUGIN_VERSION "0.5.0"
+#define DKR_REQUIRED_API_VERSION "3.11.0"
+
+/* Per-call result storage of extract_fields (valid until the next call). */
+typedef struct dkr_slot {
+	uint32_t type;   /* DKR_FTYPE_* of the values, 0 = none */
+	size_t start;    /* first index in strs/u64s/u32s */
+	size_t n;
+} dkr_slot;
+
+typedef struct dkr_arena {
+	char *chars;                  size_t chars_len, chars_cap;
+	size_t *soff;                 size_t soff_len, soff_cap;   /* string offsets in chars */
+	const char **strs;            size_t strs_cap;
+	uint64_t *u64s;               size_t u64s_len, u64s_cap;
+	uint32_t *u32s;               size_t u32s_len, u32s_cap;
+	dkr_slot *slots;              size_t slots_cap;
+	uint32_t *zero_offsets;       size_t zero_offsets_cap;     /* value_offsets {0,0} */
+} dkr_arena;
+
+struct ss_plugin_t {
+	dkr_log log;
+	dkr_config cfg;
+	char *libdir;
+
+	wasm_engine_t *engine;         /* process-wide, not owned */
+	wasmtime_module_t *module;     /* owned */
+	char *module_path;             /* the file actually loaded */
+	dkr_guest *guest;              /* owned */
+	dkr_field_table table;         /* the module's fields */
+	int32_t *id_map;               /* Falco field id -> module field index, -1 = none */
+	size_t id_map_len;
+
+	/* parse cache: the event last given to dkr_parse */
+	int parsed;
+	uint64_t parsed_evtnum;
+	const ss_plugin_event *parsed_evt;
+	uint64_t parsed_ts;
+	uint32_t parsed_len;
+	int32_t parsed_rc;
+
+	dkr_arena arena;
+	char *text;                    /* event_to_string buffer */
+	char *open_params;             /* list_open_params answer */
+	size_t text_cap;
+
+	dkr_metrics metrics;
+	char lasterr[DKR_PLUGIN_MAX_ERRLEN];
+};
+
+/* Sets the state's last error (printf-style) and returns it. */
+const char *dkr_set_error(ss_plugin_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void dkr_arena_free(dkr_arena *a);
+
+#endif

@@ -1,0 +1,1462 @@
+/* `dkr-harness conformance`: every rule of the Falco plugin ABI reference that a plugin can
+ * break, checked through the real libdocker.so loaded as Falco loads it, plus the plugin's
+ * own guarantees (replay, ring consumer vectors, swap, isolation, supervision, states). */
+#define _GNU_SOURCE
+#include "fieldinfo.h"
+#include "harness.h"
+#include "ring.h"
+#include "run.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wasmtime.h>
+
+static int g_fail, g_pass;
+static const char *g_section = "";
+static struct {
+	const char *lib, *root, *fake;
+	char collector_cfg[1024]; /* JSON fragment "collector":{...} */
+	char fixture[1024];
+	int valgrind;
+} g;
+
+#define CHECK(cond, ...) check_((cond) ? 1 : 0, __LINE__, __VA_ARGS__)
+static int check_(int ok, int line, const char *fmt, ...)
+{
+	if (ok) {
+		g_pass++;
+		return 1;
+	}
+	g_fail++;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "FAIL [%s] line %d: ", g_section, line);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ logging capture */
+
+typedef struct logcap {
+	pthread_mutex_t mu;
+	char text[1 << 16];
+	size_t len;
+} logcap;
+
+static void cap_log(ss_plugin_owner_t *o, const char *component, const char *msg,
+                    ss_plugin_log_severity sev)
+{
+	logcap *c = (logcap *)o;
+	if (getenv("DKR_HARNESS_DEBUG"))
+		fprintf(stderr, "  log[%d] %s: %s\n", (int)sev, component ? component : "", msg);
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	int n = snprintf(c->text + c->len, sizeof(c->text) - c->len, "%d %s\n", (int)sev, msg);
+	if (n > 0 && c->len + (size_t)n < sizeof(c->text))
+		c->len += (size_t)n;
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void cap_init(logcap *c)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->mu, NULL);
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+static char *read_text(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	char *b = malloc((size_t)n + 1);
+	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	if (b) {
+		b[n] = '\0';
+		if (len)
+			*len = (size_t)n;
+	}
+	return b;
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (f == NULL)
+		return -1;
+	int ok = fwrite(data, 1, len, f) == len;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static char *cfg(const char *extra)
+{
+	char *s = NULL;
+	if (asprintf(&s, "{%s%s%s}", g.collector_cfg, extra && *extra ? "," : "", extra ? extra : "") < 0)
+		abort();
+	return s;
+}
+
+/* Non-empty lines of a JSONL file. */
+typedef struct lines {
+	char **v;
+	size_t n;
+} lines;
+
+static void lines_read(const char *path, lines *out)
+{
+	memset(out, 0, sizeof(*out));
+	char *text = read_text(path, NULL);
+	if (text == NULL)
+		return;
+	char *save = NULL;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		size_t k = strlen(l);
+		while (k && l[k - 1] == '\r')
+			l[--k] = '\0';
+		if (k == 0)
+			continue;
+		json_t *obj = json_loads(l, 0, NULL);
+		int is_obj = json_is_object(obj);
+		json_decref(obj);
+		if (!is_obj)
+			continue; /* the collector skips lines that are not events */
+		out->v = realloc(out->v, (out->n + 1) * sizeof(char *));
+		out->v[out->n++] = strdup(l);
+	}
+	free(text);
+}
+
+static void lines_free(lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* ------------------------------------------------------------------ 1. exported symbols */
+
+static void t_symbols(void)
+{
+	g_section = "symbols";
+	size_t len;
+	char *img = read_text(g.lib, &len);
+	if (!CHECK(img != NULL, "cannot read %s", g.lib))
+		return;
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
+	int count = 0, bad = 0;
+	static const char *const expected[] = {
+		"plugin_get_required_api_version", "plugin_get_version", "plugin_get_name",
+		"plugin_get_description", "plugin_get_contact", "plugin_get_init_schema",
+		"plugin_init", "plugin_destroy", "plugin_get_last_error", "plugin_get_metrics",
+		"plugin_get_id", "plugin_get_event_source", "plugin_open", "plugin_close",
+		"plugin_next_batch", "plugin_list_open_params", "plugin_get_progress",
+		"plugin_event_to_string", "plugin_get_fields", "plugin_extract_fields",
+		"plugin_get_extract_event_sources", NULL};
+	if (CHECK(len > sizeof(*eh) && memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0, "not ELF")) {
+		const Elf64_Shdr *sh = (const Elf64_Shdr *)(img + eh->e_shoff);
+		for (int i = 0; i < eh->e_shnum; i++) {
+			if (sh[i].sh_type != SHT_DYNSYM)
+				continue;
+			const Elf64_Sym *sym = (const Elf64_Sym *)(img + sh[i].sh_offset);
+			const char *str = img + sh[sh[i].sh_link].sh_offset;
+			size_t n = sh[i].sh_size / sizeof(Elf64_Sym);
+			for (size_t k = 0; k < n; k++) {
+				if (sym[k].st_shndx == SHN_UNDEF || ELF64_ST_BIND(sym[k].st_info) == STB_LOCAL ||
+				    sym[k].st_name == 0)
+					continue;
+				const char *name = str + sym[k].st_name;
+				int known = 0;
+				for (const char *const *e = expected; *e; e++)
+					known |= strcmp(*e, name) == 0;
+				if (!known) {
+					bad++;
+					fprintf(stderr, "  unexpected exported symbol: %s\n", name);
+				}
+				count++;
+			}
+		}
+	}
+	free(img);
+	CHECK(bad == 0, "the library exports symbols other than the plugin API");
+	int want = 0;
+	for (const char *const *e = expected; *e; e++)
+		want++;
+	CHECK(count == want, "exported %d symbols, expected exactly %d", count, want);
+}
+
+/* ------------------------------------------------------------------ 2. info + capabilities */
+
+static int parse_ver(const char *s, unsigned v[3])
+{
+	char extra;
+	return s != NULL && sscanf(s, "%u.%u.%u%c", &v[0], &v[1], &v[2], &extra) == 3;
+}
+
+static void t_info(const dkr_api *a)
+{
+	g_section = "info";
+	const char *req[] = {"get_required_api_version", "get_version", "get_name",
+	                     "get_description", "get_contact", "init", "destroy", "get_last_error"};
+	void *reqp[] = {(void *)a->get_required_api_version, (void *)a->get_version,
+	                (void *)a->get_name, (void *)a->get_description, (void *)a->get_contact,
+	                (void *)a->init, (void *)a->destroy, (void *)a->get_last_error};
+	for (int i = 0; i < 8; i++)
+		CHECK(reqp[i] != NULL, "required symbol plugin_%s missing", req[i]);
+	unsigned v[3];
+	const char *rv = a->get_required_api_version();
+	if (CHECK(parse_ver(rv, v), "required API version '%s' is not M.m.p", rv)) {
+		/* Framework 3.12.0 (Falco 0.42 .. 0.44): major equal, minor <=, patch rule. */
+		CHECK(v[0] == 3, "major %u != 3", v[0]);
+		CHECK(v[1] <= 12 && (v[1] < 12 || v[2] == 0), "'%s' not compatible with 3.12.0", rv);
+		/* get_metrics needs 3.6, value_offsets 3.11. */
+		CHECK(v[1] >= 11, "'%s' is lower than what the exported symbols/struct members need", rv);
+	}
+	CHECK(parse_ver(a->get_version(), v), "version '%s' is not M.m.p", a->get_version());
+	CHECK(strcmp(a->get_name(), "docker") == 0, "name '%s'", a->get_name());
+	CHECK(*a->get_description() && *a->get_contact(), "empty description or contact");
+	/* Sourcing: all three, id+source both, not syscall. */
+	CHECK(a->open && a->close && a->next_batch, "sourcing symbols incomplete");
+	CHECK(a->get_id && a->get_id() == 5, "plugin id %u", a->get_id ? a->get_id() : 0);
+	CHECK(a->get_event_source && strcmp(a->get_event_source(), "docker") == 0, "event source");
+	CHECK(a->get_id() == a->get_id() && a->get_event_source() != NULL, "id/source not stable");
+	/* Extraction. */
+	CHECK(a->get_fields && a->extract_fields, "extraction symbols incomplete");
+	/* Capabilities we must not half-implement. */
+	CHECK(!a->parse_event && !a->get_async_events && !a->set_async_event_handler &&
+	          !a->capture_open && !a->capture_close && !a->set_config,
+	      "an unexpected optional capability symbol is exported");
+	const char *src = a->get_extract_event_sources();
+	json_t *j = json_loads(src, 0, NULL);
+	CHECK(json_is_array(j) && json_array_size(j) == 1 &&
+	          strcmp(json_string_value(json_array_get(j, 0)) ?: "", "docker") == 0,
+	      "extract event sources '%s'", src);
+	json_decref(j);
+}
+
+/* ------------------------------------------------------------------ 3. get_fields */
+
+static const char *const k_evt_fields[] = {
+	"evt.num", "evt.time", "evt.time.s", "evt.time.iso8601", "evt.datetime", "evt.datetime.s",
+	"evt.rawtime", "evt.rawtime.s", "evt.rawtime.ns", "evt.reltime", "evt.reltime.s",
+	"evt.reltime.ns", "evt.pluginname", "evt.plugininfo", "evt.source", "evt.is_async",
+	"evt.asynctype", "evt.hostname", NULL};
+
+static void check_field_table(const char *json, const char *what)
+{
+	json_t *root = json ? json_loads(json, 0, NULL) : NULL;
+	if (!CHECK(json_is_array(root) && json_array_size(root) > 0,
+	           "%s: get_fields is not a non-empty JSON array", what)) {
+		json_decref(root);
+		return;
+	}
+	regex_t re;
+	regcomp(&re, "^[a-zA-Z]+[a-zA-Z0-9_]*(\\.[a-zA-Z]+[a-zA-Z0-9_]*)+$", REG_EXTENDED | REG_NOSUB);
+	static const char *const types[] = {"string", "uint64", "reltime", "abstime", "bool",
+	                                    "ipaddr", "ipnet", NULL};
+	size_t n = json_array_size(root);
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(root, i);
+		const char *name = json_string_value(json_object_get(e, "name"));
+		const char *type = json_string_value(json_object_get(e, "type"));
+		const char *desc = json_string_value(json_object_get(e, "desc"));
+		if (!CHECK(json_is_object(e) && name && *name, "%s: entry %zu has no name", what, i))
+			continue;
+		CHECK(regexec(&re, name, 0, NULL, 0) == 0, "%s: name '%s' breaks the grammar", what, name);
+		int tok = 0;
+		for (const char *const *t = types; type && *t; t++)
+			tok |= strcmp(*t, type) == 0;
+		CHECK(tok, "%s: %s has invalid type '%s'", what, name, type ? type : "(none)");
+		CHECK(desc && *desc, "%s: %s has no desc", what, name);
+		for (const char *const *ev = k_evt_fields; *ev; ev++)
+			CHECK(strcmp(*ev, name) != 0, "%s: %s overlaps a generic evt.* field", what, name);
+		CHECK(strncmp(name, "evt.", 4) != 0, "%s: %s uses the evt. class", what, name);
+		const char *bools[] = {"isList", "addOutput"};
+		for (int b = 0; b < 2; b++) {
+			json_t *v = json_object_get(e, bools[b]);
+			CHECK(v == NULL || json_is_boolean(v), "%s: %s.%s is not a bool", what, name, bools[b]);
+		}
+		json_t *arg = json_object_get(e, "arg");
+		if (arg != NULL) {
+			const char *ab[] = {"isRequired", "isIndex", "isKey"};
+			for (int b = 0; b < 3; b++) {
+				json_t *v = json_object_get(arg, ab[b]);
+				CHECK(v == NULL || json_is_boolean(v), "%s: %s.arg.%s not bool", what, name, ab[b]);
+			}
+			CHECK(!json_is_true(json_object_get(arg, "isRequired")) ||
+			          json_is_true(json_object_get(arg, "isIndex")) ||
+			          json_is_true(json_object_get(arg, "isKey")),
+			      "%s: %s requires an argument that is neither index nor key", what, name);
+		}
+		json_t *props = json_object_get(e, "properties");
+		if (props != NULL) {
+			size_t k;
+			json_t *p;
+			CHECK(json_is_array(props), "%s: %s.properties not an array", what, name);
+			json_array_foreach(props, k, p)
+				CHECK(json_is_string(p), "%s: %s.properties has a non-string", what, name);
+		}
+		for (size_t k = 0; k < i; k++)
+			CHECK(strcmp(json_string_value(json_object_get(json_array_get(root, k), "name")) ?: "",
+			             name) != 0, "%s: duplicate field %s", what, name);
+	}
+	regfree(&re);
+	json_decref(root);
+}
+
+static void t_fields(const dkr_api *a)
+{
+	g_section = "get_fields";
+	const char *f1 = a->get_fields();
+	const char *f2 = a->get_fields();
+	check_field_table(f1, "default module");
+	CHECK(f1 && f2 && strcmp(f1, f2) == 0, "get_fields is not stable across calls");
+	/* Exactly the module's table: compare with dkr_fields_* of build/docker_extractor.wasm is
+	 * done in t_swap (a module whose table we wrote). */
+}
+
+/* ------------------------------------------------------------------ 4. init schema + configs */
+
+/* A validator for the JSON-schema subset the plugin's schema uses. 1 = valid. */
+static int schema_valid(json_t *schema, json_t *v)
+{
+	const char *type = json_string_value(json_object_get(schema, "type"));
+	if (type) {
+		if (!strcmp(type, "object") && !json_is_object(v)) return 0;
+		if (!strcmp(type, "string") && !json_is_string(v)) return 0;
+		if (!strcmp(type, "boolean") && !json_is_boolean(v)) return 0;
+		if (!strcmp(type, "integer") && !json_is_integer(v)) return 0;
+	}
+	json_t *en = json_object_get(schema, "enum");
+	if (en) {
+		size_t i;
+		json_t *x;
+		int hit = 0;
+		json_array_foreach(en, i, x) hit |= json_equal(x, v);
+		if (!hit) return 0;
+	}
+	if (json_is_integer(v)) {
+		json_t *mn = json_object_get(schema, "minimum"), *mx = json_object_get(schema, "maximum");
+		if (mn && json_integer_value(v) < json_integer_value(mn)) return 0;
+		if (mx && json_integer_value(v) > json_integer_value(mx)) return 0;
+	}
+	if (json_is_object(v)) {
+		json_t *props = json_object_get(schema, "properties");
+		const char *k;
+		json_t *x;
+		json_object_foreach(v, k, x) {
+			json_t *ps = json_object_get(props, k);
+			if (ps == NULL) {
+				if (json_is_false(json_object_get(schema, "additionalProperties")))
+					return 0;
+			} else if (!schema_valid(ps, x)) {
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+
+static void check_schema_annotations(json_t *schema, const char *path)
+{
+	json_t *props = json_object_get(schema, "properties");
+	const char *k;
+	json_t *p;
+	json_object_foreach(props, k, p) {
+		char sub[256];
+		snprintf(sub, sizeof(sub), "%s.%s", path, k);
+		CHECK(json_string_value(json_object_get(p, "description")) != NULL,
+		      "schema %s has no description", sub);
+		if (json_object_get(p, "properties"))
+			check_schema_annotations(p, sub);
+		else
+			CHECK(json_object_get(p, "default") != NULL, "schema %s has no default", sub);
+	}
+}
+
+static void t_schema(const dkr_api *a)
+{
+	g_section = "init_schema";
+	ss_plugin_schema_type t = SS_PLUGIN_SCHEMA_NONE;
+	const char *s = a->get_init_schema(&t);
+	CHECK(t == SS_PLUGIN_SCHEMA_JSON, "schema type %d", (int)t);
+	json_t *schema = json_loads(s, 0, NULL);
+	if (!CHECK(json_is_object(schema), "get_init_schema is not a JSON object"))
+		return;
+	check_schema_annotations(schema, "init_config");
+	static const char *const configs[] = {
+		"{}",
+		"{\"extractor\":{\"maxMemoryMiB\":32,\"callTimeoutMs\":200}}",
+		"{\"collector\":{\"node\":\"node\",\"enrich\":false,\"queueMax\":10,\"inspectTimeoutMs\":100,"
+		"\"reconnectMaxMs\":1000,\"restartMaxMs\":500}}",
+		"{\"tls\":{\"ca\":\"\",\"cert\":\"\",\"key\":\"\",\"verify\":false}}",
+		"{\"ring\":{\"capacityMiB\":1},\"batch\":{\"maxEvents\":1,\"waitMs\":5}}",
+		"{\"ring\":null}",
+		/* invalid */
+		"{\"bogus\":1}",
+		"{\"extractor\":{\"maxMemoryMiB\":\"64\"}}",
+		"{\"extractor\":{\"maxMemoryMiB\":1}}",
+		"{\"ring\":{\"capacityMiB\":3}}",
+		"{\"batch\":{\"waitMs\":0}}",
+		"{\"collector\":{\"enrich\":\"yes\"}}",
+		"{\"collector\":{\"nodes\":\"node\"}}",
+		"{\"extractor\":5}",
+		"[1,2]",
+		NULL};
+	for (const char *const *c = configs; *c; c++) {
+		json_t *v = json_loads(*c, 0, NULL);
+		int valid = v && schema_valid(schema, v);
+		json_decref(v);
+		logcap lc;
+		cap_init(&lc);
+		ss_plugin_rc rc;
+		ss_plugin_t *st = dkr_api_init(a, *c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+		CHECK(rc == SS_PLUGIN_SUCCESS || rc == SS_PLUGIN_FAILURE, "init rc %d not written", (int)rc);
+		CHECK((rc == SS_PLUGIN_SUCCESS) == valid,
+		      "config %s: schema says %s but init %s (%s)", *c, valid ? "valid" : "invalid",
+		      rc == SS_PLUGIN_SUCCESS ? "succeeded" : "failed",
+		      st ? a->get_last_error(st) : "no state");
+		if (rc != SS_PLUGIN_SUCCESS)
+			CHECK(st != NULL && *a->get_last_error(st) != '\0', "init failed without a message");
+		if (st)
+			a->destroy(st);
+		pthread_mutex_destroy(&lc.mu);
+	}
+	/* Empty config arrives as "{}" through dkr_api_init; the plugin also accepts "" itself. */
+	ss_plugin_init_input in = {.config = "", .owner = NULL, .log_fn = NULL};
+	ss_plugin_rc rc = (ss_plugin_rc)77;
+	ss_plugin_t *st = a->init(&in, &rc);
+	CHECK(rc == SS_PLUGIN_SUCCESS, "init(\"\") failed: %s", st ? a->get_last_error(st) : "");
+	if (st)
+		a->destroy(st);
+	/* A missing module fails init with a message that says what to do. */
+	st = dkr_api_init(a, "{\"extractor\":{\"module\":\"/nonexistent/x.wasm\"}}", NULL, NULL, &rc);
+	CHECK(rc == SS_PLUGIN_FAILURE && st && strstr(a->get_last_error(st), "/nonexistent/x"),
+	      "init with a missing module: %s", st ? a->get_last_error(st) : "");
+	if (st)
+		a->destroy(st);
+	json_decref(schema);
+}
+
+/* ------------------------------------------------------------------ 5. open params */
+
+static void t_open_params(const dkr_api *a)
+{
+	g_section = "open_params";
+	ss_plugin_rc rc;
+	char *c = cfg(NULL);
+	ss_plugin_t *s = dkr_api_init(a, c, NULL, NULL, &rc);
+	free(c);
+	if (!CHECK(rc == SS_PLUGIN_SUCCESS, "init: %s", s ? a->get_last_error(s) : ""))
+		goto out;
+	rc = (ss_plugin_rc)99;
+	const char *lop = a->list_open_params(s, &rc);
+	CHECK(rc == SS_PLUGIN_SUCCESS, "list_open_params rc %d", (int)rc);
+	json_t *j = json_loads(lop, 0, NULL);
+	CHECK(json_is_array(j) && json_array_size(j) > 0, "list_open_params not an array: %s", lop);
+	size_t i;
+	json_t *e;
+	json_array_foreach(j, i, e) {
+		const char *v = json_string_value(json_object_get(e, "value"));
+		CHECK(v && *v, "open param suggestion %zu has no value", i);
+	}
+	json_decref(j);
+	static const char *const bad[] = {"bogus://x", "file:///nonexistent/events.jsonl",
+	                                  "file://relative.jsonl", "tcp://nohost", "unix://relative",
+	                                  "unix:///var/run/docker.sock,,tcp://a:1", "http://x:80",
+	                                  "file:///", NULL};
+	for (const char *const *b = bad; *b; b++) {
+		rc = SS_PLUGIN_FAILURE; /* the framework pre-sets FAILURE */
+		ss_instance_t *h = a->open(s, *b, &rc);
+		CHECK(rc == SS_PLUGIN_FAILURE && h == NULL, "open(%s) did not fail", *b);
+		const char *msg = a->get_last_error(s);
+		CHECK(msg && strlen(msg) > 10, "open(%s) failed without a message", *b);
+		if (h)
+			a->close(s, h);
+	}
+	/* The message names the culprit and what is accepted. */
+	ss_instance_t *h = a->open(s, "bogus://x", &rc);
+	CHECK(strstr(a->get_last_error(s), "bogus://x") && strstr(a->get_last_error(s), "unix://"),
+	      "unhelpful message: %s", a->get_last_error(s));
+	if (h)
+		a->close(s, h);
+	/* A collector that cannot start fails open with a message. */
+	a->destroy(s);
+	s = dkr_api_init(a, "{\"collector\":{\"node\":\"/nonexistent/node\"}}", NULL, NULL, &rc);
+	char params[1100];
+	snprintf(params, sizeof(params), "file://%s", g.fixture);
+	h = a->open(s, params, &rc);
+	CHECK(h == NULL && rc == SS_PLUGIN_FAILURE && strstr(a->get_last_error(s), "collector.node"),
+	      "missing node: %s", a->get_last_error(s));
+	if (h)
+		a->close(s, h);
+	a->destroy(s);
+	s = dkr_api_init(a, "{\"collector\":{\"path\":\"/nonexistent/main.js\"}}", NULL, NULL, &rc);
+	h = a->open(s, params, &rc);
+	CHECK(h == NULL && strstr(a->get_last_error(s), "collector.path"), "missing script: %s",
+	      a->get_last_error(s));
+	if (h)
+		a->close(s, h);
+out:
+	if (s)
+		a->destroy(s);
+	/* close accepts NULLs. */
+	a->close(NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ 6. replay */
+
+typedef struct replay_result {
+	size_t events;
+	int eof;
+	char *error;
+} replay_result;
+
+/* Checks one event byte by byte. */
+static void check_event_layout(const ss_plugin_event *e, const char *want_payload)
+{
+	const uint8_t *b = (const uint8_t *)e;
+	uint32_t l0, l1, id;
+	memcpy(&l0, b + 26, 4);
+	memcpy(&l1, b + 30, 4);
+	memcpy(&id, b + 34, 4);
+	CHECK(e->type == 322 && e->nparams == 2, "type %u nparams %u", e->type, e->nparams);
+	CHECK(l0 == 4, "param 0 length %u", l0);
+	CHECK(e->len == 38 + l1, "len %u != 38 + %u", e->len, l1);
+	CHECK(id == 5, "plugin id %u", id);
+	CHECK(e->tid == UINT64_MAX, "tid %" PRIu64, e->tid);
+	if (want_payload) {
+		size_t wl = strlen(want_payload);
+		/* The collector may append a "falco" key before the closing brace. */
+		int same = l1 == wl && memcmp(b + 38, want_payload, wl) == 0;
+		int enriched = l1 > wl && wl > 0 && memcmp(b + 38, want_payload, wl - 1) == 0 &&
+		               memcmp(b + 38 + wl - 1, ",\"falco\":", 9) == 0;
+		CHECK(same || enriched, "payload differs from the recording: %.*s", (int)(l1 > 200 ? 200 : l1),
+		      b + 38);
+		const char *tn = strstr(want_payload, "\"timeNano\":");
+		if (tn)
+			CHECK(e->ts == strtoull(tn + 11, NULL, 10), "ts %" PRIu64 " != timeNano", e->ts);
+	}
+	/* Writable: the framework patches tid/ts/plugin id in place. */
+	((ss_plugin_event *)e)->tid = UINT64_MAX;
+	memcpy((uint8_t *)e + 34, &id, 4);
+}
+
+/* Extracts every field (without required args) from an event; checks res_len rules. */
+static void extract_all(const dkr_api *a, ss_plugin_t *s, const hfields *t,
+                        const ss_plugin_event_input *ei, char **out_json)
+{
+	char *val = malloc(1 << 20);
+	size_t cap = 1 << 16, len = 0;
+	char *acc = out_json ? calloc(1, cap) : NULL;
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->f[i].arg_required)
+			continue;
+		int n = hfield_extract_json(a, s, ei, &t->f[i], (uint32_t)i, NULL, val, 1 << 20);
+		CHECK(n >= 0, "%s", val);
+		if (acc && n > 0) {
+			size_t need = len + strlen(t->f[i].name) + strlen(val) + 8;
+			if (need > cap) {
+				cap = need * 2;
+				acc = realloc(acc, cap);
+			}
+			len += (size_t)sprintf(acc + len, "%s=%s;", t->f[i].name, val);
+		}
+	}
+	/* All fields in one call must give the same values as one at a time. */
+	size_t nf = 0;
+	ss_plugin_extract_field *fs = calloc(t->n, sizeof(*fs));
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->f[i].arg_required)
+			continue;
+		memset(&fs[nf], 0x5A, sizeof(fs[nf]));
+		fs[nf].field_id = (uint32_t)i;
+		fs[nf].field = t->f[i].name;
+		fs[nf].arg_key = NULL;
+		fs[nf].arg_index = UINT64_MAX;
+		fs[nf].arg_present = 0;
+		fs[nf].ftype = t->f[i].type;
+		fs[nf].flist = t->f[i].is_list ? 64 : 0;
+		nf++;
+	}
+	ss_plugin_field_extract_input in;
+	memset(&in, 0, sizeof(in));
+	in.num_fields = (uint32_t)nf;
+	in.fields = fs;
+	ss_plugin_extract_value_offsets offs = {0};
+	in.value_offsets = &offs;
+	CHECK(a->extract_fields(s, ei, &in) == SS_PLUGIN_SUCCESS, "multi-field extraction failed");
+	size_t total = 0;
+	for (size_t k = 0; k < nf; k++) {
+		CHECK(fs[k].res_len != 0x5A5A5A5A5A5A5A5Aull, "res_len not written (multi)");
+		if (fs[k].res_len == 0x5A5A5A5A5A5A5A5Aull)
+			continue;
+		total += fs[k].res_len;
+		/* Re-check against the single-field answer for strings and ints. */
+		int single = hfield_extract_json(a, s, ei, &t->f[fs[k].field_id], fs[k].field_id, NULL,
+		                                 val, 1 << 20);
+		CHECK(single == (int)fs[k].res_len, "%s: %d values alone, %" PRIu64 " together",
+		      fs[k].field, single, fs[k].res_len);
+	}
+	if (total > 0 && CHECK(offs.start && offs.length, "value_offsets not filled"))
+		CHECK(offs.start[total - 1] == 0 && offs.length[total - 1] == 0, "offsets not {0,0}");
+	free(fs);
+	free(val);
+	if (out_json)
+		*out_json = acc;
+}
+
+static void t_replay(const dkr_api *a)
+{
+	g_section = "replay";
+	lines want;
+	lines_read(g.fixture, &want);
+	if (!CHECK(want.n > 0, "fixture %s is empty", g.fixture))
+		return;
+	hfields t;
+	hfields_parse(a->get_fields(), &t);
+	ss_plugin_rc rc;
+	char *c = cfg("\"batch\":{\"maxEvents\":7,\"waitMs\":10}");
+	logcap lc;
+	cap_init(&lc);
+	ss_plugin_t *s = dkr_api_init(a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	free(c);
+	if (!CHECK(rc == SS_PLUGIN_SUCCESS, "init: %s", s ? a->get_last_error(s) : ""))
+		goto out;
+	char params[1100];
+	snprintf(params, sizeof(params), "file://%s", g.fixture);
+	for (int cycle = 0; cycle < 3; cycle++) {
+		ss_instance_t *h = a->open(s, params, &rc);
+		if (!CHECK(rc == SS_PLUGIN_SUCCESS && h, "open(%s): %s", params, a->get_last_error(s)))
+			break;
+		size_t got = 0, batches = 0;
+		int eof = 0;
+		double deadline = dkr_mono_s() + 60;
+		uint64_t evtnum = 1000 * (uint64_t)cycle;
+		while (!eof && dkr_mono_s() < deadline) {
+			uint32_t n = 12345;
+			ss_plugin_event **evts = NULL;
+			rc = a->next_batch(s, h, &n, &evts);
+			if (rc == SS_PLUGIN_SUCCESS)
+				CHECK(n > 0 && n <= 7, "SUCCESS with %u events (maxEvents 7)", n);
+			else
+				CHECK(rc == SS_PLUGIN_TIMEOUT || rc == SS_PLUGIN_EOF || n == 0, "rc %d", (int)rc);
+			if (rc == SS_PLUGIN_FAILURE) {
+				CHECK(0, "next_batch FAILURE: %s", a->get_last_error(s));
+				break;
+			}
+			batches += n > 0;
+			for (uint32_t i = 0; i < n; i++) {
+				if (got < want.n)
+					check_event_layout(evts[i], want.v[got]);
+				ss_plugin_event_input ei = {.evt = evts[i], .evtnum = ++evtnum, .evtsrc = "docker"};
+				if (cycle == 0) {
+					extract_all(a, s, &t, &ei, NULL);
+					const char *txt = a->event_to_string(s, &ei);
+					CHECK(txt && strlen(txt) == evts[i]->len - 38u &&
+					          memcmp(txt, (const uint8_t *)evts[i] + 38, strlen(txt)) == 0,
+					      "event_to_string is not the payload");
+				}
+				got++;
+			}
+			if (rc == SS_PLUGIN_EOF)
+				eof = 1;
+		}
+		CHECK(eof, "no EOF after replaying %s (%zu events)", params, got);
+		CHECK(got == want.n, "replayed %zu events, the recording has %zu", got, want.n);
+		CHECK(batches >= (want.n + 6) / 7, "batches %zu", batches);
+		uint32_t n = 1;
+		ss_plugin_event **evts;
+		CHECK(a->next_batch(s, h, &n, &evts) == SS_PLUGIN_EOF && n == 0, "EOF is not sticky");
+		uint32_t pct = 0;
+		const char *ps = a->get_progress(s, h, &pct);
+		CHECK(pct == 10000 && ps && *ps, "progress after EOF %u (%s)", pct, ps ? ps : "");
+		uint32_t nm = 0;
+		ss_plugin_metric *m = a->get_metrics(s, &nm);
+		int seen_events = 0;
+		for (uint32_t k = 0; k < nm; k++) {
+			CHECK(m[k].name && *m[k].name, "metric without a name");
+			if (!strcmp(m[k].name, "events")) {
+				seen_events = 1;
+				CHECK(m[k].value_type == SS_PLUGIN_METRIC_VALUE_TYPE_U64 &&
+				          m[k].value.u64 == want.n * (uint64_t)(cycle + 1),
+				      "metric events %" PRIu64 ", want %zu", m[k].value.u64,
+				      want.n * (size_t)(cycle + 1));
+			}
+			for (uint32_t q = 0; q < k; q++)
+				CHECK(strcmp(m[q].name, m[k].name) != 0, "duplicate metric %s", m[k].name);
+		}
+		CHECK(seen_events && nm >= 10, "metrics: %u, events present %d", nm, seen_events);
+		a->close(s, h);
+	}
+out:
+	if (s)
+		a->destroy(s);
+	pthread_mutex_destroy(&lc.mu);
+	hfields_free(&t);
+	lines_free(&want);
+}
+
+/* ------------------------------------------------------------------ 7. field vectors */
+
+/* The values of one field as a JSON array; integers as decimal strings (as in fields.json). */
+static json_t *extract_values(const dkr_api *a, ss_plugin_t *s, const ss_plugin_event_input *ei,
+                              const hfield *f, uint32_t id, const char *arg)
+{
+	ss_plugin_extract_field ef;
+	memset(&ef, 0x33, sizeof(ef));
+	ef.field_id = id;
+	ef.field = f->name;
+	ef.arg_key = NULL;
+	ef.arg_index = UINT64_MAX;
+	ef.arg_present = arg != NULL;
+	ef.ftype = f->type;
+	ef.flist = f->is_list ? 64 : 0;
+	if (arg && f->arg_index) {
+		char *end;
+		ef.arg_index = strtoull(arg, &end, 10);
+		if (*end || !*arg || (arg[0] == '0' && arg[1]))
+			ef.arg_index = UINT64_MAX;
+	} else if (arg) {
+		ef.arg_key = arg;
+	}
+	ss_plugin_field_extract_input in;
+	memset(&in, 0, sizeof(in));
+	in.num_fields = 1;
+	in.fields = &ef;
+	json_t *out = json_array();
+	if (a->extract_fields(s, ei, &in) != SS_PLUGIN_SUCCESS || ef.res_len == 0x3333333333333333ull)
+		return out;
+	for (uint64_t i = 0; i < ef.res_len; i++) {
+		char num[32];
+		switch (f->type) {
+		case DKR_FTYPE_STRING:
+			json_array_append_new(out, json_string(ef.res.str[i]));
+			break;
+		case DKR_FTYPE_BOOL:
+			json_array_append_new(out, json_boolean(ef.res.boolean[i]));
+			break;
+		default:
+			snprintf(num, sizeof(num), "%" PRIu64, ef.res.u64[i]);
+			json_array_append_new(out, json_string(num));
+			break;
+		}
+	}
+	return out;
+}
+
+static void t_field_vectors(const dkr_api *a)
+{
+	g_section = "fields.json";
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/tests/vectors/fields.json", g.root);
+	if (access(path, R_OK) != 0) {
+		fprintf(stderr, "note: %s not present, field vectors not checked\n", path);
+		return;
+	}
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!CHECK(json_is_array(root), "%s: %s", path, je.text))
+		return;
+	hfields t;
+	hfields_parse(a->get_fields(), &t);
+	ss_plugin_rc rc;
+	ss_plugin_t *s = dkr_api_init(a, "", NULL, NULL, &rc);
+	char *val = malloc(1 << 20);
+	size_t i, checked = 0;
+	json_t *v;
+	uint64_t evtnum = 1;
+	json_array_foreach(root, i, v) {
+		json_t *evj = json_object_get(v, "event");
+		const char *field = json_string_value(json_object_get(v, "field"));
+		json_t *arg = json_object_get(v, "arg");
+		json_t *values = json_object_get(v, "values");
+		char *payload = NULL;
+		if (json_is_string(evj)) {
+			payload = strdup(json_string_value(evj)); /* inline, byte for byte */
+		} else if (json_is_object(evj)) {
+			const char *file = json_string_value(json_object_get(evj, "file"));
+			json_int_t k = json_integer_value(json_object_get(evj, "line"));
+			char fpath[1400];
+			snprintf(fpath, sizeof(fpath), "%s/%s", g.root, file ? file : "");
+			lines l;
+			lines_read(fpath, &l);
+			if (k >= 1 && (size_t)k <= l.n)
+				payload = strdup(l.v[k - 1]);
+			lines_free(&l);
+			const char *hex = json_string_value(json_object_get(evj, "hex"));
+			if (hex != NULL) {
+				size_t hl = strlen(hex) / 2;
+				payload = calloc(1, hl + 1);
+				for (size_t q = 0; q < hl; q++) {
+					unsigned byte;
+					sscanf(hex + 2 * q, "%2x", &byte);
+					payload[q] = (char)byte;
+				}
+			}
+		}
+		int id = field ? hfields_find(&t, field) : -1;
+		if (!CHECK(payload && id >= 0 && json_is_array(values),
+		           "vector %zu unusable (event/field/values): field %s", i, field ? field : "?"))
+			goto next;
+		char argbuf[64];
+		const char *as = NULL;
+		if (json_is_string(arg))
+			as = json_string_value(arg);
+		else if (json_is_integer(arg)) {
+			snprintf(argbuf, sizeof(argbuf), "%" JSON_INTEGER_FORMAT, json_integer_value(arg));
+			as = argbuf;
+		}
+		ss_plugin_event *e = dkr_make_event(payload, (uint32_t)strlen(payload), 1);
+		ss_plugin_event_input ei = {.evt = e, .evtnum = evtnum++, .evtsrc = "docker"};
+		int n = hfield_extract_json(a, s, &ei, &t.f[id], (uint32_t)id, as, val, 1 << 20);
+		json_t *got = extract_values(a, s, &ei, &t.f[id], (uint32_t)id, as);
+		char *gs = json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY);
+		char *ws = json_dumps(values, JSON_COMPACT | JSON_ENCODE_ANY);
+		CHECK(n >= 0 && json_equal(got, values), "vector %zu %s%s%s%s: got %s want %s", i, field,
+		      as ? "[" : "", as ? as : "", as ? "]" : "", gs, ws);
+		free(gs);
+		free(ws);
+		json_decref(got);
+		free(e);
+		checked++;
+	next:
+		free(payload);
+	}
+	fprintf(stderr, "note: %zu field vectors checked\n", checked);
+	free(val);
+	if (s)
+		a->destroy(s);
+	hfields_free(&t);
+	json_decref(root);
+}
+
+/* ------------------------------------------------------------------ 8. ring vectors */
+
+static void t_ring_vectors(void)
+{
+	g_section = "ring vectors";
+	char pat[1200];
+	snprintf(pat, sizeof(pat), "%s/tests/vectors/ring/*.json", g.root);
+	glob_t gl;
+	if (glob(pat, 0, NULL, &gl) != 0) {
+		CHECK(0, "no ring vectors under %s", pat);
+		return;
+	}
+	size_t valid = 0, corrupt = 0;
+	for (size_t i = 0; i < gl.gl_pathc; i++) {
+		const char *jp = gl.gl_pathv[i];
+		char bp[1300];
+		snprintf(bp, sizeof(bp), "%.*s.bin", (int)(strlen(jp) - 5), jp);
+		json_t *vj = json_load_file(jp, 0, NULL);
+		size_t blen;
+		char *bin = read_text(bp, &blen);
+		if (!CHECK(vj && bin, "cannot read %s / %s", jp, bp)) {
+			json_decref(vj);
+			free(bin);
+			continue;
+		}
+		/* Map the image with a guard page after it: any read past the end faults. */
+		size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+		size_t mapped = (blen + pg - 1) / pg * pg;
+		uint8_t *m = mmap(NULL, mapped + pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		mprotect(m + mapped, pg, PROT_NONE);
+		uint8_t *img = m + mapped - ((blen + 7) & ~(size_t)7);
+		memcpy(img, bin, blen);
+		uint64_t cap = (uint64_t)json_integer_value(json_object_get(vj, "capacity"));
+		int is_corrupt = strstr(jp, ".corrupt-") != NULL;
+		json_t *records = json_object_get(vj, "records");
+		size_t valid_before = (size_t)json_integer_value(json_object_get(vj, "valid_before"));
+		dkr_ring r;
+		char err[512] = "";
+		size_t got = 0;
+		int rc = dkr_ring_attach(&r, img, blen, cap, err, sizeof(err));
+		int failed = rc != 0;
+		if (!failed) {
+			dkr_ring_cursor c;
+			for (int round = 0; round < 4 && !failed; round++) {
+				if (dkr_ring_begin(&r, &c, err, sizeof(err)) != 0) {
+					failed = 1;
+					break;
+				}
+				dkr_record rec;
+				int k;
+				while ((k = dkr_ring_next(&r, &c, &rec, err, sizeof(err))) == 1) {
+					json_t *w = json_array_get(records, got);
+					if (!is_corrupt && CHECK(w != NULL, "%s: more records than expected", jp)) {
+						const char *wp = json_string_value(json_object_get(w, "payload"));
+						const char *wts = json_string_value(json_object_get(w, "ts"));
+						CHECK(rec.kind == (uint32_t)json_integer_value(json_object_get(w, "kind")) &&
+						          wts && rec.ts == strtoull(wts, NULL, 10) && wp &&
+						          rec.len == strlen(wp) && memcmp(rec.payload, wp, rec.len) == 0,
+						      "%s: record %zu differs", jp, got);
+					}
+					got++;
+				}
+				if (k < 0)
+					failed = 1;
+				dkr_ring_commit(&r, &c);
+			}
+		}
+		if (is_corrupt) {
+			corrupt++;
+			CHECK(failed && strstr(err, "corrupt ring"), "%s: not rejected as corrupt (%s)", jp, err);
+			CHECK(got == valid_before, "%s: %zu records before the defect, want %zu", jp, got,
+			      valid_before);
+		} else {
+			valid++;
+			CHECK(!failed, "%s: %s", jp, err);
+			CHECK(got == json_array_size(records), "%s: %zu records, want %zu", jp, got,
+			      json_array_size(records));
+			uint64_t w, rp;
+			memcpy(&w, img + DKR_RH_WRITE_POS, 8);
+			memcpy(&rp, img + DKR_RH_READ_POS, 8);
+			CHECK(w == rp, "%s: read_pos %" PRIu64 " != write_pos %" PRIu64, jp, rp, w);
+		}
+		munmap(m, mapped + pg);
+		free(bin);
+		json_decref(vj);
+	}
+	globfree(&gl);
+	CHECK(valid >= 3 && corrupt >= 5, "only %zu valid / %zu corrupt vectors", valid, corrupt);
+	fprintf(stderr, "note: %zu valid and %zu corrupt ring vectors checked\n", valid, corrupt);
+}
+
+/* ------------------------------------------------------------------ 9. two states */
+
+typedef struct worker {
+	const dkr_api *a;
+	ss_plugin_t *s;
+	char *digest;
+	size_t events;
+	int ok;
+} worker;
+
+static void *worker_main(void *arg)
+{
+	worker *w = arg;
+	char params[1100];
+	snprintf(params, sizeof(params), "file://%s", g.fixture);
+	ss_plugin_rc rc;
+	ss_instance_t *h = w->a->open(w->s, params, &rc);
+	if (h == NULL)
+		return NULL;
+	hfields t;
+	hfields_parse(w->a->get_fields(), &t);
+	size_t cap = 1 << 16, len = 0;
+	w->digest = calloc(1, cap);
+	char *val = malloc(1 << 20);
+	double deadline = dkr_mono_s() + 60;
+	uint64_t evtnum = 0;
+	w->ok = 1;
+	while (dkr_mono_s() < deadline) {
+		uint32_t n;
+		ss_plugin_event **evts;
+		rc = w->a->next_batch(w->s, h, &n, &evts);
+		for (uint32_t i = 0; i < n; i++) {
+			ss_plugin_event_input ei = {.evt = evts[i], .evtnum = ++evtnum, .evtsrc = "docker"};
+			for (size_t k = 0; k < t.n; k++) {
+				if (t.f[k].arg_required)
+					continue;
+				int nv = hfield_extract_json(w->a, w->s, &ei, &t.f[k], (uint32_t)k, NULL, val, 1 << 20);
+				if (nv < 0)
+					w->ok = 0;
+				if (nv > 0) {
+					size_t need = len + strlen(val) + strlen(t.f[k].name) + 4;
+					if (need > cap) {
+						cap = need * 2;
+						w->digest = realloc(w->digest, cap);
+					}
+					len += (size_t)sprintf(w->digest + len, "%s=%s\n", t.f[k].name, val);
+				}
+			}
+			w->events++;
+		}
+		if (rc == SS_PLUGIN_EOF || rc == SS_PLUGIN_FAILURE)
+			break;
+	}
+	if (rc != SS_PLUGIN_EOF)
+		w->ok = 0;
+	free(val);
+	hfields_free(&t);
+	w->a->close(w->s, h);
+	return NULL;
+}
+
+static void t_two_states(const dkr_api *a)
+{
+	g_section = "two states";
+	worker w[2];
+	memset(w, 0, sizeof(w));
+	ss_plugin_rc rc;
+	char *c = cfg(NULL);
+	for (int i = 0; i < 2; i++) {
+		w[i].a = a;
+		w[i].s = dkr_api_init(a, c, NULL, NULL, &rc);
+		CHECK(rc == SS_PLUGIN_SUCCESS, "init %d", i);
+	}
+	free(c);
+	CHECK(w[0].s != w[1].s, "the same state twice");
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, worker_main, &w[i]);
+	/* get_metrics from a third thread while both run (Falco's web server does this). */
+	for (int k = 0; k < 50; k++) {
+		uint32_t nm;
+		for (int i = 0; i < 2; i++)
+			a->get_metrics(w[i].s, &nm);
+		usleep(2000);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	CHECK(w[0].ok && w[1].ok, "a worker failed (ABI violation or no EOF)");
+	CHECK(w[0].events > 0 && w[0].events == w[1].events, "events %zu vs %zu", w[0].events,
+	      w[1].events);
+	CHECK(w[0].digest && w[1].digest && strcmp(w[0].digest, w[1].digest) == 0,
+	      "the two states extracted different values");
+	CHECK(w[0].digest && strlen(w[0].digest) > 0, "no field had a value");
+	for (int i = 0; i < 2; i++) {
+		free(w[i].digest);
+		if (w[i].s)
+			a->destroy(w[i].s);
+	}
+}
+
+/* ------------------------------------------------------------------ 10. swap + isolation */
+
+static int wat_to_file(const char *wat_path, const char *out, char *err, size_t errlen)
+{
+	size_t len;
+	char *wat = read_text(wat_path, &len);
+	if (wat == NULL) {
+		snprintf(err, errlen, "cannot read %s", wat_path);
+		return -1;
+	}
+	wasm_byte_vec_t wasm;
+	wasmtime_error_t *e = wasmtime_wat2wasm(wat, len, &wasm);
+	free(wat);
+	if (e != NULL) {
+		wasm_name_t msg;
+		wasmtime_error_message(e, &msg);
+		snprintf(err, errlen, "%s: %.*s", wat_path, (int)msg.size, msg.data);
+		wasm_byte_vec_delete(&msg);
+		wasmtime_error_delete(e);
+		return -1;
+	}
+	int rc = write_file(out, wasm.data, wasm.size);
+	wasm_byte_vec_delete(&wasm);
+	return rc;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	size_t len;
+	char *d = read_text(from, &len);
+	if (d == NULL)
+		return -1;
+	int rc = write_file(to, d, len);
+	free(d);
+	return rc;
+}
+
+/* The module's own table, read straight from its data segment (the JSON between the first
+ * `(data (i32.const 1024) "` and `")` in the WAT, unescaped). */
+static char *wat_table(const char *wat_path)
+{
+	char *wat = read_text(wat_path, NULL);
+	char *p = wat ? strstr(wat, "(data (i32.const 1024) \"") : NULL;
+	if (p == NULL) {
+		free(wat);
+		return NULL;
+	}
+	p += strlen("(data (i32.const 1024) \"");
+	char *out = malloc(strlen(p) + 1), *o = out;
+	while (*p && *p != '"') {
+		if (*p == '\\') {
+			unsigned v;
+			sscanf(p + 1, "%2x", &v);
+			*o++ = (char)v;
+			p += 3;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	free(wat);
+	return out;
+}
+
+static uint64_t metric(const dkr_api *a, ss_plugin_t *s, const char *name)
+{
+	uint32_t n;
+	ss_plugin_metric *m = a->get_metrics(s, &n);
+	for (uint32_t i = 0; i < n; i++)
+		if (!strcmp(m[i].name, name))
+			return m[i].value.u64;
+	return UINT64_MAX;
+}
+
+static int extract1(const dkr_api *a, ss_plugin_t *s, const hfields *t, const char *field,
+                    const char *arg, const ss_plugin_event_input *ei, char *val)
+{
+	int id = hfields_find(t, field);
+	if (id < 0) {
+		strcpy(val, "(no such field)");
+		return -2;
+	}
+	return hfield_extract_json(a, s, ei, &t->f[id], (uint32_t)id, arg, val, 1 << 16);
+}
+
+static void t_swap(const dkr_api *main_api)
+{
+	g_section = "swap";
+	(void)main_api;
+	char dir[] = "/tmp/dkr-harness-swap-XXXXXX";
+	if (!CHECK(mkdtemp(dir) != NULL, "mkdtemp"))
+		return;
+	char p[4][1400], src[1400], err[512];
+	char libdir[1200];
+	snprintf(libdir, sizeof(libdir), "%s", g.lib);
+	*strrchr(libdir, '/') = '\0';
+	/* A copy of the library (unchanged bytes) with the swap module dropped in place. */
+	snprintf(p[0], sizeof(p[0]), "%s/libdocker.so", dir);
+	CHECK(copy_file(g.lib, p[0]) == 0, "copy lib");
+	const char *deps[] = {"libwasmtime.so", "libjansson.so.4"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(src, sizeof(src), "%s/%s", libdir, deps[i]);
+		snprintf(p[1], sizeof(p[1]), "%s/%s", dir, deps[i]);
+		CHECK(symlink(src, p[1]) == 0, "symlink %s", deps[i]);
+	}
+	char swap_wat[1300], faulty_wat[1300];
+	snprintf(swap_wat, sizeof(swap_wat), "%s/tests/harness/swap/swap.wat", g.root);
+	snprintf(faulty_wat, sizeof(faulty_wat), "%s/tests/harness/swap/faulty.wat", g.root);
+	snprintf(p[2], sizeof(p[2]), "%s/docker_extractor.wasm", dir);
+	snprintf(p[3], sizeof(p[3]), "%s/faulty.wasm", dir);
+	if (!CHECK(wat_to_file(swap_wat, p[2], err, sizeof(err)) == 0, "%s", err) ||
+	    !CHECK(wat_to_file(faulty_wat, p[3], err, sizeof(err)) == 0, "%s", err))
+		return;
+
+	dkr_api a;
+	if (!CHECK(dkr_api_load(&a, p[0], err, sizeof(err)) == 0, "%s", err))
+		return;
+	/* get_fields is exactly the dropped-in module's table. */
+	char *want = wat_table(swap_wat);
+	const char *got = a.get_fields();
+	CHECK(want && got && strcmp(want, got) == 0, "get_fields is not the swap module's table: %s",
+	      got ? got : "(null)");
+	check_field_table(got, "swap module");
+	free(want);
+	hfields t;
+	hfields_parse(got, &t);
+	ss_plugin_rc rc;
+	logcap lc;
+	cap_init(&lc);
+	ss_plugin_t *s = dkr_api_init(&a, "", (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	CHECK(rc == SS_PLUGIN_SUCCESS, "init with the swap module: %s", s ? a.get_last_error(s) : "");
+	CHECK(strstr(lc.text, "no precompiled"), "log does not say the .wasm was compiled: %s", lc.text);
+	const char *payload = "{\"Type\":\"container\",\"Action\":\"start\"}";
+	ss_plugin_event *e = dkr_make_event(payload, (uint32_t)strlen(payload), 7);
+	ss_plugin_event_input ei = {.evt = e, .evtnum = 1, .evtsrc = "docker"};
+	char val[1 << 16];
+	char num[32];
+	snprintf(num, sizeof(num), "%zu", strlen(payload));
+	CHECK(extract1(&a, s, &t, "swap.size", NULL, &ei, val) == 1 && !strcmp(val, num),
+	      "swap.size = %s", val);
+	CHECK(extract1(&a, s, &t, "swap.head", NULL, &ei, val) == 1 && !strcmp(val, "\"{\\\"Type\\\":\""),
+	      "swap.head = %s", val);
+	CHECK(extract1(&a, s, &t, "swap.head", "3", &ei, val) == 1 && !strcmp(val, "\"{\\\"T\""),
+	      "swap.head[3] = %s", val);
+	CHECK(extract1(&a, s, &t, "swap.head", "x", &ei, val) == 0, "swap.head[x] = %s", val);
+	CHECK(metric(&a, s, "extraction_errors") >= 1, "bad arg not counted");
+	/* A payload the module rejects: no value, counted, never fatal. */
+	ss_plugin_event *bad = dkr_make_event("nope", 4, 8);
+	ss_plugin_event_input bi = {.evt = bad, .evtnum = 2, .evtsrc = "docker"};
+	CHECK(extract1(&a, s, &t, "swap.size", NULL, &bi, val) == 0, "rejected payload has a value");
+	CHECK(metric(&a, s, "payload_errors") == 1, "payload error not counted");
+	a.destroy(s);
+
+	/* A stale/foreign .cwasm is refused and the .wasm compiled; the log says why. */
+	snprintf(src, sizeof(src), "%s/docker_extractor.cwasm", dir);
+	write_file(src, "not a cwasm", 11);
+	lc.len = 0;
+	lc.text[0] = '\0';
+	s = dkr_api_init(&a, "", (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	CHECK(rc == SS_PLUGIN_SUCCESS, "init with a bad .cwasm: %s", s ? a.get_last_error(s) : "");
+	CHECK(strstr(lc.text, "does not fit") && strstr(lc.text, "compiling"),
+	      "log does not say why the .cwasm was not used: %s", lc.text);
+	if (s)
+		a.destroy(s);
+	unlink(src);
+
+	/* init_config names another module: fields are matched by name (swap.size -> 42). */
+	char *c = NULL;
+	if (asprintf(&c, "{\"extractor\":{\"module\":\"%s\",\"callTimeoutMs\":50,\"maxMemoryMiB\":16}}", p[3]) < 0)
+		abort();
+	lc.len = 0;
+	lc.text[0] = '\0';
+	s = dkr_api_init(&a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	free(c);
+	if (CHECK(rc == SS_PLUGIN_SUCCESS, "init with faulty.wasm: %s", s ? a.get_last_error(s) : "")) {
+		CHECK(extract1(&a, s, &t, "swap.size", NULL, &ei, val) == 1 && !strcmp(val, "42"),
+		      "swap.size via init_config module = %s", val);
+		CHECK(extract1(&a, s, &t, "swap.head", NULL, &ei, val) == 0,
+		      "a field the module lacks has a value");
+		CHECK(strstr(lc.text, "lacks 1 of the 2 fields"), "no warning about missing fields: %s",
+		      lc.text);
+	}
+	if (s)
+		a.destroy(s);
+
+	/* Isolation: the faulty module dropped in place (its own table), traps cost one field. */
+	dkr_api_unload(&a);
+	hfields_free(&t);
+	CHECK(rename(p[3], p[2]) == 0, "rename");
+	/* A new path so the loader maps a fresh copy with its own field cache. */
+	snprintf(src, sizeof(src), "%s/libdocker2.so", dir);
+	rename(p[0], src);
+	if (!CHECK(dkr_api_load(&a, src, err, sizeof(err)) == 0, "%s", err))
+		return;
+	hfields_parse(a.get_fields(), &t);
+	CHECK(t.n == 10, "faulty table has %zu fields", t.n);
+	s = dkr_api_init(&a, "{\"extractor\":{\"callTimeoutMs\":50,\"maxMemoryMiB\":16}}",
+	                 (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	if (CHECK(rc == SS_PLUGIN_SUCCESS, "init faulty: %s", s ? a.get_last_error(s) : "")) {
+		ei.evtnum = 10;
+		CHECK(extract1(&a, s, &t, "faulty.parses", NULL, &ei, val) == 1 && !strcmp(val, "1"),
+		      "parses %s", val);
+		CHECK(extract1(&a, s, &t, "faulty.parses", NULL, &ei, val) == 1 && !strcmp(val, "1"),
+		      "second field of the same event parsed again (%s)", val);
+		CHECK(extract1(&a, s, &t, "faulty.ok", NULL, &ei, val) == 1 && !strcmp(val, "\"ok\""),
+		      "ok = %s", val);
+		CHECK(extract1(&a, s, &t, "faulty.list", NULL, &ei, val) == 3 &&
+		          !strcmp(val, "[\"a\",\"bb\",\"ccc\"]"), "list = %s", val);
+		CHECK(extract1(&a, s, &t, "faulty.flag", NULL, &ei, val) == 1 && !strcmp(val, "true"),
+		      "flag = %s", val);
+		const char *traps[] = {"faulty.trap", "faulty.spin", "faulty.oom", "faulty.abort"};
+		for (int k = 0; k < 4; k++) {
+			uint64_t before = metric(&a, s, "guest_traps");
+			CHECK(extract1(&a, s, &t, traps[k], NULL, &ei, val) == 0, "%s has a value", traps[k]);
+			CHECK(metric(&a, s, "guest_traps") == before + 1, "%s: trap not counted", traps[k]);
+			/* The instance was re-created and the event re-parsed: other fields still work. */
+			CHECK(extract1(&a, s, &t, "faulty.ok", NULL, &ei, val) == 1, "%s: guest not recovered",
+			      traps[k]);
+			CHECK(extract1(&a, s, &t, "faulty.parses", NULL, &ei, val) == 1 && !strcmp(val, "1"),
+			      "%s: parses after re-creation %s", traps[k], val);
+		}
+		CHECK(strstr(lc.text, "exceeded 50 ms"), "deadline trap not explained: %s", lc.text);
+		uint64_t before = metric(&a, s, "extraction_errors");
+		CHECK(extract1(&a, s, &t, "faulty.badptr", NULL, &ei, val) == 0, "bad pointer has a value");
+		CHECK(metric(&a, s, "extraction_errors") == before + 1, "bad pointer not counted");
+		ei.evtnum = 11;
+		CHECK(extract1(&a, s, &t, "faulty.parses", NULL, &ei, val) == 1 && !strcmp(val, "2"),
+		      "new event not parsed (%s)", val);
+		/* Unknown field id: no value, never a crash. */
+		ss_plugin_extract_field ef;
+		memset(&ef, 0xEE, sizeof(ef));
+		ef.field_id = 9999;
+		ef.field = "nope.nope";
+		ef.arg_key = NULL;
+		ef.arg_present = 0;
+		ef.arg_index = UINT64_MAX;
+		ss_plugin_field_extract_input in;
+		memset(&in, 0, sizeof(in));
+		in.num_fields = 1;
+		in.fields = &ef;
+		a.extract_fields(s, &ei, &in);
+		CHECK(ef.res_len == 0, "unknown field id gave %" PRIu64 " values", ef.res_len);
+		a.destroy(s);
+	}
+	/* A module with another ABI version is refused at init with a message. */
+	hfields_free(&t);
+	free(e);
+	free(bad);
+	dkr_api_unload(&a);
+	pthread_mutex_destroy(&lc.mu);
+	char cmd[1300];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "note: could not remove %s\n", dir);
+}
+
+/* ------------------------------------------------------------------ 11. supervision */
+
+static void t_supervision(const dkr_api *a)
+{
+	g_section = "supervision";
+	if (g.fake == NULL || access(g.fake, X_OK) != 0) {
+		CHECK(0, "fake collector %s not executable", g.fake ? g.fake : "(none)");
+		return;
+	}
+	lines want;
+	lines_read(g.fixture, &want);
+	char marker[] = "/tmp/dkr-harness-crash-XXXXXX";
+	int mfd = mkstemp(marker);
+	close(mfd);
+	unlink(marker);
+	char mode[128];
+	snprintf(mode, sizeof(mode), "crash-once:%s", marker);
+	setenv("DKR_FAKE_MODE", mode, 1);
+	char *c = NULL;
+	if (asprintf(&c, "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"restartMaxMs\":200}}",
+	             g.fake, g.fixture) < 0)
+		abort();
+	ss_plugin_rc rc;
+	logcap lc;
+	cap_init(&lc);
+	ss_plugin_t *s = dkr_api_init(a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	char params[1100];
+	snprintf(params, sizeof(params), "file://%s", g.fixture);
+	ss_instance_t *h = a->open(s, params, &rc);
+	size_t got = 0;
+	int eof = 0;
+	if (CHECK(h != NULL, "open: %s", a->get_last_error(s))) {
+		double deadline = dkr_mono_s() + 30;
+		while (!eof && dkr_mono_s() < deadline) {
+			uint32_t n;
+			ss_plugin_event **evts;
+			rc = a->next_batch(s, h, &n, &evts);
+			for (uint32_t i = 0; i < n; i++, got++)
+				if (got < want.n)
+					check_event_layout(evts[i], want.v[got]);
+			CHECK(rc != SS_PLUGIN_FAILURE, "FAILURE after a collector crash: %s", a->get_last_error(s));
+			if (rc == SS_PLUGIN_FAILURE)
+				break;
+			eof = rc == SS_PLUGIN_EOF;
+		}
+		CHECK(eof && got == want.n, "after a crash: eof %d, %zu of %zu events", eof, got, want.n);
+		CHECK(metric(a, s, "collector_restarts") == 1, "collector_restarts %" PRIu64,
+		      metric(a, s, "collector_restarts"));
+		CHECK(strstr(lc.text, "crashing on purpose") && strstr(lc.text, "restarting"),
+		      "crash not logged: %s", lc.text);
+		a->close(s, h);
+	}
+	unlink(marker);
+	/* Exit 2: next_batch FAILURE with the collector's last error line. */
+	setenv("DKR_FAKE_MODE", "exit2", 1);
+	h = a->open(s, params, &rc);
+	if (CHECK(h != NULL, "open: %s", a->get_last_error(s))) {
+		double deadline = dkr_mono_s() + 10;
+		do {
+			uint32_t n;
+			ss_plugin_event **evts;
+			rc = a->next_batch(s, h, &n, &evts);
+		} while (rc == SS_PLUGIN_TIMEOUT && dkr_mono_s() < deadline);
+		CHECK(rc == SS_PLUGIN_FAILURE && strstr(a->get_last_error(s), "fake misconfiguration"),
+		      "exit 2: rc %d, %s", (int)rc, a->get_last_error(s));
+		a->close(s, h);
+	}
+	/* A stalled collector: TIMEOUT, and close stops it (SIGTERM). */
+	setenv("DKR_FAKE_MODE", "stall", 1);
+	h = a->open(s, params, &rc);
+	if (CHECK(h != NULL, "open: %s", a->get_last_error(s))) {
+		uint32_t n;
+		ss_plugin_event **evts;
+		CHECK(a->next_batch(s, h, &n, &evts) == SS_PLUGIN_TIMEOUT && n == 0, "stall: no TIMEOUT");
+		a->close(s, h);
+	}
+	unsetenv("DKR_FAKE_MODE");
+	free(c);
+	if (s)
+		a->destroy(s);
+	pthread_mutex_destroy(&lc.mu);
+	lines_free(&want);
+}
+
+/* ------------------------------------------------------------------ main */
+
+int dkr_conformance_main(int argc, char **argv)
+{
+	const char *only = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--lib") && i + 1 < argc) g.lib = argv[++i];
+		else if (!strcmp(argv[i], "--root") && i + 1 < argc) g.root = argv[++i];
+		else if (!strcmp(argv[i], "--fake-collector") && i + 1 < argc) g.fake = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+		else if (!strcmp(argv[i], "--valgrind")) g.valgrind = 1;
+		else {
+			fprintf(stderr, "usage: dkr-harness conformance --lib PATH --root DIR "
+			                "--fake-collector PATH [--only SECTION] [--valgrind]\n");
+			return 2;
+		}
+	}
+	if (g.lib == NULL || g.root == NULL) {
+		fprintf(stderr, "conformance: --lib and --root are required\n");
+		return 2;
+	}
+	static char root_abs[PATH_MAX], lib_abs[PATH_MAX];
+	if (realpath(g.root, root_abs) == NULL || realpath(g.lib, lib_abs) == NULL) {
+		fprintf(stderr, "conformance: %s or %s: %s\n", g.root, g.lib, strerror(errno));
+		return 2;
+	}
+	g.root = root_abs;
+	g.lib = lib_abs;
+	char script[1200];
+	snprintf(script, sizeof(script), "%s/build/collector/main.js", g.root);
+	if (access(script, R_OK) == 0) {
+		snprintf(g.collector_cfg, sizeof(g.collector_cfg), "\"collector\":{\"path\":\"%s\"}", script);
+	} else {
+		/* No collector build: the fake stands in for replay (it ignores its script arg). */
+		fprintf(stderr, "note: %s missing, using the fake collector\n", script);
+		snprintf(g.collector_cfg, sizeof(g.collector_cfg),
+		         "\"collector\":{\"node\":\"%s\",\"path\":\"%s/tests/harness/harness.c\"}",
+		         g.fake ? g.fake : "/nonexistent", g.root);
+	}
+	snprintf(g.fixture, sizeof(g.fixture), "%s/tests/fixtures/demo.jsonl", g.root);
+	if (access(g.fixture, R_OK) != 0)
+		snprintf(g.fixture, sizeof(g.fixture), "%s/tests/harness/mini.jsonl", g.root);
+
+	char err[1024];
+	dkr_api api;
+	if (dkr_api_load(&api, g.lib, err, sizeof(err)) != 0) {
+		fprintf(stderr, "FAIL: %s\n", err);
+		return 1;
+	}
+	struct {
+		const char *name;
+		void (*fn)(const dkr_api *);
+	} tests[] = {
+		{"info", t_info}, {"fields", t_fields}, {"schema", t_schema},
+		{"open_params", t_open_params}, {"replay", t_replay}, {"field_vectors", t_field_vectors},
+		{"two_states", t_two_states}, {"swap", t_swap}, {"supervision", t_supervision},
+	};
+	if (only == NULL || !strcmp(only, "symbols"))
+		t_symbols();
+	if (only == NULL || !strcmp(only, "ring"))
+		t_ring_vectors();
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (only && strcmp(only, tests[i].name))
+			continue;
+		int before = g_fail;
+		double t0 = dkr_mono_s();
+		tests[i].fn(&api);
+		fprintf(stderr, "%s %s (%.2f s)\n", g_fail == before ? "ok  " : "FAIL", tests[i].name,
+		        dkr_mono_s() - t0);
+	}
+	dkr_api_unload(&api);
+	fprintf(stderr, "%d checks passed, %d failed\n", g_pass, g_fail);
+	return g_fail ? 1 : 0;
+}

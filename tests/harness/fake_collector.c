@@ -1,0 +1,144 @@
+/* A controllable stand-in for the collector (contracts/collector-cli.md), used only by the
+ * harness to test supervision paths the real collector cannot be made to take on demand:
+ * a crash (restart + resume) and a permanent misconfiguration (exit 2). It replays the
+ * file:// endpoints into the ring of --ring-fd like the real one does.
+ *   DKR_FAKE_MODE=ok | crash-once:<marker file> | exit2 | stall   (environment) */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ring.h"
+
+static volatile sig_atomic_t g_stop;
+static void on_term(int sig) { (void)sig; g_stop = 1; }
+
+static uint64_t ld(uint8_t *b, unsigned off) { return __atomic_load_n((uint64_t *)(b + off), __ATOMIC_ACQUIRE); }
+static void st(uint8_t *b, unsigned off, uint64_t v) { __atomic_store_n((uint64_t *)(b + off), v, __ATOMIC_RELEASE); }
+
+static uint64_t ts_of(const char *line)
+{
+	const char *p = strstr(line, "\"timeNano\":");
+	return p ? strtoull(p + 11, NULL, 10) : 0;
+}
+
+static int publish(uint8_t *b, const char *payload, uint32_t len, uint64_t ts)
+{
+	uint64_t cap = ld(b, DKR_RH_CAPACITY);
+	uint8_t *data = b + DKR_RING_HEADER_SIZE;
+	uint64_t rs = DKR_RING_RECORD_HEADER + ((len + 7u) & ~7u);
+	for (;;) {
+		uint64_t w = ld(b, DKR_RH_WRITE_POS), r = ld(b, DKR_RH_READ_POS);
+		uint64_t off = w % cap, skip = cap - off < rs ? cap - off : 0;
+		if (cap - (w - r) >= skip + rs) {
+			if (skip) {
+				uint32_t m = DKR_RING_WRAP;
+				memcpy(data + off, &m, 4);
+				off = 0;
+			}
+			uint32_t kind = 1;
+			memcpy(data + off, &len, 4);
+			memcpy(data + off + 4, &kind, 4);
+			memcpy(data + off + 8, &ts, 8);
+			memcpy(data + off + 16, payload, len);
+			memset(data + off + 16 + len, 0, rs - 16 - len);
+			st(b, DKR_RH_WRITE_POS, w + skip + rs);
+			st(b, DKR_RH_EVENTS_WRITTEN, ld(b, DKR_RH_EVENTS_WRITTEN) + 1);
+			st(b, DKR_RH_LAST_TS, ts);
+			return 0;
+		}
+		if (g_stop)
+			return -1;
+		usleep(1000);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGTERM, on_term);
+	const char *mode = getenv("DKR_FAKE_MODE");
+	mode = mode ? mode : "ok";
+	int fd = -1;
+	const char *eps[16];
+	int neps = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--ring-fd") == 0 && i + 1 < argc)
+			fd = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--endpoint") == 0 && i + 1 < argc && neps < 16)
+			eps[neps++] = argv[++i];
+	}
+	if (strcmp(mode, "exit2") == 0) {
+		fprintf(stderr, "info starting\nerror fake misconfiguration: cannot use endpoint %s\n",
+		        neps ? eps[0] : "(none)");
+		return 2;
+	}
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		fprintf(stderr, "error no ring fd\n");
+		return 2;
+	}
+	uint8_t *b = mmap(NULL, (size_t)sb.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (b == MAP_FAILED) {
+		fprintf(stderr, "error cannot map the ring\n");
+		return 2;
+	}
+	fprintf(stderr, "info fake collector up, %d endpoint(s)\n", neps);
+	int crash = 0;
+	if (strncmp(mode, "crash-once:", 11) == 0 && access(mode + 11, F_OK) != 0) {
+		FILE *m = fopen(mode + 11, "w");
+		if (m)
+			fclose(m);
+		crash = 1;
+	}
+	if (strcmp(mode, "stall") == 0) {
+		while (!g_stop)
+			usleep(10000);
+		return 0;
+	}
+	/* Resume: skip what a previous incarnation already published. */
+	uint64_t skip = ld(b, DKR_RH_EVENTS_WRITTEN), n = 0, total = 0, done = 0;
+	for (int e = 0; e < neps; e++) {
+		struct stat fs;
+		if (strncmp(eps[e], "file://", 7) == 0 && stat(eps[e] + 7, &fs) == 0)
+			total += (uint64_t)fs.st_size;
+	}
+	st(b, DKR_RH_SOURCE_TOTAL, total);
+	for (int e = 0; e < neps && !g_stop; e++) {
+		FILE *f = strncmp(eps[e], "file://", 7) == 0 ? fopen(eps[e] + 7, "r") : NULL;
+		if (f == NULL) {
+			fprintf(stderr, "error cannot read %s\n", eps[e]);
+			return 2;
+		}
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t l;
+		while (!g_stop && (l = getline(&line, &cap, f)) > 0) {
+			done += (uint64_t)l;
+			while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+				line[--l] = '\0';
+			if (l == 0 || line[0] != '{' || line[l - 1] != '}')
+				continue; /* not an event (the real collector parses; this is enough here) */
+			if (n++ < skip)
+				continue;
+			if (publish(b, line, (uint32_t)l, ts_of(line)) != 0)
+				break;
+			st(b, DKR_RH_SOURCE_READ, done);
+			if (crash && n == 3) {
+				fprintf(stderr, "warn fake collector crashing on purpose\n");
+				abort();
+			}
+		}
+		free(line);
+		fclose(f);
+	}
+	st(b, DKR_RH_SOURCE_READ, total);
+	st(b, DKR_RH_FINISHED, 1);
+	fprintf(stderr, "info replay finished\n");
+	return 0;
+}
