@@ -297,7 +297,7 @@ function parseAttributes(holder: i32): bool {
   let n: i32 = 0;
   while (true) {
     if (!scanKey(true)) return false;
-    n++;
+    if (++n > MAX_ATTRS) tooLarge = true;
     const c = peek();
     if (c == 0x22 || c == 0x6E) {
       if (c == 0x22) { if (!scanString()) return false; }
@@ -308,7 +308,7 @@ function parseAttributes(holder: i32): bool {
         store<i32>(e, keyL, 4);
         if (c == 0x22) setSlot(e + 8, strS, strL, strEsc ? STRESC : STR);
         else setSlot(e + 8, 0, 0, ABSENT);
-      } else tooLarge = true;
+      }
     } else {
       if (!skipValue(holder + 1)) return false;
       typeErr = true;
@@ -350,12 +350,11 @@ function parseCapAdd(holder: i32): bool {
     if (peek() == 0x22) {
       if (!scanString()) return false;
       if (n < MAX_LIST) setSlotAt(caps + <usize>(n * SLOT), strS, strL, strEsc ? STRESC : STR);
-      else tooLarge = true;
-      n++;
     } else {
       if (!skipValue(holder + 1)) return false;
       typeErr = true;
     }
+    if (++n > MAX_LIST) tooLarge = true;
     if (!next(0x5D)) return false;
     if (!more) break;
   }
@@ -398,15 +397,12 @@ function parseMounts(holder: i32): bool {
     if (peek() == 0x7B) {
       if (n < MAX_LIST) {
         if (!parseMount(mounts + <usize>(n * MOUNT), holder + 1)) return false;
-      } else {
-        tooLarge = true;
-        if (!skipValue(holder + 1)) return false;
-      }
-      n++;
+      } else if (!skipValue(holder + 1)) return false;
     } else {
       if (!skipValue(holder + 1)) return false;
       typeErr = true;
     }
+    if (++n > MAX_LIST) tooLarge = true;
     if (!next(0x5D)) return false;
     if (!more) break;
   }

@@ -26,7 +26,7 @@ const OUT_SLACK: i32 = MAX_LIST * 8 + 256;
 /** Makes the input buffer hold at least len bytes; false if len is over MAX_EVENT. */
 export function ensureInput(len: i32): bool {
   if (len < 0 || len > MAX_EVENT) return false;
-  if (len <= inCap) return true;
+  if (len <= inCap && inBuf != 0) return true;
   let cap: i32 = 64 << 10;
   while (cap < len) cap <<= 1;
   if (cap > MAX_EVENT) cap = MAX_EVENT;

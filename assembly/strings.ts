@@ -107,6 +107,7 @@ export function numberToU64(p: usize, len: i32, scale: i32): bool {
       if (exp < 1000000) exp = exp * 10 + <i64>(<u32>load<u8>(p) - 48);
       p++;
     }
+    if (exp > 1000000) exp = 1000000;         // far beyond u64 either way; same clamp as the reference
     if (eneg) exp = -exp;
   }
   // Digit sequence D = int digits ++ frac digits; value = D * 10^(exp + scale - fracLen).
