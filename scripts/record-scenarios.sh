@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Records the rule scenarios (tests/fixtures/rules/*.jsonl) from a real private daemon with
+# the collector in record mode, so each file holds real events WITH the collector's
+# enrichment (`falco` key) and its synthetic events. tests/rules/scenarios.json says, for
+# every rule, which of these events it must catch; every other event must not match.
+#   scripts/record-scenarios.sh [scenario...]      (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DKR_TEST_ROOT=${DKR_TEST_ROOT:-/tmp/dkr-rules}
+export DOCKER_HOST; DOCKER_HOST=$(scripts/dockerd.sh start)
+out=tests/fixtures/rules
+mkdir -p "$out"
+img=dkr-busybox:latest
+
+record() { # record NAME FUNCTION
+  local name=$1 fn=$2 file="$out/$1.jsonl"
+  rm -f "$file"
+  node build/collector/main.js --record "$file" --endpoint "$DOCKER_HOST" 2>"/tmp/record-$name.log" &
+  local pid=$!
+  for _ in $(seq 1 50); do grep -q '"Action":"connect"' "$file" 2>/dev/null && break; sleep 0.1; done
+  "$fn"
+  sleep 1.5
+  kill -TERM "$pid"; wait "$pid" || true
+  echo "$name: $(wc -l <"$file") events" >&2
+}
+
+clean() { docker rm -f $(docker ps -aq --filter label=dkr-scenario) >/dev/null 2>&1 || true; }
+
+s_exec() {
+  local c; c=$(docker run -d --label dkr-scenario=exec --name sc-exec $img sleep 60)
+  docker exec sc-exec ls / >/dev/null
+  docker exec sc-exec sh -c 'id' >/dev/null
+  docker exec sc-exec /bin/sh -c true
+  docker exec -t sc-exec cat /etc/passwd >/dev/null
+  docker exec -u 1000 sc-exec busybox sh -c 'echo x' >/dev/null
+  docker rm -f "$c" >/dev/null
+}
+s_privileged() {
+  docker create --label dkr-scenario=x --name sc-priv --privileged $img sleep 1 >/dev/null
+  docker create --label dkr-scenario=x --name sc-plain $img sleep 1 >/dev/null
+  docker start sc-plain >/dev/null
+  clean
+}
+s_mounts() {
+  mkdir -p /tmp/dkr-scenario-data
+  docker create --label dkr-scenario=x --name sc-sock -v /var/run/docker.sock:/var/run/docker.sock $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-etc -v /etc:/host/etc:ro $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-root -v /:/host $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-data -v /tmp/dkr-scenario-data:/data $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-vol -v sc-volume:/vol $img true >/dev/null
+  clean; docker volume rm sc-volume >/dev/null
+}
+s_namespaces() {
+  docker create --label dkr-scenario=x --name sc-hostnet --network host $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-hostpid --pid host $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-hostipc --ipc host $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-private $img true >/dev/null
+  clean
+}
+s_capabilities() {
+  docker create --label dkr-scenario=x --name sc-sysadmin --cap-add SYS_ADMIN $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-ptrace --cap-add SYS_PTRACE --cap-add NET_BIND_SERVICE $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-bind --cap-add NET_BIND_SERVICE $img true >/dev/null
+  clean
+}
+s_copy() {
+  echo payload >/tmp/dkr-scenario-file
+  docker run -d --label dkr-scenario=x --name sc-cp $img sleep 60 >/dev/null
+  docker cp /tmp/dkr-scenario-file sc-cp:/tmp/file
+  docker cp sc-cp:/etc/passwd /tmp/dkr-scenario-out
+  clean
+}
+s_commit() {
+  docker run -d --label dkr-scenario=x --name sc-commit $img sleep 60 >/dev/null
+  docker commit sc-commit dkr-scenario-committed:1 >/dev/null
+  clean; docker rmi dkr-scenario-committed:1 >/dev/null
+}
+s_oom() {
+  docker run --label dkr-scenario=x --name sc-oom -m 8m --memory-swap 8m $img sh -c 'x=a; while true; do x=$x$x; done' >/dev/null 2>&1 || true
+  clean
+}
+s_swarm() {
+  docker info --format '{{.Swarm.LocalNodeState}}' | grep -qx active || docker swarm init --advertise-addr 127.0.0.1:2397 --listen-addr 127.0.0.1:2397 >/dev/null
+  echo s3cr3t | docker secret create sc-secret - >/dev/null
+  echo cfg | docker config create sc-config - >/dev/null
+  docker secret rm sc-secret >/dev/null
+  docker config rm sc-config >/dev/null
+  docker network create sc-net >/dev/null; docker network rm sc-net >/dev/null
+}
+s_visibility() {
+  DKR_TEST_ROOT=$DKR_TEST_ROOT scripts/dockerd.sh restart >/dev/null
+  docker run --rm --label dkr-scenario=x --name sc-after $img true
+}
+
+all=(exec privileged mounts namespaces capabilities copy commit oom swarm visibility)
+for s in "${@:-${all[@]}}"; do record "$s" "s_$s"; done

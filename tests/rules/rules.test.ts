@@ -1,0 +1,109 @@
+// rules/docker_rules.yaml against the extractor module's field table and against recorded
+// real-daemon scenarios: each rule catches exactly the events its scenario says, evaluated on
+// the values the real .wasm extracts from those events.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse as parseYaml } from "yaml";
+import { Extractor, type Value as WasmValue } from "../extractor/wasm";
+import { evaluate, fieldsOf, outputFields, parseCondition, type FieldRef, type RuleSet, type Value } from "./condition";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+interface RuleDoc { rule?: string; macro?: string; list?: string; condition?: string; output?: string; items?: string[];
+  priority?: string; source?: string; tags?: string[]; desc?: string; required_plugin_versions?: Array<{ name: string; version: string }> }
+interface Scenario { file: string; catch: Array<Record<string, string>>; also?: string[] }
+
+const docs = parseYaml(readFileSync(root + "rules/docker_rules.yaml", "utf8")) as RuleDoc[];
+const rs: RuleSet = { lists: new Map(), macros: new Map() };
+for (const d of docs) {
+  if (d.list !== undefined) rs.lists.set(d.list, (d.items ?? []).map(String));
+  if (d.macro !== undefined) rs.macros.set(d.macro, d.condition ?? "");
+}
+const rules = docs.filter((d): d is RuleDoc & { rule: string; condition: string; output: string } => d.rule !== undefined);
+const scenarios = JSON.parse(readFileSync(root + "tests/rules/scenarios.json", "utf8")) as Record<string, Scenario | string>;
+
+const x = new Extractor();
+
+function lines(file: string): string[] {
+  return readFileSync(root + "tests/fixtures/rules/" + file, "utf8").split("\n").filter((l) => l.length > 0);
+}
+
+/** A field reader over one event, through the real module. */
+function reader(payload: string): (field: string, arg: string | null) => Value[] {
+  expect(x.parse(payload), `parse ${payload.slice(0, 80)}`).toBe(0);
+  return (field, arg) => {
+    const id = x.byName.get(field);
+    if (id === undefined) throw new Error(`unknown field ${field}`);
+    const v = x.extract(id, arg);
+    if (typeof v === "number") throw new Error(`extract ${field} failed with ${v}`);
+    const type = x.fields[id]!.type;
+    return v.map((e: WasmValue): Value => (typeof e === "boolean" ? e : type === "string" ? e : BigInt(e)));
+  };
+}
+
+function checkRef(ref: FieldRef, where: string): void {
+  const id = x.byName.get(ref.field);
+  expect(id, `${where}: field ${ref.field} is declared by the module`).toBeDefined();
+  const f = x.fields[id!]!;
+  if (ref.arg === null) expect(f.arg.isRequired, `${where}: ${ref.field} needs an argument`).toBe(false);
+  else expect(f.arg.isKey || f.arg.isIndex, `${where}: ${ref.field} takes no argument`).toBe(true);
+}
+
+describe("rules/docker_rules.yaml", () => {
+  it("requires this plugin at a version its major accepts", () => {
+    const req = docs.find((d) => d.required_plugin_versions)?.required_plugin_versions ?? [];
+    const pkg = JSON.parse(readFileSync(root + "package.json", "utf8")) as { version: string };
+    expect(req).toEqual([{ name: "docker", version: pkg.version }]);
+  });
+
+  it("has rules with source docker, a priority, MITRE-style tags and a description", () => {
+    expect(rules.length).toBeGreaterThanOrEqual(12);
+    for (const r of rules) {
+      expect(r.source, r.rule).toBe("docker");
+      expect(["EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING", "NOTICE", "INFORMATIONAL", "INFO", "DEBUG"]).toContain(r.priority);
+      expect(r.desc?.length, r.rule).toBeGreaterThan(20);
+      expect(r.tags, r.rule).toContain("docker");
+    }
+  });
+
+  it("uses only fields the module declares, in every condition, macro and output", () => {
+    for (const r of rules) {
+      for (const ref of fieldsOf(parseCondition(r.condition, rs))) checkRef(ref, `${r.rule} condition`);
+      for (const ref of outputFields(r.output)) checkRef(ref, `${r.rule} output`);
+    }
+    for (const [name, cond] of rs.macros) for (const ref of fieldsOf(parseCondition(cond, rs))) checkRef(ref, `macro ${name}`);
+  });
+
+  it("names the container (id, name, image) in the output of every container rule", () => {
+    for (const r of rules.filter((r) => /docker_container|docker_exec_start/.test(r.condition))) {
+      for (const f of ["%docker.container.id", "%docker.container.name", "%docker.container.image"]) expect(r.output, r.rule).toContain(f);
+    }
+  });
+
+  it("has a recorded scenario for every rule", () => {
+    expect(Object.keys(scenarios).filter((k) => k !== "_doc").sort()).toEqual(rules.map((r) => r.rule).sort());
+  });
+
+  for (const r of rules) {
+    it(`${r.rule}: catches exactly the scenario's events`, () => {
+      const sc = scenarios[r.rule] as Scenario;
+      const cond = parseCondition(r.condition, rs);
+      const files = [sc.file, ...(sc.also ?? [])];
+      const caught: string[] = [];
+      const expected: string[] = [];
+      for (const file of files) {
+        lines(file).forEach((payload, i) => {
+          const read = reader(payload);
+          const label = `${file}:${i + 1}`;
+          const selected = file === sc.file && sc.catch.some((sel) =>
+            Object.entries(sel).every(([f, v]) => read(f, null).map(String).join("\u0000") === v));
+          if (selected) expected.push(label);
+          if (evaluate(cond, read)) caught.push(label);
+        });
+      }
+      expect(expected.length, "every selector names a recorded event").toBe(sc.catch.length);
+      expect(caught).toEqual(expected);
+    });
+  }
+});
