@@ -113,7 +113,21 @@ void dkr_wasmtime_msg(wasmtime_error_t *error, wasm_trap_t *trap, char *buf, siz
 		/* wasm_trap_message includes the terminating NUL in size. */
 		while (n > 0 && msg.data[n - 1] == '\0')
 			n--;
-		snprintf(buf, len, "%.*s", (int)n, msg.data);
+		/* One line: wasmtime's "Caused by:" chains span several. */
+		size_t o = 0;
+		int space = 0;
+		for (size_t i = 0; i < n && o + 1 < len; i++) {
+			char ch = msg.data[i];
+			if (ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t') {
+				space = o > 0;
+				continue;
+			}
+			if (space && o + 2 < len)
+				buf[o++] = ' ';
+			space = 0;
+			buf[o++] = ch;
+		}
+		buf[o] = '\0';
 		wasm_byte_vec_delete(&msg);
 	} else {
 		snprintf(buf, len, "unknown wasmtime error");

@@ -61,7 +61,9 @@ static int read_file(const char *path, uint8_t **data, size_t *len, char *err, s
 		snprintf(err, errlen, "cannot read %s", path);
 		return -1;
 	}
-	*data = buf;
+	/* Exactly n bytes: nothing past the module for a parser to look at. */
+	uint8_t *exact = n ? realloc(buf, n) : buf;
+	*data = exact ? exact : buf;
 	*len = n;
 	return 0;
 }
@@ -82,7 +84,7 @@ static int compile_wasm(wasm_engine_t *engine, const char *path, wasmtime_module
 	wasmtime_error_t *e = wasmtime_module_new(engine, bytes, len, out);
 	free(bytes);
 	if (e != NULL) {
-		char msg[200];
+		char msg[512];
 		dkr_wasmtime_msg(e, NULL, msg, sizeof(msg));
 		wasmtime_error_delete(e);
 		snprintf(err, errlen, "cannot compile %s: %s", path, msg);
@@ -96,7 +98,7 @@ static int deserialize_cwasm(wasm_engine_t *engine, const char *path, wasmtime_m
 {
 	wasmtime_error_t *e = wasmtime_module_deserialize_file(engine, path, out);
 	if (e != NULL) {
-		char msg[200];
+		char msg[512];
 		dkr_wasmtime_msg(e, NULL, msg, sizeof(msg));
 		wasmtime_error_delete(e);
 		snprintf(err, errlen, "%s does not fit this engine/CPU: %s", path, msg);
@@ -141,7 +143,7 @@ int dkr_module_load(wasm_engine_t *engine, const char *path, const dkr_log *log,
 	int have_wasm = stat(wasm, &sw) == 0;
 	int have_cwasm = stat(cwasm, &sc) == 0;
 	int rc = -1;
-	char why[400] = "";
+	char why[768] = "";
 	if (!have_wasm && !have_cwasm) {
 		snprintf(err, errlen,
 		         "extractor module not found: neither %s nor %s exists (build it with "
@@ -221,7 +223,7 @@ static int make_pre(dkr_guest *g, char *err, size_t errlen)
 		e = wasmtime_linker_instantiate_pre(linker, g->module, &g->pre);
 	wasmtime_linker_delete(linker);
 	if (e != NULL) {
-		char msg[200];
+		char msg[512];
 		dkr_wasmtime_msg(e, NULL, msg, sizeof(msg));
 		wasmtime_error_delete(e);
 		snprintf(err, errlen,
@@ -295,7 +297,7 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 	wasmtime_context_set_epoch_deadline(g->ctx, g->deadline_ticks);
 	wasmtime_error_t *e = wasmtime_instance_pre_instantiate(g->pre, g->ctx, &inst, &trap);
 	if (e != NULL || trap != NULL) {
-		char msg[200];
+		char msg[512];
 		dkr_wasmtime_msg(e, trap, msg, sizeof(msg));
 		if (e)
 			wasmtime_error_delete(e);

@@ -192,9 +192,38 @@ static int argv_push(char ***argv, size_t *n, const char *fmt, ...)
 	return 0;
 }
 
+/* 1 if `prog` is an executable path, or a name found executable on PATH. Checked before
+ * spawning so a missing Node.js is an open error, not a child that exits 127. */
+static int executable(const char *prog)
+{
+	if (strchr(prog, '/') != NULL)
+		return access(prog, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (path == NULL || *path == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	char *copy = strdup(path), *save = NULL;
+	int found = 0;
+	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *full = NULL;
+		if (asprintf(&full, "%s/%s", *dir ? dir : ".", prog) >= 0) {
+			found = access(full, X_OK) == 0;
+			free(full);
+		}
+	}
+	free(copy);
+	return found;
+}
+
 static char **collector_argv(ss_plugin_t *s, const dkr_endpoints *eps, char *err, size_t errlen)
 {
 	const dkr_config *c = &s->cfg;
+	if (!executable(c->collector_node)) {
+		snprintf(err, errlen, "cannot start the collector: '%s' is not an executable%s (set "
+		         "init_config collector.node to the Node.js >= 20 executable)", c->collector_node,
+		         strchr(c->collector_node, '/') ? "" : " on PATH");
+		return NULL;
+	}
 	char *script = NULL;
 	if (c->collector_path)
 		script = strdup(c->collector_path);

@@ -87,9 +87,12 @@ static char *read_text(const char *path, size_t *len)
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
 		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	rewind(f);
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return NULL;
+	}
+	long n = (long)st.st_size;
 	char *b = malloc((size_t)n + 1);
 	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
 		free(b);
@@ -802,12 +805,19 @@ static void t_field_vectors(const dkr_api *a)
 			const char *file = json_string_value(json_object_get(evj, "file"));
 			json_int_t k = json_integer_value(json_object_get(evj, "line"));
 			char fpath[1400];
-			snprintf(fpath, sizeof(fpath), "%s/%s", g.root, file ? file : "");
-			lines l;
-			lines_read(fpath, &l);
-			if (k >= 1 && (size_t)k <= l.n)
-				payload = strdup(l.v[k - 1]);
-			lines_free(&l);
+			snprintf(fpath, sizeof(fpath), "%s/%s", g.root, file ? file : "(none)");
+			/* Physical line k (1-based) of the fixture. */
+			char *text = file ? read_text(fpath, NULL) : NULL;
+			char *line = text;
+			for (json_int_t q = 1; line && q < k; q++) {
+				line = strchr(line, '\n');
+				line = line ? line + 1 : NULL;
+			}
+			if (line && k >= 1) {
+				size_t ll = strcspn(line, "\n");
+				payload = strndup(line, ll);
+			}
+			free(text);
 			const char *hex = json_string_value(json_object_get(evj, "hex"));
 			if (hex != NULL) {
 				size_t hl = strlen(hex) / 2;
