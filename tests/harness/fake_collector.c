@@ -96,6 +96,23 @@ int main(int argc, char **argv)
 			fclose(m);
 		crash = 1;
 	}
+	if (strcmp(mode, "fill") == 0) {
+		/* Benchmark: publish the first event of the recording until the ring is full. */
+		FILE *f = neps && !strncmp(eps[0], "file://", 7) ? fopen(eps[0] + 7, "r") : NULL;
+		char *line = NULL;
+		size_t lcap = 0;
+		ssize_t l = f ? getline(&line, &lcap, f) : -1;
+		while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+			line[--l] = '\0';
+		uint64_t cap = ld(b, DKR_RH_CAPACITY), rs = DKR_RING_RECORD_HEADER + (((uint64_t)l + 7) & ~7ull);
+		while (l > 0 && cap - (ld(b, DKR_RH_WRITE_POS) - ld(b, DKR_RH_READ_POS)) >= 2 * rs)
+			publish(b, line, (uint32_t)l, ts_of(line));
+		free(line);
+		if (f)
+			fclose(f);
+		st(b, DKR_RH_FINISHED, 1);
+		return 0;
+	}
 	if (strcmp(mode, "stall") == 0) {
 		while (!g_stop)
 			usleep(10000);
