@@ -36,7 +36,8 @@ export class HarnessRun {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[]) {
-    this.child = spawn(HARNESS, ["run", "--lib", LIB, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const lib = args.includes("--lib") ? [] : ["--lib", LIB];
+    this.child = spawn(HARNESS, ["run", ...lib, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     createInterface({ input: this.child.stdout! }).on("line", (l) => {
       if (l.trim() === "") return;
       this.events.push(parseLine(l));

@@ -1,0 +1,33 @@
+// `cmake --install` (with DESTDIR, as a packager runs it) produces a plugin directory that
+// works on its own: the installed library finds its extractor and its self-contained
+// collector beside it, with nothing from this repository (no node_modules) on the path.
+import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { HarnessRun, ROOT } from "./harness";
+
+describe("cmake --install", () => {
+  it("installs a self-contained plugin directory and the rules", async () => {
+    const dest = mkdtempSync(join(tmpdir(), "dkr-install-"));
+    try {
+      execFileSync("cmake", ["--install", resolve(ROOT, "build/cmake"), "--prefix", "/usr"], { env: { ...process.env, DESTDIR: dest }, stdio: "pipe" });
+      const plugins = join(dest, "usr/share/falco/plugins");
+      for (const f of ["libdocker.so", "libwasmtime.so", "libjansson.so.4", "docker_extractor.cwasm", "docker_extractor.wasm",
+        "collector/main.js", "collector/mmap_io.node"]) {
+        expect(existsSync(join(plugins, f)), f).toBe(true);
+      }
+      expect(readFileSync(join(dest, "etc/falco/docker_rules.yaml"), "utf8")).toContain("required_plugin_versions");
+
+      const recording = resolve(ROOT, "tests/fixtures/demo.jsonl");
+      const n = readFileSync(recording, "utf8").split("\n").filter((l) => l !== "").length;
+      const run = new HarnessRun(["--lib", join(plugins, "libdocker.so"), "--open", `file://${recording}`,
+        "--fields", "docker.type,docker.action", "--timeout-ms", "60000"]);
+      expect(await run.exited).toBe(0);
+      expect(run.events.filter((e) => e.fields["docker.type"] !== "collector").length).toBe(n);
+    } finally {
+      rmSync(dest, { recursive: true, force: true });
+    }
+  });
+});
