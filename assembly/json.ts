@@ -8,14 +8,16 @@
 //
 // Error precedence, for the whole document: ERR_UTF8, then ERR_SYNTAX, then
 // ERR_NOT_OBJECT, then ERR_TOO_LARGE, then ERR_TYPE. So a limit or type error is reported
-// only for well-formed JSON, whatever its position.
+// only for well-formed JSON, whatever its position. UTF-8 is checked inside strings while
+// scanning (outside strings only ASCII is well-formed); when the scan fails, the whole
+// payload is checked to tell ERR_UTF8 from ERR_SYNTAX.
 
 import {
   ERR_NOT_OBJECT, ERR_SYNTAX, ERR_TOO_LARGE, ERR_TYPE, ERR_UTF8,
   MAX_ATTRS, MAX_DEPTH, MAX_LIST, MAX_STRING,
 } from "./limits";
 import { arenaBuf, bitStack, inBuf } from "./mem";
-import { validUtf8 } from "./utf8";
+import { utf8SeqLen, validUtf8 } from "./utf8";
 import { decodeString } from "./strings";
 import {
   ABSENT, ATTR, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, NSLOTS, SLOT, STR, STRESC, TRUE,
@@ -61,14 +63,16 @@ function scanString(): bool {
   const s = pos;
   let esc = false;
   while (true) {
-    // Fast path: 8 bytes with no '"', no '\\' and no control byte.
+    // Fast path, 8 bytes at a time: find the first '"', '\\' or control byte. Each test
+    // below flags exactly the lowest matching byte (false flags only appear above a true
+    // one), so the lowest flag is the first special byte.
     while (true) {
       const w = load<u64>(pos);
       const q = w ^ 0x2222222222222222;
       const b = w ^ 0x5C5C5C5C5C5C5C5C;
-      const has = ((q - 0x0101010101010101) & ~q) | ((b - 0x0101010101010101) & ~b) |
-        ((w - 0x2020202020202020) & ~w);
-      if ((has & 0x8080808080808080) != 0) break;
+      const has = (((q - 0x0101010101010101) & ~q) | ((b - 0x0101010101010101) & ~b) |
+        ((w - 0x2020202020202020) & ~w) | w) & 0x8080808080808080;
+      if (has != 0) { pos += <usize>(ctz(has) >> 3); break; }
       pos += 8;
     }
     const c = <u32>load<u8>(pos);
@@ -84,6 +88,10 @@ function scanString(): bool {
       } else return false;
     } else if (c < 0x20) {
       return false;                        // control byte, or the NUL sentinel past the end
+    } else if (c >= 0x80) {
+      const n = utf8SeqLen(pos);           // UTF-8 is validated here, inside strings
+      if (n == 0) return false;
+      pos += n;
     } else pos++;
   }
   strS = s;
@@ -554,6 +562,10 @@ function finish(): void {
   } else setAction(0, -1, -1, 0, 0);
 }
 
+function syntaxOrUtf8(len: i32): i32 {
+  return validUtf8(inBuf, len) ? ERR_SYNTAX : ERR_UTF8;
+}
+
 /** Parses the len payload bytes at inBuf. Returns 0 or a negative error code. */
 export function parseEvent(len: i32): i32 {
   pos = inBuf;
@@ -567,19 +579,18 @@ export function parseEvent(len: i32): i32 {
   setAttrCount(0);
   setCapCount(0);
   setMountCount(0);
-  if (!validUtf8(inBuf, len)) return ERR_UTF8;
   skipWs();
   if (peek() != 0x7B) {
-    if (!skipValue(0)) return ERR_SYNTAX;
+    if (!skipValue(0)) return syntaxOrUtf8(len);
     skipWs();
-    return pos == end ? ERR_NOT_OBJECT : ERR_SYNTAX;
+    return pos == end ? ERR_NOT_OBJECT : syntaxOrUtf8(len);
   }
   pos++;
   skipWs();
   if (peek() == 0x7D) pos++;
-  else if (!parseTop()) return ERR_SYNTAX;
+  else if (!parseTop()) return syntaxOrUtf8(len);
   skipWs();
-  if (pos != end) return ERR_SYNTAX;
+  if (pos != end) return syntaxOrUtf8(len);
   if (tooLarge) return ERR_TOO_LARGE;
   if (typeErr) return ERR_TYPE;
   finish();

@@ -82,6 +82,24 @@ export let numValue: u64 = 0;
  * value is negative (below -0) or above 2^64-1. The token has been validated by the scanner.
  */
 export function numberToU64(p: usize, len: i32, scale: i32): bool {
+  // Fast path: a plain integer of at most 19 digits (timeNano, time) cannot overflow before scaling.
+  if (len <= 19) {
+    let v: u64 = 0;
+    let i = 0;
+    for (; i < len; i++) {
+      const d = <u32>load<u8>(p + <usize>i) - 48;
+      if (d >= 10) break;
+      v = v * 10 + <u64>d;
+    }
+    if (i == len && (len == 1 || load<u8>(p) != 0x30)) {
+      for (let k = 0; k < scale; k++) {
+        if (v > 0xFFFFFFFFFFFFFFFF / 10) return false;
+        v *= 10;
+      }
+      numValue = v;
+      return true;
+    }
+  }
   const end = p + <usize>len;
   let neg = false;
   if (load<u8>(p) == 0x2D) { neg = true; p++; }

@@ -43,3 +43,27 @@ export function validUtf8(p: usize, len: i32): bool {
   }
   return true;
 }
+
+/**
+ * Length of the valid UTF-8 multi-byte sequence starting at p (lead byte >= 0x80), or 0.
+ * The bytes after the payload are NULs, so reading past a truncated sequence is safe.
+ */
+@inline export function utf8SeqLen(p: usize): usize {
+  const c = <u32>load<u8>(p);
+  const c1 = <u32>load<u8>(p + 1);
+  if (c < 0xC2) return 0;
+  if ((c1 & 0xC0) != 0x80) return 0;
+  if (c < 0xE0) return 2;
+  const c2 = <u32>load<u8>(p + 2);
+  if ((c2 & 0xC0) != 0x80) return 0;
+  if (c < 0xF0) {
+    if (c == 0xE0 && c1 < 0xA0) return 0;
+    if (c == 0xED && c1 >= 0xA0) return 0;
+    return 3;
+  }
+  if (c >= 0xF5) return 0;
+  if (c == 0xF0 && c1 < 0x90) return 0;
+  if (c == 0xF4 && c1 >= 0x90) return 0;
+  if ((<u32>load<u8>(p + 3) & 0xC0) != 0x80) return 0;
+  return 4;
+}
