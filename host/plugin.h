@@ -17,7 +17,10 @@
 #define DKR_PLUGIN_ID 5u
 #define DKR_PLUGIN_NAME "docker"
 #define DKR_PLUGIN_SOURCE "docker"
-#define DKR_PLUGIN_VERSION "0.5.0"
+/* The plugin's version is package.json's "version", passed in by CMake. */
+#ifndef DKR_PLUGIN_VERSION
+#error "DKR_PLUGIN_VERSION must be defined by the build (CMakeLists.txt reads it from package.json)"
+#endif
 #define DKR_REQUIRED_API_VERSION "3.11.0"
 
 /* Per-call result storage of extract_fields (valid until the next call). */
