@@ -41,6 +41,7 @@ export function dkr_input(len: i32): usize {
 
 export function dkr_parse(len: i32): i32 {
   setParsed(false);
+  if (inBuf == 0) ensureInput(0);              // no dkr_input yet: parse an empty buffer
   if (len < 0 || len > inCap) return ERR_TOO_LARGE;
   const rc = parseEvent(len);
   setParsed(rc == 0);

@@ -98,6 +98,7 @@ describe("malformed input", () => {
   it("ABI misuse returns error codes", () => {
     const y = new Extractor();
     expect(y.extract("docker.type")).toBe(-10);
+    expect(y.x.dkr_parse(0)).toBe(-1);           // before any dkr_input: an empty payload
     expect(y.x.dkr_extract(9999, -1)).toBe(-11);
     expect(y.x.dkr_extract(-1, -1)).toBe(-11);
     expect(y.x.dkr_input((4 << 20) + 1)).toBe(0);
