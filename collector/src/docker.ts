@@ -9,7 +9,7 @@ import { collectorEvent, type CollectorAction } from "./collector-event";
 import { type Endpoint, dockerOptions } from "./endpoint";
 import { type Enricher, inspectTarget } from "./enrich";
 import { appendFalco, parseEvent } from "./event";
-import { type Hash64, fnv1a64, hashKey } from "./hash";
+import { type Hash64, fnv1a64 } from "./hash";
 import { log } from "./log";
 import { type Pipeline, type Sink, Slot } from "./queue";
 import { KIND_COLLECTOR, KIND_DOCKER } from "./ring";
@@ -37,26 +37,34 @@ export function sinceParam(ts: bigint): string {
   return `${ts / 1_000_000_000n}.${(ts % 1_000_000_000n).toString().padStart(9, "0")}`;
 }
 
-/** The last N (ts, hash) keys seen: the daemon replays at most 256 events on `since`. */
-class RecentKeys {
-  private readonly keys: string[];
-  private readonly set = new Set<string>();
+/**
+ * The last N event lines seen (whole lines: exact comparison). The daemon replays at most 256
+ * events on `since`, so only lines with a ts up to the last one seen before a reconnect can be
+ * duplicates; the lookup set is built once per reconnect, not per event.
+ */
+class RecentLines {
+  private readonly lines: string[];
   private at = 0;
+  private set: Set<string> | null = null;
+  private until: bigint = -1n;
 
   constructor(size: number) {
-    this.keys = new Array<string>(size).fill("");
+    this.lines = new Array<string>(size).fill("");
   }
 
-  has(k: string): boolean {
-    return this.set.has(k);
+  remember(line: string): void {
+    this.lines[this.at] = line;
+    this.at = (this.at + 1) % this.lines.length;
   }
 
-  add(k: string): void {
-    const old = this.keys[this.at];
-    if (old !== undefined && old !== "") this.set.delete(old);
-    this.keys[this.at] = k;
-    this.set.add(k);
-    this.at = (this.at + 1) % this.keys.length;
+  /** A new stream resumes with since = `maxTs`: what it replays up to there may be known. */
+  reconnected(maxTs: bigint): void {
+    this.set = new Set(this.lines.filter((l) => l !== ""));
+    this.until = maxTs;
+  }
+
+  seen(ts: bigint, line: string): boolean {
+    return this.set !== null && ts <= this.until && this.set.has(line);
   }
 }
 
@@ -88,9 +96,11 @@ interface EventsCall {
 export class LiveSource {
   readonly url: string;
   private readonly o: LiveSourceOptions;
-  private readonly recent = new RecentKeys(1024);
+  private readonly recent = new RecentLines(1024);
   private readonly falcoBase: string;
   private sinceTs: bigint | null = null;
+  /** After a collector restart: the last event the ring holds, skipped when the daemon replays it. */
+  private resume: ResumePoint | null;
   private docker: Docker | null = null;
   private stopped = false;
   private abort: AbortController | null = null;
@@ -104,10 +114,8 @@ export class LiveSource {
     this.o = o;
     this.url = o.endpoint.url;
     this.falcoBase = JSON.stringify({ endpoint: this.url });
-    if (o.resume !== null) {
-      this.sinceTs = o.resume.ts;
-      this.recent.add(hashKey(o.resume.ts, o.resume.hash));
-    }
+    this.resume = o.resume;
+    if (o.resume !== null) this.sinceTs = o.resume.ts;
   }
 
   start(): void {
@@ -123,7 +131,7 @@ export class LiveSource {
 
   private emit(action: CollectorAction, attrs: Record<string, string>): bigint {
     const ts = nowNs();
-    this.o.pipeline.pushUnbounded(new Slot(KIND_COLLECTOR, ts, null, collectorEvent(action, this.url, attrs, ts)));
+    this.o.pipeline.pushUnbounded(new Slot(KIND_COLLECTOR, ts, -1, collectorEvent(action, this.url, attrs, ts)));
     return ts;
   }
 
@@ -141,6 +149,7 @@ export class LiveSource {
         this.abort = new AbortController();
         const query: Record<string, string> = {};
         if (this.sinceTs !== null) query.since = sinceParam(this.sinceTs);
+        if (this.sinceTs !== null) this.recent.reconnected(this.sinceTs);
         const call: EventsCall = { abortSignal: this.abort.signal, _query: query };
         const getEvents = docker.getEvents.bind(docker) as unknown as (c: EventsCall) => Promise<IncomingMessage>;
         const stream = await getEvents(call);
@@ -221,6 +230,7 @@ export class LiveSource {
           pos = nl + 1;
         }
         if (pos < chunk.length) partial.push(Buffer.from(chunk.subarray(pos)));
+        this.o.pipeline.drain(); // one publication (one write_pos store) per chunk
       });
       stream.on("end", () => finish("the daemon ended the event stream"));
       stream.on("error", (e: Error) => finish(errorText(e)));
@@ -236,21 +246,32 @@ export class LiveSource {
       log("debug", `${this.url}: not a Docker event: ${line.subarray(0, 120).toString("utf8")}`);
       return;
     }
-    const hash = fnv1a64(ev.bytes);
-    const key = hashKey(ev.ts, hash);
-    if (this.recent.has(key)) {
+    if (this.resume !== null) {
+      if (ev.ts === this.resume.ts) {
+        const h = fnv1a64(ev.bytes);
+        if (h.hi === this.resume.hash.hi && h.lo === this.resume.hash.lo) {
+          this.resume = null;
+          this.duplicates++;
+          return;
+        }
+      } else if (ev.ts > this.resume.ts) {
+        this.resume = null;
+      }
+    }
+    if (this.recent.seen(ev.ts, ev.text)) {
       this.duplicates++;
       return;
     }
-    this.recent.add(key);
+    this.recent.remember(ev.text);
     if (this.sinceTs === null || ev.ts > this.sinceTs) this.sinceTs = ev.ts;
     const target = this.o.enricher !== null && this.docker !== null ? inspectTarget(ev.obj) : null;
+    const originalLength = ev.bytes.length;
     if (target === null || this.o.enricher === null || this.docker === null) {
-      this.o.pipeline.push(new Slot(KIND_DOCKER, ev.ts, hash, appendFalco(ev.bytes, this.falcoBase)), this.url);
+      this.o.pipeline.push(new Slot(KIND_DOCKER, ev.ts, originalLength, appendFalco(ev.bytes, this.falcoBase)), this.url, false);
       return;
     }
-    const slot = new Slot(KIND_DOCKER, ev.ts, hash, null);
-    if (!this.o.pipeline.push(slot, this.url)) return;
+    const slot = new Slot(KIND_DOCKER, ev.ts, originalLength, null);
+    if (!this.o.pipeline.push(slot, this.url, false)) return;
     const bytes = ev.bytes;
     void this.o.enricher.enrich(this.docker, target, this.url).then((falco) => {
       slot.payload = appendFalco(bytes, JSON.stringify(falco));

@@ -15,6 +15,8 @@ export interface DockerEventFields {
 export interface ParsedEvent {
   /** The line without its newline and surrounding whitespace: the daemon's bytes. */
   bytes: Buffer;
+  /** The same as text (duplicate removal compares whole lines). */
+  text: string;
   obj: DockerEventFields;
   ts: bigint;
 }
@@ -139,7 +141,7 @@ export function parseEvent(line: Buffer): ParsedEvent | null {
     if (typeof ev.time === "number" && Number.isSafeInteger(ev.time) && ev.time >= 0) ts = BigInt(ev.time) * 1_000_000_000n;
     else return null;
   }
-  return { bytes, obj: ev, ts };
+  return { bytes, text, obj: ev, ts };
 }
 
 /** The daemon's bytes with `,"falco":<json>` inserted before the final `}`. */

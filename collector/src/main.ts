@@ -73,6 +73,8 @@ async function main(): Promise<void> {
         await out.record.close();
         log("info", `recorded: ${out.record.summary()}`);
       }
+      const m = process.memoryUsage();
+      log("debug", `memory: rss ${(m.rss / 1048576).toFixed(1)} MiB, heap ${(m.heapUsed / 1048576).toFixed(1)}/${(m.heapTotal / 1048576).toFixed(1)} MiB, external ${(m.external / 1048576).toFixed(1)} MiB, buffers ${(m.arrayBuffers / 1048576).toFixed(1)} MiB`);
       clearTimeout(hard);
       process.exit(code);
     }

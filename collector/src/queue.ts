@@ -5,13 +5,15 @@
 // space returns. Replay never drops: it waits for room instead (see waitRoom).
 import { nowNs } from "./clock";
 import { collectorEvent } from "./collector-event";
-import type { Hash64 } from "./hash";
 import { log } from "./log";
 import { KIND_COLLECTOR, type HeaderField, type PublishResult } from "./ring";
 
 /** Where events go: the ring producer, or the recording writer. Also holds the counters. */
 export interface Sink {
-  publish(kind: number, ts: bigint, payload: Uint8Array, hash: Hash64 | null): PublishResult;
+  /** Writes one record, not yet visible; see RingProducer.append for `originalLength`. */
+  append(kind: number, ts: bigint, payload: Uint8Array, originalLength: number): PublishResult;
+  /** Makes everything appended visible. */
+  commit(): void;
   add(field: HeaderField, n: number): void;
   set(field: HeaderField, value: bigint | number): void;
   get(field: HeaderField): bigint;
@@ -20,16 +22,17 @@ export interface Sink {
 export class Slot {
   kind: number;
   ts: bigint;
-  hash: Hash64 | null;
+  /** Length of the event's JSON before the falco key (kind 1), -1 for collector events. */
+  originalLength: number;
   /** null while the enrichment runs. */
   payload: Buffer | null;
   /** Called after the slot is published (replay progress). */
   onPublished: (() => void) | null = null;
 
-  constructor(kind: number, ts: bigint, hash: Hash64 | null, payload: Buffer | null) {
+  constructor(kind: number, ts: bigint, originalLength: number, payload: Buffer | null) {
     this.kind = kind;
     this.ts = ts;
-    this.hash = hash;
+    this.originalLength = originalLength;
     this.payload = payload;
   }
 }
@@ -101,7 +104,8 @@ export class Pipeline {
    * Queues a live event and publishes what it can. Returns false when the event was dropped
    * (queue at its bound): counted in events_dropped and reported by a later `drop` event.
    */
-  push(slot: Slot, endpoint: string): boolean {
+  push(slot: Slot, endpoint: string, drainNow = true): boolean {
+    if (this.fifo.length >= this.queueMax) this.drain(); // lines of one chunk are queued before one drain
     if (this.fifo.length >= this.queueMax) {
       this.sink.add("eventsDropped", 1);
       const n = (this.droppedBy.get(endpoint) ?? 0) + 1;
@@ -110,31 +114,36 @@ export class Pipeline {
       return false;
     }
     this.fifo.push(slot);
-    this.drain();
+    if (drainNow) this.drain();
     return true;
   }
 
   /** Queues regardless of the bound (replay, which waits for room itself; synthetic events). */
-  pushUnbounded(slot: Slot): void {
+  pushUnbounded(slot: Slot, drainNow = true): void {
     this.fifo.push(slot);
-    this.drain();
+    if (drainNow) this.drain();
   }
 
   /** Publishes from the head while the head is ready and the sink has room. */
   drain(): void {
+    let appended = 0;
+    let lastCallback: (() => void) | null = null;
     for (;;) {
       const slot = this.fifo.peek();
       if (slot === undefined || slot.payload === null) break;
-      const r = this.sink.publish(slot.kind, slot.ts, slot.payload, slot.hash);
+      const r = this.sink.append(slot.kind, slot.ts, slot.payload, slot.originalLength);
       if (r === "full") {
         this.scheduleRetry();
         break;
       }
       if (r === "oversize") log("warn", `event of ${slot.payload.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
+      else appended++;
       this.fifo.shift();
       this.retryMs = 1;
-      if (slot.onPublished !== null) slot.onPublished();
+      if (slot.onPublished !== null) lastCallback = slot.onPublished;
     }
+    if (appended > 0) this.sink.commit();
+    if (lastCallback !== null) lastCallback();
     if (this.droppedBy.size > 0 && this.fifo.length < this.queueMax) this.queueDropEvents();
     const depth = this.fifo.length;
     if (depth !== this.lastDepth) {
@@ -153,7 +162,7 @@ export class Pipeline {
     for (const [endpoint, dropped] of this.droppedBy) {
       log("warn", `${dropped} events from ${endpoint} were dropped while the ring and the queue were full`);
       const payload = collectorEvent("drop", endpoint, { dropped: String(dropped), reason: "ring and queue full" }, ts);
-      this.fifo.push(new Slot(KIND_COLLECTOR, ts, null, payload));
+      this.fifo.push(new Slot(KIND_COLLECTOR, ts, -1, payload));
     }
     this.droppedBy.clear();
     this.drain();

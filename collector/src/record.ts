@@ -1,7 +1,6 @@
 // Record mode (--record FILE): events go to a JSONL file (with their `falco` key) instead of a
 // ring, for later replay with a file:// endpoint. Counters are kept in memory and logged at exit.
 import * as fs from "node:fs";
-import type { Hash64 } from "./hash";
 import type { Sink } from "./queue";
 import type { HeaderField, PublishResult } from "./ring";
 
@@ -26,12 +25,16 @@ export class RecordSink implements Sink {
     return this.failure;
   }
 
-  publish(_kind: number, _ts: bigint, payload: Uint8Array, _hash: Hash64 | null): PublishResult {
+  append(_kind: number, _ts: bigint, payload: Uint8Array, _originalLength: number): PublishResult {
     if (this.out.writableLength > HIGH_WATER) return "full";
     this.out.write(payload);
     this.out.write(NL);
     this.add("eventsWritten", 1);
     return "ok";
+  }
+
+  commit(): void {
+    // the stream writes in order by itself
   }
 
   add(field: HeaderField, n: number): void {

@@ -5,7 +5,6 @@
 import * as fs from "node:fs";
 import type { Endpoint } from "./endpoint";
 import { parseEvent } from "./event";
-import { fnv1a64 } from "./hash";
 import { log } from "./log";
 import { type Pipeline, type Sink, Slot } from "./queue";
 import { KIND_COLLECTOR, KIND_DOCKER } from "./ring";
@@ -62,10 +61,11 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
         return;
       }
       const kind = ev.obj.Type === "collector" ? KIND_COLLECTOR : KIND_DOCKER;
-      const slot = new Slot(kind, ev.ts, kind === KIND_DOCKER ? fnv1a64(ev.bytes) : null, Buffer.from(ev.bytes));
+      const bytes = Buffer.from(ev.bytes);
+      const slot = new Slot(kind, ev.ts, kind === KIND_DOCKER ? bytes.length : -1, bytes);
       slot.onPublished = () => o.sink.set("sourceRead", end);
       published++;
-      o.pipeline.pushUnbounded(slot);
+      o.pipeline.pushUnbounded(slot, false);
     };
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (o.isStopped()) {
@@ -92,11 +92,13 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
         partial.push(chunk.subarray(pos));
         partialLen += chunk.length - pos;
       }
+      o.pipeline.drain();
       if (!o.pipeline.hasRoom()) await o.pipeline.waitRoom();
     }
     if (partialLen > 0) {
       const line = Buffer.concat(partial);
       onLine(line, offset + line.length);
+      o.pipeline.drain();
     }
     base += size;
   }

@@ -2,8 +2,8 @@
 // (inherited fd or a private path), and the single producer.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import mmap from "@riaskov/mmap-io";
-import { type Hash64, hashToBigInt } from "./hash";
+import { loadMmap } from "./mmap";
+import { fnv1a64Original, hashToBigInt } from "./hash";
 
 export const MAGIC = 0x31474e4952524b44n; // "DKRRING1" little-endian
 export const VERSION = 1;
@@ -117,6 +117,8 @@ export class RingMemory {
   }
 }
 
+const mmap = loadMmap();
+
 function mapFd(fd: number, size: number): Buffer {
   return mmap.map(size, (mmap.PROT_READ | mmap.PROT_WRITE) as 3, mmap.MAP_SHARED, fd, 0);
 }
@@ -172,13 +174,21 @@ export function openRingPath(p: string, capacity: number): RingMemory {
 
 export type PublishResult = "ok" | "full" | "oversize";
 
-/** The single producer. Owns write_pos and every producer counter of the header. */
+/**
+ * The single producer. Owns write_pos and every producer counter of the header.
+ * append() writes records; commit() publishes everything appended so far with one release store
+ * of write_pos (batches cost one store, not one per record). publish() is both.
+ */
 export class RingProducer {
   readonly mem: RingMemory;
   readonly capacity: number;
   readonly maxPayload: number;
   private writePos: bigint;
   private readonly bytes: Buffer;
+  private pendingRecords = 0;
+  private pendingTs: bigint | null = null;
+  private pendingPayload: Uint8Array | null = null;
+  private pendingOriginalLength = 0;
 
   constructor(mem: RingMemory) {
     this.mem = mem;
@@ -193,23 +203,12 @@ export class RingProducer {
     return this.capacity - Number(this.writePos - this.mem.load("readPos"));
   }
 
-  /** Room for one record of `length` payload bytes, including a possible wrap skip. */
-  fits(length: number): boolean {
-    return this.need(length) <= this.free();
-  }
-
-  private need(length: number): number {
-    const rs = recordSize(length);
-    const off = Number(this.writePos % BigInt(this.capacity));
-    return this.capacity - off < rs ? this.capacity - off + rs : rs;
-  }
-
   /**
-   * Writes one record and publishes it (release store of write_pos after the bytes).
-   * `hash` is the resume hash (last_hash) for Docker records; collector records pass null and
-   * leave last_ts/last_hash alone.
+   * Writes one record (not yet visible to the consumer). `originalLength` is the length of the
+   * event's JSON before the falco key was inserted (last_hash is over that JSON); collector
+   * records (kind 2) pass -1 and leave last_ts/last_hash alone.
    */
-  publish(kind: number, ts: bigint, payload: Uint8Array, hash: Hash64 | null): PublishResult {
+  append(kind: number, ts: bigint, payload: Uint8Array, originalLength: number): PublishResult {
     const n = payload.byteLength;
     if (n > this.maxPayload) {
       this.add("oversizeDropped", 1);
@@ -233,15 +232,35 @@ export class RingProducer {
     b.set(payload, at + RECORD_HEADER);
     if (rs - RECORD_HEADER > n) b.fill(0, at + RECORD_HEADER + n, at + rs);
     this.writePos += BigInt(skip + rs);
+    this.pendingRecords++;
+    if (originalLength > 0) {
+      this.pendingTs = ts;
+      this.pendingPayload = payload;
+      this.pendingOriginalLength = originalLength;
+    }
+    return "ok";
+  }
+
+  /** Publishes what was appended: release store of write_pos after the bytes, then the counters. */
+  commit(): void {
+    if (this.pendingRecords === 0) return;
     this.mem.store("writePos", this.writePos);
+    this.add("eventsWritten", this.pendingRecords);
+    this.pendingRecords = 0;
     // The resume point follows the publication: a kill in between repeats one event rather
     // than losing it.
-    if (hash !== null) {
-      this.mem.store("lastTs", ts);
-      this.mem.store("lastHash", hashToBigInt(hash));
+    if (this.pendingTs !== null && this.pendingPayload !== null) {
+      this.mem.store("lastTs", this.pendingTs);
+      this.mem.store("lastHash", hashToBigInt(fnv1a64Original(this.pendingPayload, this.pendingOriginalLength)));
+      this.pendingTs = null;
+      this.pendingPayload = null;
     }
-    this.add("eventsWritten", 1);
-    return "ok";
+  }
+
+  publish(kind: number, ts: bigint, payload: Uint8Array, originalLength: number): PublishResult {
+    const r = this.append(kind, ts, payload, originalLength);
+    if (r === "ok") this.commit();
+    return r;
   }
 
   add(field: HeaderField, n: number): void {

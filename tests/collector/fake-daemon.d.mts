@@ -16,6 +16,8 @@ export declare class FakeDaemon {
   next(action?: string): string;
   write(text: string): Promise<void>;
   emit(n: number, action?: string): Promise<void>;
+  prepare(n: number, action?: string): Buffer[];
+  emitPrepared(blocks: Buffer[]): Promise<void>;
   closeStreams(): void;
   stop(): Promise<void>;
 }

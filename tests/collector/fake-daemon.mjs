@@ -132,6 +132,28 @@ export class FakeDaemon {
     if (batch.length) await this.write(batch.join("\n") + "\n");
   }
 
+  /** Builds n event lines ahead of time (for emitPrepared: the bench times the collector, not this). */
+  prepare(n, action = "die") {
+    const blocks = [];
+    let batch = [];
+    for (let i = 0; i < n; i++) {
+      batch.push(this.next(action));
+      if (batch.length === 2048) { blocks.push(Buffer.from(batch.join("\n") + "\n")); batch = []; }
+    }
+    if (batch.length) blocks.push(Buffer.from(batch.join("\n") + "\n"));
+    return blocks;
+  }
+
+  /** Writes prepared blocks as fast as the sockets take them. */
+  async emitPrepared(blocks) {
+    for (const b of blocks) {
+      for (let off = 0; off < b.length; off += this.sliceBytes) {
+        const piece = b.subarray(off, off + this.sliceBytes);
+        await Promise.all([...this.streams].map((s) => (s.write(piece) ? undefined : new Promise((r) => s.once("drain", r)))));
+      }
+    }
+  }
+
   /** Ends every open event stream (the collector must reconnect). */
   closeStreams() {
     for (const s of this.streams) s.destroy();

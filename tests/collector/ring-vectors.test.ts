@@ -72,8 +72,9 @@ describe.each(names)("vector %s", (name) => {
     for (const op of vec.ops) {
       if (op.op === "publish") {
         const payload = Buffer.from(op.payload, "utf8");
-        const hash = op.kind === 1 ? fnv1a64(Buffer.from(op.original ?? op.payload, "utf8")) : null;
-        expect(producer.publish(op.kind, BigInt(op.ts), payload, hash)).toBe("ok");
+        const originalLength = op.kind === 1 ? Buffer.byteLength(op.original ?? op.payload, "utf8") : -1;
+        if (op.original !== undefined) expect(op.payload.startsWith(op.original.slice(0, -1))).toBe(true);
+        expect(producer.publish(op.kind, BigInt(op.ts), payload, originalLength)).toBe("ok");
       } else {
         expect(consumer.poll(op.count)).toHaveLength(op.count);
       }
