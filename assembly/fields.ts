@@ -189,7 +189,7 @@ function build(): Array<Field> {
   add(t, F_C_CAP_ADD, "docker.container.cap_add", FT_STRING, "Container Added Capabilities",
     "Capabilities added to the container (--cap-add), e.g. SYS_ADMIN." + ENRICH, true);
   add(t, F_C_MOUNTS, "docker.container.mounts", FT_STRING, "Container Mounts",
-    "Mounts of the container as source:destination:rw or source:destination:ro, e.g. /var/run/docker.sock:/var/run/docker.sock:rw." + ENRICH, true);
+    "Mounts of the container as source:destination:rw or source:destination:ro (rw unless the mount is read-only), e.g. /var/run/docker.sock:/var/run/docker.sock:rw." + ENRICH, true);
   add(t, F_C_MOUNT_SOURCE, "docker.container.mount.source", FT_STRING, "Container Mount Sources",
     "Host paths (or volume paths) mounted into the container, e.g. /var/run/docker.sock." + ENRICH, true);
   add(t, F_C_MOUNT_DESTINATION, "docker.container.mount.destination", FT_STRING, "Container Mount Destinations",
