@@ -23,7 +23,10 @@ const fs = require("fs");
 let p = 0, f = 0, s = 0;
 try {
   const v = JSON.parse(fs.readFileSync("build/vitest.json", "utf8"));
-  p += v.numPassedTests; f += v.numFailedTests + (v.numFailedTestSuites || 0); s += v.numPendingTests + (v.numTodoTests || 0);
+  p += v.numPassedTests; f += v.numFailedTests; s += v.numPendingTests + (v.numTodoTests || 0);
+  // A file that failed to load has no failed test of its own: count it once.
+  if (v.numFailedTests === 0 && v.numFailedTestSuites > 0) f += v.numFailedTestSuites;
+  if (!v.success && f === 0) f += 1;
 } catch { f += 1; }
 try {
   const log = fs.readFileSync("build/ctest.log", "utf8");
