@@ -6,8 +6,8 @@ import { resolve } from "node:path";
 const root = resolve(__dirname, "../..");
 
 describe("README", () => {
-  it("lists exactly the fields the extractor module declares", () => {
-    const r = spawnSync(process.execPath, [resolve(root, "scripts/readme-fields.mjs"), "--check"], { cwd: root, encoding: "utf8" });
+  it("lists exactly the fields the module declares and the config keys the library accepts", () => {
+    const r = spawnSync(process.execPath, [resolve(root, "scripts/readme-tables.mjs"), "--check"], { cwd: root, encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   });
