@@ -41,20 +41,24 @@ function cpuSeconds(pid) {
   }
 }
 
-function rssKiB(pid) {
+function statusKiB(pid, key) {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
   }
 }
+const rssKiB = (pid) => statusKiB(pid, "VmRSS");
+const anonKiB = (pid) => statusKiB(pid, "RssAnon");
 
 async function withCollector(name, daemon, opts, body) {
   const ring = path.join(dir, `ring-${name}`);
   const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : []), path.join(build, "main.js"), "--ring-path", ring, "--endpoint", daemon.url, "--no-enrich", ...(opts.args ?? [])], { stdio: ["ignore", "ignore", "inherit"] });
   let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, rssKiB(child.pid)); }, 50);
+  let peakAnon = 0;
+  const sample = () => { peak = Math.max(peak, rssKiB(child.pid)); peakAnon = Math.max(peakAnon, anonKiB(child.pid)); };
+  const sampler = setInterval(sample, 50);
   await daemon.waitForStreams();
   const stop = new SharedArrayBuffer(4);
   const worker = new Worker(path.join(here, "collector-consumer-worker.mjs"), { workerData: { ring, build, stop, expect: opts.expect, latency: opts.latency } });
@@ -69,11 +73,11 @@ async function withCollector(name, daemon, opts, body) {
   const r = await result;
   const cpu = cpuSeconds(child.pid) - cpu0;
   await worker.terminate();
-  peak = Math.max(peak, rssKiB(child.pid));
+  sample();
   clearInterval(sampler);
   child.kill("SIGTERM");
   await new Promise((res) => child.once("exit", res));
-  return { ...r, ...extra, peakKiB: peak, cpu };
+  return { ...r, ...extra, peakKiB: peak, peakAnonKiB: peakAnon, cpu };
 }
 
 // 1. throughput
@@ -141,6 +145,7 @@ const rows = [
   ["latency at 1,000 events/s, max (ms)", (sorted[sorted.length - 1] / 1000).toFixed(3), "", true],
   ["collector peak RSS, throughput run (MiB)", (tp.peakKiB / 1024).toFixed(1), "≤ 100", tp.peakKiB / 1024 <= 100],
   ["collector peak RSS, latency run (MiB)", (lat.peakKiB / 1024).toFixed(1), "≤ 100", lat.peakKiB / 1024 <= 100],
+  ["  of which private (RssAnon), throughput / latency (MiB)", `${(tp.peakAnonKiB / 1024).toFixed(1)} / ${(lat.peakAnonKiB / 1024).toFixed(1)}`, "", true],
   ["JSON.parse alone (ns/event, 270 B line)", nsParseOnly.toFixed(0), "", true],
   ["parseEvent: JSON.parse + exact timeNano (ns/event)", nsExact.toFixed(0), "", true],
   ["FNV-1a 64 of the line (ns/event)", nsHash.toFixed(0), "", true],

@@ -8,7 +8,7 @@ import { nowNs } from "./clock";
 import { collectorEvent, type CollectorAction } from "./collector-event";
 import { type Endpoint, dockerOptions } from "./endpoint";
 import { type Enricher, inspectTarget } from "./enrich";
-import { appendFalco, parseEvent } from "./event";
+import { falcoTail, parseEvent } from "./event";
 import { type Hash64, fnv1a64 } from "./hash";
 import { log } from "./log";
 import { type Pipeline, type Sink, Slot } from "./queue";
@@ -98,6 +98,7 @@ export class LiveSource {
   private readonly o: LiveSourceOptions;
   private readonly recent = new RecentLines(1024);
   private readonly falcoBase: string;
+  private readonly baseTail: Buffer;
   private sinceTs: bigint | null = null;
   /** After a collector restart: the last event the ring holds, skipped when the daemon replays it. */
   private resume: ResumePoint | null;
@@ -114,6 +115,7 @@ export class LiveSource {
     this.o = o;
     this.url = o.endpoint.url;
     this.falcoBase = JSON.stringify({ endpoint: this.url });
+    this.baseTail = Buffer.from(`,"falco":${this.falcoBase}}`, "utf8");
     this.resume = o.resume;
     if (o.resume !== null) this.sinceTs = o.resume.ts;
   }
@@ -131,7 +133,7 @@ export class LiveSource {
 
   private emit(action: CollectorAction, attrs: Record<string, string>): bigint {
     const ts = nowNs();
-    this.o.pipeline.pushUnbounded(new Slot(KIND_COLLECTOR, ts, -1, collectorEvent(action, this.url, attrs, ts)));
+    this.o.pipeline.pushUnbounded(new Slot(KIND_COLLECTOR, ts, collectorEvent(action, this.url, attrs, ts), null));
     return ts;
   }
 
@@ -265,16 +267,15 @@ export class LiveSource {
     this.recent.remember(ev.text);
     if (this.sinceTs === null || ev.ts > this.sinceTs) this.sinceTs = ev.ts;
     const target = this.o.enricher !== null && this.docker !== null ? inspectTarget(ev.obj) : null;
-    const originalLength = ev.bytes.length;
     if (target === null || this.o.enricher === null || this.docker === null) {
-      this.o.pipeline.push(new Slot(KIND_DOCKER, ev.ts, originalLength, appendFalco(ev.bytes, this.falcoBase)), this.url, false);
+      this.o.pipeline.push(new Slot(KIND_DOCKER, ev.ts, ev.bytes, falcoTail(ev.bytes, this.falcoBase, this.baseTail)), this.url, false);
       return;
     }
-    const slot = new Slot(KIND_DOCKER, ev.ts, originalLength, null);
+    const slot = new Slot(KIND_DOCKER, ev.ts, ev.bytes, null, false);
     if (!this.o.pipeline.push(slot, this.url, false)) return;
-    const bytes = ev.bytes;
     void this.o.enricher.enrich(this.docker, target, this.url).then((falco) => {
-      slot.payload = appendFalco(bytes, JSON.stringify(falco));
+      slot.tail = falcoTail(slot.body, JSON.stringify(falco));
+      slot.ready = true;
       this.o.pipeline.drain();
     });
   }

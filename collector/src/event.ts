@@ -144,15 +144,23 @@ export function parseEvent(line: Buffer): ParsedEvent | null {
   return { bytes, text, obj: ev, ts };
 }
 
-/** The daemon's bytes with `,"falco":<json>` inserted before the final `}`. */
-export function appendFalco(bytes: Buffer, falcoJson: string): Buffer {
-  // bytes is a trimmed object: the last byte is `}`. An empty object takes no comma.
+/** True when the trimmed object `bytes` has no key (`{}` or `{ }`). */
+function emptyObject(bytes: Buffer): boolean {
   let k = bytes.length - 2;
   while (k >= 0 && isWs(bytes[k] as number)) k--;
-  const empty = k >= 0 && bytes[k] === 0x7b;
-  const tail = Buffer.from(`${empty ? "" : ","}"falco":${falcoJson}}`, "utf8");
-  const out = Buffer.allocUnsafe(bytes.length - 1 + tail.length);
-  bytes.copy(out, 0, 0, bytes.length - 1);
-  tail.copy(out, bytes.length - 1);
-  return out;
+  return k >= 0 && bytes[k] === 0x7b;
+}
+
+/**
+ * What replaces the final `}` of the daemon's bytes to add the falco key: `,"falco":<json>}`.
+ * The payload is then body[0, length - 1) + tail: the daemon's bytes are never copied or changed.
+ */
+export function falcoTail(body: Buffer, falcoJson: string, cached: Buffer | null = null): Buffer {
+  if (emptyObject(body)) return Buffer.from(`"falco":${falcoJson}}`, "utf8");
+  return cached ?? Buffer.from(`,"falco":${falcoJson}}`, "utf8");
+}
+
+/** The daemon's bytes with `,"falco":<json>` inserted before the final `}` (one buffer). */
+export function appendFalco(bytes: Buffer, falcoJson: string): Buffer {
+  return Buffer.concat([bytes.subarray(0, bytes.length - 1), falcoTail(bytes, falcoJson)]);
 }

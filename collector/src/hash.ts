@@ -29,18 +29,6 @@ export function fnv1a64(bytes: Uint8Array, start = 0, end = bytes.length): Hash6
   return { hi: ((h3 << 16) | h2) >>> 0, lo: ((h1 << 16) | h0) >>> 0 };
 }
 
-/**
- * FNV-1a 64 of an event's original JSON when only the enriched payload is at hand: the payload
- * starts with the original minus its final `}` (the falco key is inserted there), so the original
- * is payload[0, originalLength - 1) followed by `}`.
- */
-export function fnv1a64Original(payload: Uint8Array, originalLength: number): Hash64 {
-  const tmp = new Uint8Array(originalLength);
-  tmp.set(payload.subarray(0, originalLength - 1));
-  tmp[originalLength - 1] = 0x7d;
-  return fnv1a64(tmp);
-}
-
 export function hashToBigInt(h: Hash64): bigint {
   return (BigInt(h.hi) << 32n) | BigInt(h.lo);
 }

@@ -10,8 +10,8 @@ import { KIND_COLLECTOR, type HeaderField, type PublishResult } from "./ring";
 
 /** Where events go: the ring producer, or the recording writer. Also holds the counters. */
 export interface Sink {
-  /** Writes one record, not yet visible; see RingProducer.append for `originalLength`. */
-  append(kind: number, ts: bigint, payload: Uint8Array, originalLength: number): PublishResult;
+  /** Writes one record, not yet visible: `body`, or body minus its final `}` + `tail` (RingProducer.append). */
+  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null): PublishResult;
   /** Makes everything appended visible. */
   commit(): void;
   add(field: HeaderField, n: number): void;
@@ -22,18 +22,25 @@ export interface Sink {
 export class Slot {
   kind: number;
   ts: bigint;
-  /** Length of the event's JSON before the falco key (kind 1), -1 for collector events. */
-  originalLength: number;
-  /** null while the enrichment runs. */
-  payload: Buffer | null;
+  /** The event's JSON as received (the daemon's bytes, a recorded line, a collector event). */
+  body: Buffer;
+  /** The falco key and closing brace replacing body's final `}`; null: body as is. */
+  tail: Buffer | null;
+  /** false while the enrichment runs. */
+  ready: boolean;
   /** Called after the slot is published (replay progress). */
   onPublished: (() => void) | null = null;
 
-  constructor(kind: number, ts: bigint, originalLength: number, payload: Buffer | null) {
+  constructor(kind: number, ts: bigint, body: Buffer, tail: Buffer | null, ready = true) {
     this.kind = kind;
     this.ts = ts;
-    this.originalLength = originalLength;
-    this.payload = payload;
+    this.body = body;
+    this.tail = tail;
+    this.ready = ready;
+  }
+
+  get length(): number {
+    return this.tail === null ? this.body.length : this.body.length - 1 + this.tail.length;
   }
 }
 
@@ -130,13 +137,13 @@ export class Pipeline {
     let lastCallback: (() => void) | null = null;
     for (;;) {
       const slot = this.fifo.peek();
-      if (slot === undefined || slot.payload === null) break;
-      const r = this.sink.append(slot.kind, slot.ts, slot.payload, slot.originalLength);
+      if (slot === undefined || !slot.ready) break;
+      const r = this.sink.append(slot.kind, slot.ts, slot.body, slot.tail);
       if (r === "full") {
         this.scheduleRetry();
         break;
       }
-      if (r === "oversize") log("warn", `event of ${slot.payload.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
+      if (r === "oversize") log("warn", `event of ${slot.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
       else appended++;
       this.fifo.shift();
       this.retryMs = 1;
@@ -162,7 +169,7 @@ export class Pipeline {
     for (const [endpoint, dropped] of this.droppedBy) {
       log("warn", `${dropped} events from ${endpoint} were dropped while the ring and the queue were full`);
       const payload = collectorEvent("drop", endpoint, { dropped: String(dropped), reason: "ring and queue full" }, ts);
-      this.fifo.push(new Slot(KIND_COLLECTOR, ts, -1, payload));
+      this.fifo.push(new Slot(KIND_COLLECTOR, ts, payload, null));
     }
     this.droppedBy.clear();
     this.drain();

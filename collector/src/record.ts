@@ -25,9 +25,14 @@ export class RecordSink implements Sink {
     return this.failure;
   }
 
-  append(_kind: number, _ts: bigint, payload: Uint8Array, _originalLength: number): PublishResult {
+  append(_kind: number, _ts: bigint, body: Uint8Array, tail: Uint8Array | null): PublishResult {
     if (this.out.writableLength > HIGH_WATER) return "full";
-    this.out.write(payload);
+    if (tail === null) {
+      this.out.write(body);
+    } else {
+      this.out.write(body.subarray(0, body.byteLength - 1));
+      this.out.write(tail);
+    }
     this.out.write(NL);
     this.add("eventsWritten", 1);
     return "ok";

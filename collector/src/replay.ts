@@ -61,8 +61,7 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
         return;
       }
       const kind = ev.obj.Type === "collector" ? KIND_COLLECTOR : KIND_DOCKER;
-      const bytes = Buffer.from(ev.bytes);
-      const slot = new Slot(kind, ev.ts, kind === KIND_DOCKER ? bytes.length : -1, bytes);
+      const slot = new Slot(kind, ev.ts, Buffer.from(ev.bytes), null);
       slot.onPublished = () => o.sink.set("sourceRead", end);
       published++;
       o.pipeline.pushUnbounded(slot, false);

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadMmap } from "./mmap";
-import { fnv1a64Original, hashToBigInt } from "./hash";
+import { fnv1a64, hashToBigInt } from "./hash";
 
 export const MAGIC = 0x31474e4952524b44n; // "DKRRING1" little-endian
 export const VERSION = 1;
@@ -187,8 +187,7 @@ export class RingProducer {
   private readonly bytes: Buffer;
   private pendingRecords = 0;
   private pendingTs: bigint | null = null;
-  private pendingPayload: Uint8Array | null = null;
-  private pendingOriginalLength = 0;
+  private pendingBody: Uint8Array | null = null;
 
   constructor(mem: RingMemory) {
     this.mem = mem;
@@ -204,12 +203,14 @@ export class RingProducer {
   }
 
   /**
-   * Writes one record (not yet visible to the consumer). `originalLength` is the length of the
-   * event's JSON before the falco key was inserted (last_hash is over that JSON); collector
-   * records (kind 2) pass -1 and leave last_ts/last_hash alone.
+   * Writes one record (not yet visible to the consumer). The payload is `body` when `tail` is
+   * null, else body without its last byte (the closing `}`) followed by `tail` (the falco key
+   * and the `}`). For kind 1, last_ts/last_hash will describe `body` (the daemon's JSON);
+   * collector records (kind 2) leave them alone.
    */
-  append(kind: number, ts: bigint, payload: Uint8Array, originalLength: number): PublishResult {
-    const n = payload.byteLength;
+  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null): PublishResult {
+    const head = tail === null ? body.byteLength : body.byteLength - 1;
+    const n = tail === null ? head : head + tail.byteLength;
     if (n > this.maxPayload) {
       this.add("oversizeDropped", 1);
       return "oversize";
@@ -229,14 +230,14 @@ export class RingProducer {
     b.writeUInt32LE(n, at);
     b.writeUInt32LE(kind, at + 4);
     b.writeBigUInt64LE(BigInt.asUintN(64, ts), at + 8);
-    b.set(payload, at + RECORD_HEADER);
+    b.set(tail === null ? body : body.subarray(0, head), at + RECORD_HEADER);
+    if (tail !== null) b.set(tail, at + RECORD_HEADER + head);
     if (rs - RECORD_HEADER > n) b.fill(0, at + RECORD_HEADER + n, at + rs);
     this.writePos += BigInt(skip + rs);
     this.pendingRecords++;
-    if (originalLength > 0) {
+    if (kind === KIND_DOCKER) {
       this.pendingTs = ts;
-      this.pendingPayload = payload;
-      this.pendingOriginalLength = originalLength;
+      this.pendingBody = body;
     }
     return "ok";
   }
@@ -249,16 +250,16 @@ export class RingProducer {
     this.pendingRecords = 0;
     // The resume point follows the publication: a kill in between repeats one event rather
     // than losing it.
-    if (this.pendingTs !== null && this.pendingPayload !== null) {
+    if (this.pendingTs !== null && this.pendingBody !== null) {
       this.mem.store("lastTs", this.pendingTs);
-      this.mem.store("lastHash", hashToBigInt(fnv1a64Original(this.pendingPayload, this.pendingOriginalLength)));
+      this.mem.store("lastHash", hashToBigInt(fnv1a64(this.pendingBody)));
       this.pendingTs = null;
-      this.pendingPayload = null;
+      this.pendingBody = null;
     }
   }
 
-  publish(kind: number, ts: bigint, payload: Uint8Array, originalLength: number): PublishResult {
-    const r = this.append(kind, ts, payload, originalLength);
+  publish(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null): PublishResult {
+    const r = this.append(kind, ts, body, tail);
     if (r === "ok") this.commit();
     return r;
   }
