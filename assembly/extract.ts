@@ -160,6 +160,43 @@ function copySlot(s: usize, d: usize): i32 {
   return 0;
 }
 
+/**
+ * The program word of an exec_create/exec_start command line (the action suffix): sets
+ * wordP/wordL to the first space-delimited word after any leading spaces; false for other
+ * actions or a command line of spaces only.
+ */
+let wordP: usize = 0;
+let wordL: i32 = 0;
+function execWord(): bool {
+  if (actionSuffixPtr == 0 || !(actionIs("exec_create") || actionIs("exec_start"))) return false;
+  let p = actionSuffixPtr;
+  const end = p + <usize>actionSuffixLen;
+  while (p < end && load<u8>(p) == 0x20) p++;
+  if (p == end) return false;
+  let q = p;
+  while (q < end && load<u8>(q) != 0x20) q++;
+  wordP = p;
+  wordL = <i32>(q - p);
+  return true;
+}
+
+/** docker.exec.exe: the program word without its directory (the text after its last "/"). */
+function pushExecExe(): void {
+  if (!execWord()) return;
+  let i = wordL;
+  while (i > 0 && load<u8>(wordP + <usize>(i - 1)) != 0x2F) i--;
+  pushBytes(wordP + <usize>i, wordL - i);
+}
+
+/** docker.exec.args: the command line after the program word and one space ("" if nothing follows). */
+function pushExecArgs(): void {
+  if (!execWord()) return;
+  const end = actionSuffixPtr + <usize>actionSuffixLen;
+  let p = wordP + <usize>wordL;
+  if (p < end) p++;                           // the separating space
+  pushBytes(p, <i32>(end - p));
+}
+
 const TK_CONTAINER: i32 = 1 << T_CONTAINER;
 const TK_IMAGE: i32 = 1 << T_IMAGE;
 
@@ -269,6 +306,8 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_COLLECTOR_GAP: if (typeKind == T_COLLECTOR) pushAttrU64("gapNs", 0, false); break;
     case F.F_COLLECTOR_DROPPED: if (typeKind == T_COLLECTOR) pushAttrU64("dropped", 0, false); break;
     case F.F_COLLECTOR_REASON: if (typeKind == T_COLLECTOR) pushAttr("reason"); break;
+    case F.F_EXEC_EXE: pushExecExe(); break;
+    case F.F_EXEC_ARGS: pushExecArgs(); break;
     default: return ERR_FIELD;
   }
   return n;

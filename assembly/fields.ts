@@ -73,7 +73,9 @@ export const F_EXEC_PRIVILEGED: i32 = 57;
 export const F_COLLECTOR_GAP: i32 = 58;
 export const F_COLLECTOR_DROPPED: i32 = 59;
 export const F_COLLECTOR_REASON: i32 = 60;
-export const NFIELDS: i32 = 61;
+export const F_EXEC_EXE: i32 = 61;
+export const F_EXEC_ARGS: i32 = 62;
+export const NFIELDS: i32 = 63;
 
 class Field {
   constructor(
@@ -222,6 +224,10 @@ function build(): Array<Field> {
     "On collector drop events, the number of Docker events lost since the previous drop event (attribute dropped)." + NOTE_ABSENT);
   add(t, F_COLLECTOR_REASON, "docker.collector.reason", FT_STRING, "Collector Reason",
     "On collector disconnect and drop events, why (attribute reason)." + NOTE_ABSENT);
+  add(t, F_EXEC_EXE, "docker.exec.exe", FT_STRING, "Exec Program",
+    "Program of an exec_create or exec_start event: the first word of the command line (after any leading spaces) without its directory, e.g. sh for \"/bin/sh -c true\", busybox for \"busybox sh -c id\". Docker joins the exec's arguments with spaces, so a program path holding a space is cut at it. No value for other events or an empty command line.");
+  add(t, F_EXEC_ARGS, "docker.exec.args", FT_STRING, "Exec Arguments",
+    "Arguments of an exec_create or exec_start event: the command line after its first word and the space that follows it (Docker joins the arguments with single spaces), e.g. \"-c true\" for \"/bin/sh -c true\"; empty when the program has no argument. No value when docker.exec.exe has none.");
   assert(t.length == NFIELDS, "field table size");
   return t;
 }

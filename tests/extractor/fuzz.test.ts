@@ -30,7 +30,8 @@ const TOKENS = [
 const VALUES = [
   "null", "true", "false", "0", "-1", "1.5e3", "1e400", "-0.0", "18446744073709551615", "18446744073709551616",
   '""', '"x"', '"\\ud800"', '"a\\"b"', "{}", "[]", '{"a":[1,{"b":null}]}', '["x",1]', '"137"', '"12.5"', '"/old"',
-  '"exec_start: sh -c id"', '"health_status: healthy"', '"container"', '"network"', '"volume"', '"image"', '"collector"',
+  '"exec_start: sh -c id"', '"exec_create: /bin/sh"', '"exec_start:  /a/b/ x  y "', '"exec_start: "', '"exec_start: \\/x\\u00e9\\/\\ud800 -c"',
+  '"health_status: healthy"', '"container"', '"network"', '"volume"', '"image"', '"collector"',
 ];
 const KNOWN_KEYS = [
   "Type", "Action", "Actor", "ID", "Attributes", "scope", "time", "timeNano", "status", "id", "from", "falco",

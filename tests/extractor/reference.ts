@@ -348,6 +348,15 @@ export function refExtract(ev: RefEvent, field: string, arg: string | null): Ref
     case "docker.exec.cmdline":
       return actionName === "exec_create" || actionName === "exec_start" ? s(suffix) : [];
     case "docker.health.status": return actionName === "health_status" ? s(suffix) : [];
+    case "docker.exec.exe":
+    case "docker.exec.args": {
+      if (actionName !== "exec_create" && actionName !== "exec_start") return [];
+      // Docker writes the exec's argv joined with single spaces: program word, one space, the rest.
+      const m = /^ *([^ ]+)(?: ([^]*))?$/.exec(suffix ?? "");
+      if (!m) return [];
+      const word = m[1] as string;
+      return field === "docker.exec.exe" ? s(word.slice(word.lastIndexOf("/") + 1)) : s(m[2] ?? "");
+    }
     case "docker.exitcode": return u(decimalTimes(a("exitCode"), 0, false));
     case "docker.exec.duration": return u(decimalTimes(a("execDuration"), 9, true));
     case "docker.exec.id": return s(a("execID"));
