@@ -54,7 +54,7 @@ const anonKiB = (pid) => statusKiB(pid, "RssAnon");
 
 async function withCollector(name, daemon, opts, body) {
   const ring = path.join(dir, `ring-${name}`);
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : []), path.join(build, "main.js"), "--ring-path", ring, "--endpoint", daemon.url, "--no-enrich", ...(opts.args ?? [])], { stdio: ["ignore", "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : ["--max-semi-space-size=8"]), path.join(build, "main.js"), "--ring-path", ring, "--endpoint", daemon.url, "--no-enrich", ...(opts.args ?? [])], { stdio: ["ignore", "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"] });
   let peak = 0;
   let peakAnon = 0;
   const sample = () => { peak = Math.max(peak, rssKiB(child.pid)); peakAnon = Math.max(peakAnon, anonKiB(child.pid)); };

@@ -251,7 +251,10 @@ static char **collector_argv(ss_plugin_t *s, const dkr_endpoints *eps, char *err
 	}
 	char **argv = NULL;
 	size_t n = 0;
+	/* A bounded V8 young generation keeps the collector's RSS under 100 MiB in bursts
+	 * (contracts/collector-cli.md). */
 	int bad = argv_push(&argv, &n, "%s", c->collector_node) ||
+	          argv_push(&argv, &n, "--max-semi-space-size=8") ||
 	          argv_push(&argv, &n, "%s", script) || argv_push(&argv, &n, "--ring-fd") ||
 	          argv_push(&argv, &n, "3");
 	for (size_t i = 0; !bad && i < eps->n; i++)
