@@ -1,15 +1,22 @@
 // The field table: ids (indexes), names, types, argument specs and descriptions, and its
 // serialization to the JSON Falco's plugin_get_fields expects. Field ids are stable
 // positions in this table (the host passes them back to dkr_extract).
+//
+// The table is a list of json-as @json classes whose members, in declaration order, are the
+// get_fields entry; json-as writes the JSON (and its escaping) once, on the first
+// dkr_fields_ptr/len call. Nothing on the per-event path touches it.
 
-export const FT_STRING: i32 = 0;
-export const FT_UINT64: i32 = 1;
-export const FT_RELTIME: i32 = 2;
-export const FT_ABSTIME: i32 = 3;
-export const FT_BOOL: i32 = 4;
+import { JSON } from "json-as";
 
-export const ARG_NONE: i32 = 0;
-export const ARG_KEY: i32 = 1;      // required string key: field[key]
+// Field types, as get_fields names them.
+const FT_STRING = "string";
+const FT_UINT64 = "uint64";
+const FT_RELTIME = "reltime";
+const FT_ABSTIME = "abstime";
+const FT_BOOL = "bool";
+
+const ARG_NONE: bool = false;
+const ARG_KEY: bool = true;         // required string key: field[key]
 
 // Field ids.
 export const F_STATUS: i32 = 0;
@@ -77,22 +84,37 @@ export const F_EXEC_EXE: i32 = 61;
 export const F_EXEC_ARGS: i32 = 62;
 export const NFIELDS: i32 = 63;
 
-class Field {
-  constructor(
-    public name: string,
-    public type: i32,
-    public list: bool,
-    public arg: i32,
-    public display: string,
-    public desc: string,
-  ) {}
+/** The "arg" member of a get_fields entry. */
+@json
+class FieldArg {
+  isRequired: bool = false;
+  isIndex: bool = false;
+  isKey: bool = false;
 }
 
-let table: Array<Field> | null = null;
+/** One get_fields entry; the member order is the JSON's key order. */
+@json
+class Field {
+  type: string = "";
+  name: string = "";
+  desc: string = "";
+  display: string = "";
+  arg: FieldArg = new FieldArg();
+  isList: bool = false;
+  properties: Array<string> = [];
+}
 
-function add(t: Array<Field>, id: i32, name: string, type: i32, display: string, desc: string, list: bool = false, arg: i32 = ARG_NONE): void {
+function add(t: Array<Field>, id: i32, name: string, type: string, display: string, desc: string, list: bool = false, key: bool = ARG_NONE): void {
   assert(t.length == id, "field table out of order");
-  t.push(new Field(name, type, list, arg, display, desc));
+  const f = new Field();
+  f.type = type;
+  f.name = name;
+  f.desc = desc;
+  f.display = display;
+  f.arg.isRequired = key;
+  f.arg.isKey = key;
+  f.isList = list;
+  t.push(f);
 }
 
 const NOTE_ABSENT = " No value when the event does not carry it.";
@@ -232,49 +254,7 @@ function build(): Array<Field> {
   return t;
 }
 
-function fields(): Array<Field> {
-  let t = table;
-  if (t == null) { t = build(); table = t; }
-  return t;
-}
-
-/** Declared type of field id (FT_*); the caller checked the id. */
-export function fieldType(id: i32): i32 { return unchecked(fields()[id]).type; }
-export function fieldArg(id: i32): i32 { return unchecked(fields()[id]).arg; }
-
-function typeName(t: i32): string {
-  switch (t) {
-    case FT_UINT64: return "uint64";
-    case FT_RELTIME: return "reltime";
-    case FT_ABSTIME: return "abstime";
-    case FT_BOOL: return "bool";
-    default: return "string";
-  }
-}
-
-function quote(s: string): string {
-  let r = "\"";
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 0x22) r += "\\\"";
-    else if (c == 0x5C) r += "\\\\";
-    else if (c < 0x20) r += "\\u00" + (c < 16 ? "0" : "") + c.toString(16);
-    else r += String.fromCharCode(c);
-  }
-  return r + "\"";
-}
-
-/** The field table as Falco get_fields JSON. */
+/** The field table as Falco get_fields JSON (built once per instance by the caller). */
 export function fieldsJson(): string {
-  const t = fields();
-  const parts = new Array<string>();
-  for (let i = 0; i < t.length; i++) {
-    const f = unchecked(t[i]);
-    const key = f.arg == ARG_KEY;
-    parts.push("{\"type\":" + quote(typeName(f.type)) + ",\"name\":" + quote(f.name) +
-      ",\"desc\":" + quote(f.desc) + ",\"display\":" + quote(f.display) +
-      ",\"arg\":{\"isRequired\":" + (key ? "true" : "false") + ",\"isIndex\":false,\"isKey\":" + (key ? "true" : "false") + "}" +
-      ",\"isList\":" + (f.list ? "true" : "false") + ",\"properties\":[]}");
-  }
-  return "[" + parts.join(",") + "]";
+  return JSON.stringify<Array<Field>>(build());
 }

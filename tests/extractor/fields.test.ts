@@ -28,6 +28,25 @@ describe("field table", () => {
     expect(WebAssembly.Module.imports(m)).toEqual([]);
     expect(x.x.dkr_abi_version()).toBe(1);
   });
+  it("exports exactly the guest ABI (the json-as transform must not turn the entry into a library file)", () => {
+    const m = new WebAssembly.Module(readFileSync(WASM_PATH));
+    expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual([
+      "dkr_abi_version", "dkr_arg", "dkr_extract", "dkr_fields_len", "dkr_fields_ptr", "dkr_input", "dkr_parse", "dkr_result", "memory",
+    ]);
+  });
+  it("is compact JSON with each entry's keys in get_fields order, NUL-terminated", () => {
+    const p = x.x.dkr_fields_ptr();
+    const n = x.x.dkr_fields_len();
+    const mem = new Uint8Array(x.x.memory.buffer);
+    expect(mem[p + n]).toBe(0);
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(mem.subarray(p, p + n));
+    expect(text).toBe(JSON.stringify(JSON.parse(text)));
+    for (const f of x.fields) {
+      expect(Object.keys(f)).toEqual(["type", "name", "desc", "display", "arg", "isList", "properties"]);
+      expect(Object.keys(f.arg)).toEqual(["isRequired", "isIndex", "isKey"]);
+    }
+    expect(text).toContain('"docker.exec.exe"');
+  });
   it("is valid get_fields JSON with usable names, types and descriptions", () => {
     const names = x.fields.map((f) => f.name);
     expect(new Set(names).size).toBe(names.length);
