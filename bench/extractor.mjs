@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Extractor benchmark under V8 (Node's WebAssembly): ns per event for dkr_parse and ns per
-// field for dkr_extract after a parse, on the recorded real-daemon fixtures.
+// field for dkr_extract after a parse, on the recorded real-daemon fixtures; then the same
+// parse + 5 fields with json-as instead of the scanner (bench/jsonas.mjs, which builds its
+// variants into build/bench/ with npx asc on first use).
 //   node bench/extractor.mjs [seconds-per-row]      (build first: npm run build:wasm)
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runJsonAsComparison } from "./jsonas.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const budgetNs = BigInt(Math.round(Number(process.argv[2] ?? 0.5) * 1e9));
@@ -80,3 +83,5 @@ console.log("| operation | bytes | ns/op (best of 5) |");
 console.log("|-----------|------:|------------------:|");
 for (const [what, bytes, ns] of rows) console.log(`| ${what} | ${bytes ?? ""} | ${ns.toFixed(1)} |`);
 console.log(`memory after the run: ${x.memory.buffer.byteLength / 65536} pages`);
+
+runJsonAsComparison();
