@@ -15,10 +15,13 @@ fi
 
 mkdir -p build
 rc=0
+# The tests' and benchmarks' TypeScript is type-checked strictly too (the collector's is by its build).
+typecheck=0
+npx tsc -p tsconfig.json || { echo "type check of tests/ and bench/ failed"; rc=1; typecheck=1; }
 npx vitest run --reporter=default --reporter=json --outputFile.json=build/vitest.json || rc=1
 ctest --test-dir build/cmake --output-on-failure 2>&1 | tee build/ctest.log || rc=1
 
-summary=$(node -e '
+summary=$(TYPECHECK_FAILED=$typecheck node -e '
 const fs = require("fs");
 let p = 0, f = 0, s = 0;
 try {
@@ -33,6 +36,7 @@ try {
   const m = log.match(/(\d+)% tests passed, (\d+) tests failed out of (\d+)/);
   if (m) { const failed = +m[2], total = +m[3]; p += total - failed; f += failed; } else { f += 1; }
 } catch { f += 1; }
+if (process.env.TYPECHECK_FAILED === "1") f += 1;
 console.log(`${p} passed, ${f} failed` + (s ? `, ${s} skipped` : ""));
 ')
 echo
