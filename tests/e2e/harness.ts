@@ -71,6 +71,11 @@ export class HarnessRun {
     }
   }
 
+  /** The harness process id (its children include the collector the plugin started). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill("SIGTERM");
     return this.exited;
