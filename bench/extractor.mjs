@@ -84,4 +84,14 @@ console.log("|-----------|------:|------------------:|");
 for (const [what, bytes, ns] of rows) console.log(`| ${what} | ${bytes ?? ""} | ${ns.toFixed(1)} |`);
 console.log(`memory after the run: ${x.memory.buffer.byteLength / 65536} pages`);
 
+// Memory stays flat over 10 million events in one instance (issue: no unbounded growth).
+const flatN = Number(process.env.BENCH_FLAT_EVENTS ?? 10_000_000);
+const pagesAt = [];
+for (let i = 0; i < flatN; i++) {
+  x.dkr_parse(copyIn(events[i % events.length]));
+  for (const f of five) x.dkr_extract(f, -1);
+  if (i === 1000 || i === flatN / 10 || i === flatN - 1) pagesAt.push(`${i + 1}: ${x.memory.buffer.byteLength / 65536}`);
+}
+console.log(`memory (64 KiB pages) after N events of copy + parse + 5 fields: ${pagesAt.join(", ")}`);
+
 runJsonAsComparison();
