@@ -7,8 +7,8 @@ import Docker from "dockerode";
 import { nowNs } from "./clock";
 import { collectorEvent, type CollectorAction } from "./collector-event";
 import { type Endpoint, dockerOptions } from "./endpoint";
-import { type Enricher, inspectTarget } from "./enrich";
-import { falcoTail, parseEvent } from "./event";
+import { type Enricher, actionNeedsInspect, inspectTarget } from "./enrich";
+import { type DockerEventFields, EventParser, falcoTail } from "./event";
 import { type Hash64, fnv1a64 } from "./hash";
 import { log } from "./log";
 import { type Pipeline, type Sink, Slot } from "./queue";
@@ -40,31 +40,40 @@ export function sinceParam(ts: bigint): string {
 /**
  * The last N event lines seen (whole lines: exact comparison). The daemon replays at most 256
  * events on `since`, so only lines with a ts up to the last one seen before a reconnect can be
- * duplicates; the lookup set is built once per reconnect, not per event.
+ * duplicates. Lines are kept as the daemon's bytes (views of the stream's chunks, no copy, no
+ * string per event); the lookup set of strings is built once per reconnect, and dropped once
+ * the stream is past the replay (an event newer than everything seen before: the daemon replays
+ * its buffer in order, so nothing after that can be a duplicate).
  */
 class RecentLines {
-  private readonly lines: string[];
+  private readonly lines: Array<Buffer | null>;
   private at = 0;
   private set: Set<string> | null = null;
   private until: bigint = -1n;
 
   constructor(size: number) {
-    this.lines = new Array<string>(size).fill("");
+    this.lines = new Array<Buffer | null>(size).fill(null);
   }
 
-  remember(line: string): void {
+  remember(line: Buffer): void {
     this.lines[this.at] = line;
     this.at = (this.at + 1) % this.lines.length;
   }
 
   /** A new stream resumes with since = `maxTs`: what it replays up to there may be known. */
   reconnected(maxTs: bigint): void {
-    this.set = new Set(this.lines.filter((l) => l !== ""));
+    this.set = new Set();
+    for (const l of this.lines) if (l !== null) this.set.add(l.toString("utf8"));
     this.until = maxTs;
   }
 
-  seen(ts: bigint, line: string): boolean {
-    return this.set !== null && ts <= this.until && this.set.has(line);
+  seen(ts: bigint, line: Buffer): boolean {
+    if (this.set === null) return false;
+    if (ts > this.until) {
+      this.set = null;
+      return false;
+    }
+    return this.set.has(line.toString("utf8"));
   }
 }
 
@@ -97,6 +106,7 @@ export class LiveSource {
   readonly url: string;
   private readonly o: LiveSourceOptions;
   private readonly recent = new RecentLines(1024);
+  private readonly parser = new EventParser();
   private readonly falcoBase: string;
   private readonly baseTail: Buffer;
   private sinceTs: bigint | null = null;
@@ -242,7 +252,7 @@ export class LiveSource {
 
   private onLine(line: Buffer): void {
     if (line.length === 0 || (line.length === 1 && line[0] === 13)) return;
-    const ev = parseEvent(line);
+    const ev = this.parser.parse(line);
     if (ev === null) {
       this.o.sink.add("parseErrors", 1);
       log("debug", `${this.url}: not a Docker event: ${line.subarray(0, 120).toString("utf8")}`);
@@ -260,15 +270,19 @@ export class LiveSource {
         this.resume = null;
       }
     }
-    if (this.recent.seen(ev.ts, ev.text)) {
+    if (this.recent.seen(ev.ts, ev.bytes)) {
       this.duplicates++;
       return;
     }
-    this.recent.remember(ev.text);
+    this.recent.remember(ev.bytes);
     if (this.sinceTs === null || ev.ts > this.sinceTs) this.sinceTs = ev.ts;
-    const target = this.o.enricher !== null && this.docker !== null ? inspectTarget(ev.obj) : null;
+    // Only container create/start/exec_* events are parsed into objects (for the ids to inspect).
+    const target =
+      this.o.enricher !== null && this.docker !== null && ev.type === "container" && ev.action !== null && actionNeedsInspect(ev.action)
+        ? inspectTarget(JSON.parse(ev.bytes.toString("utf8")) as DockerEventFields)
+        : null;
     if (target === null || this.o.enricher === null || this.docker === null) {
-      this.o.pipeline.push(new Slot(KIND_DOCKER, ev.ts, ev.bytes, falcoTail(ev.bytes, this.falcoBase, this.baseTail)), this.url, false);
+      this.o.pipeline.offer(KIND_DOCKER, ev.ts, ev.bytes, falcoTail(ev.bytes, this.falcoBase, this.baseTail), this.url);
       return;
     }
     const slot = new Slot(KIND_DOCKER, ev.ts, ev.bytes, null, false);

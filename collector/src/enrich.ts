@@ -40,6 +40,11 @@ export interface FalcoKey {
 
 export type InspectTarget = { what: "container"; id: string } | { what: "exec"; id: string };
 
+/** True when a container event with this Action calls for an inspect (cheap pre-check of inspectTarget). */
+export function actionNeedsInspect(action: string): boolean {
+  return action === "create" || action === "start" || action.startsWith("exec_start") || action.startsWith("exec_create");
+}
+
 /** Which inspect an event calls for, if any. */
 export function inspectTarget(ev: DockerEventFields): InspectTarget | null {
   if (ev.Type !== "container" || typeof ev.Action !== "string") return null;

@@ -1,7 +1,10 @@
-// One Docker event line: structure through JSON.parse, the exact top-level timeNano read from
-// the bytes (it exceeds 2^53, a double would round it), and the `falco` key appended at the
-// end without touching the daemon's bytes.
+// One Docker event line: validated and located by the byte scanner (json-scan.ts) with no
+// JSON.parse and no string of the whole line, the exact top-level timeNano read from its
+// digits (it exceeds 2^53, a double would round it), and the `falco` key appended at the end
+// without touching the daemon's bytes.
+import { JsonScanner, TopKey } from "./json-scan";
 
+/** The fields of a Docker event object the collector reads (JSON.parse of a line that needs enrichment). */
 export interface DockerEventFields {
   Type?: unknown;
   Action?: unknown;
@@ -12,103 +15,24 @@ export interface DockerEventFields {
   falco?: unknown;
 }
 
+export type EventType = "container" | "collector" | "other";
+
 export interface ParsedEvent {
   /** The line without its newline and surrounding whitespace: the daemon's bytes. */
   bytes: Buffer;
-  /** The same as text (duplicate removal compares whole lines). */
-  text: string;
-  obj: DockerEventFields;
   ts: bigint;
+  /** The top-level Type, as far as the collector cares. */
+  type: EventType;
+  /** The top-level Action (decoded) when type is "container", else null. */
+  action: string | null;
 }
 
-const KEY = '"timeNano"';
-
-/**
- * Exact value of the top-level "timeNano". Fast path: the last `"timeNano":` in the text (a `"`
- * inside a JSON string is always escaped, so this is a key) when it agrees with the parsed number;
- * otherwise a structural scan that walks only the top-level object.
- */
-export function exactTimeNano(text: string, parsed: unknown): bigint | null {
-  if (typeof parsed !== "number" || !Number.isFinite(parsed) || parsed < 0) return null;
-  const at = text.lastIndexOf(KEY);
-  if (at >= 0) {
-    const digits = digitsAfterColon(text, at + KEY.length);
-    if (digits !== null && Number(digits) === parsed) return BigInt(digits);
-  }
-  const raw = scanTopLevel(text, "timeNano");
-  if (raw === null || !/^\d+$/.test(raw)) return null;
-  return BigInt(raw);
-}
-
-function digitsAfterColon(text: string, i: number): string | null {
-  while (isWs(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) !== 0x3a) return null;
-  i++;
-  while (isWs(text.charCodeAt(i))) i++;
-  const start = i;
-  while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
-  if (i === start) return null;
-  const c = text.charCodeAt(i);
-  if (c === 0x2e || c === 0x65 || c === 0x45) return null; // fraction or exponent: not an integer
-  return text.slice(start, i);
-}
+const U64_MAX = 0xffffffffffffffffn;
+const CONTAINER = Buffer.from("container", "latin1");
+const COLLECTOR = Buffer.from("collector", "latin1");
 
 function isWs(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
-
-/** Raw text of the value of top-level key `key` (last occurrence), for a text JSON.parse accepted. */
-export function scanTopLevel(text: string, key: string): string | null {
-  let depth = 0;
-  let i = 0;
-  let found: string | null = null;
-  let expectKey = false;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      const end = stringEnd(text, i);
-      if (depth === 1 && expectKey) {
-        const name = JSON.parse(text.slice(i, end + 1)) as string;
-        let j = end + 1;
-        while (isWs(text.charCodeAt(j))) j++;
-        j++; // the colon
-        while (isWs(text.charCodeAt(j))) j++;
-        if (name === key) {
-          let k = j;
-          while (k < n && !isWs(text.charCodeAt(k)) && text[k] !== "," && text[k] !== "}" && text[k] !== "]" && text[k] !== "{" && text[k] !== "[" && text[k] !== '"') k++;
-          found = text.slice(j, k);
-        }
-        expectKey = false;
-        i = j;
-        continue;
-      }
-      i = end + 1;
-      continue;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      depth++;
-      expectKey = c === 0x7b && depth === 1;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    } else if (c === 0x2c && depth === 1) {
-      expectKey = true;
-    }
-    i++;
-  }
-  return found;
-}
-
-function stringEnd(text: string, quote: number): number {
-  let i = quote + 1;
-  for (;;) {
-    const q = text.indexOf('"', i);
-    if (q < 0) return text.length - 1;
-    let bs = 0;
-    for (let k = q - 1; k > quote && text.charCodeAt(k) === 0x5c; k--) bs++;
-    if (bs % 2 === 0) return q;
-    i = q + 1;
-  }
 }
 
 /** Trims whitespace (and a CR) around one NDJSON line. */
@@ -120,28 +44,62 @@ export function trimLine(line: Buffer): Buffer {
   return s === 0 && e === line.length ? line : line.subarray(s, e);
 }
 
+/** Value of a digits-only number text, exact (two doubles below 2^53, joined as a bigint). */
+function digitsToBigInt(b: Buffer, s: number, e: number): bigint {
+  if (e - s <= 15) {
+    let v = 0;
+    for (let i = s; i < e; i++) v = v * 10 + ((b[i] as number) - 0x30);
+    return BigInt(v);
+  }
+  if (e - s > 20) return BigInt(b.toString("latin1", s, e));
+  let hi = 0;
+  let lo = 0;
+  const mid = e - 9;
+  for (let i = s; i < mid; i++) hi = hi * 10 + ((b[i] as number) - 0x30);
+  for (let i = mid; i < e; i++) lo = lo * 10 + ((b[i] as number) - 0x30);
+  return BigInt(hi) * 1_000_000_000n + BigInt(lo);
+}
+
 /**
- * Parses one line. Returns null when it is not a JSON object with an exact integer timeNano
- * (or, failing that, an integer `time` in seconds).
+ * Parses Docker event lines with one reusable scanner. Returns null when a line is not a JSON
+ * object in valid UTF-8 with an exact integer timeNano (at most 2^64-1) or, failing that, an
+ * integer `time` in seconds.
  */
+export class EventParser {
+  private readonly scanner = new JsonScanner();
+
+  parse(line: Buffer): ParsedEvent | null {
+    const bytes = trimLine(line);
+    const sc = this.scanner;
+    if (bytes.length < 2 || bytes[0] !== 0x7b || !sc.scanObject(bytes, 0, bytes.length)) return null;
+    let ts: bigint | null = null;
+    if (sc.numberIsDigits(TopKey.TimeNano)) {
+      const v = digitsToBigInt(bytes, sc.start[TopKey.TimeNano] as number, sc.stop[TopKey.TimeNano] as number);
+      if (v <= U64_MAX) ts = v;
+    }
+    if (ts === null) {
+      const t = sc.numberText(TopKey.Time);
+      const n = t === null ? Number.NaN : Number(t);
+      if (Number.isSafeInteger(n) && n >= 0) ts = BigInt(n) * 1_000_000_000n;
+      else return null;
+    }
+    let type: EventType = "other";
+    let action: string | null = null;
+    if (sc.stringIs(TopKey.Type, CONTAINER)) {
+      type = "container";
+      action = sc.string(TopKey.Action);
+    } else if (sc.stringIs(TopKey.Type, COLLECTOR)) {
+      type = "collector";
+    }
+    return { bytes, ts, type, action };
+  }
+}
+
+const shared = new EventParser();
+
+/** EventParser.parse with a module-wide parser (synchronous, so never reentered). */
 export function parseEvent(line: Buffer): ParsedEvent | null {
-  const bytes = trimLine(line);
-  if (bytes.length < 2 || bytes[0] !== 0x7b || bytes[bytes.length - 1] !== 0x7d) return null;
-  const text = bytes.toString("utf8");
-  let obj: unknown;
-  try {
-    obj = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) return null;
-  const ev = obj as DockerEventFields;
-  let ts = exactTimeNano(text, ev.timeNano);
-  if (ts === null) {
-    if (typeof ev.time === "number" && Number.isSafeInteger(ev.time) && ev.time >= 0) ts = BigInt(ev.time) * 1_000_000_000n;
-    else return null;
-  }
-  return { bytes, text, obj: ev, ts };
+  return shared.parse(line);
 }
 
 /** True when the trimmed object `bytes` has no key (`{}` or `{ }`). */

@@ -92,6 +92,8 @@ export class Pipeline {
   private retryMs = 1;
   private lastDepth = -1;
   private waiters: Array<() => void> = [];
+  /** Records appended to the sink and not yet committed (drain commits them). */
+  private uncommitted = 0;
 
   constructor(sink: Sink, queueMax: number) {
     this.sink = sink;
@@ -125,6 +127,26 @@ export class Pipeline {
     return true;
   }
 
+  /**
+   * A ready live event: appended to the sink straight away when nothing waits before it (no
+   * Slot, no queue: the hot path), else queued like push(). Visible at the next drain().
+   * Returns false when it was dropped (queue at its bound).
+   */
+  offer(kind: number, ts: bigint, body: Buffer, tail: Buffer | null, endpoint: string): boolean {
+    if (this.fifo.length === 0) {
+      const r = this.sink.append(kind, ts, body, tail);
+      if (r === "ok") {
+        this.uncommitted++;
+        return true;
+      }
+      if (r === "oversize") {
+        log("warn", `event of ${tail === null ? body.length : body.length - 1 + tail.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
+        return true;
+      }
+    }
+    return this.push(new Slot(kind, ts, body, tail), endpoint, false);
+  }
+
   /** Queues regardless of the bound (replay, which waits for room itself; synthetic events). */
   pushUnbounded(slot: Slot, drainNow = true): void {
     this.fifo.push(slot);
@@ -133,7 +155,6 @@ export class Pipeline {
 
   /** Publishes from the head while the head is ready and the sink has room. */
   drain(): void {
-    let appended = 0;
     let lastCallback: (() => void) | null = null;
     for (;;) {
       const slot = this.fifo.peek();
@@ -144,12 +165,15 @@ export class Pipeline {
         break;
       }
       if (r === "oversize") log("warn", `event of ${slot.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
-      else appended++;
+      else this.uncommitted++;
       this.fifo.shift();
       this.retryMs = 1;
       if (slot.onPublished !== null) lastCallback = slot.onPublished;
     }
-    if (appended > 0) this.sink.commit();
+    if (this.uncommitted > 0) {
+      this.uncommitted = 0;
+      this.sink.commit();
+    }
     if (lastCallback !== null) lastCallback();
     if (this.droppedBy.size > 0 && this.fifo.length < this.queueMax) this.queueDropEvents();
     const depth = this.fifo.length;

@@ -4,7 +4,7 @@
 // collector continues right there), and finished = 1 once the last record is published.
 import * as fs from "node:fs";
 import type { Endpoint } from "./endpoint";
-import { parseEvent } from "./event";
+import { EventParser } from "./event";
 import { log } from "./log";
 import { type Pipeline, type Sink, Slot } from "./queue";
 import { KIND_COLLECTOR, KIND_DOCKER } from "./ring";
@@ -39,6 +39,7 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
   }
   let base = 0;
   let published = 0;
+  const parser = new EventParser();
   for (let i = 0; i < o.files.length; i++) {
     const f = o.files[i] as FileEndpoint;
     const size = sizes[i] as number;
@@ -52,7 +53,7 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
     let partial: Buffer[] = [];
     let partialLen = 0;
     const onLine = (line: Buffer, end: number): void => {
-      const ev = parseEvent(line);
+      const ev = parser.parse(line);
       if (ev === null) {
         if (line.toString("utf8").trim() !== "") {
           o.sink.add("parseErrors", 1);
@@ -60,7 +61,7 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
         }
         return;
       }
-      const kind = ev.obj.Type === "collector" ? KIND_COLLECTOR : KIND_DOCKER;
+      const kind = ev.type === "collector" ? KIND_COLLECTOR : KIND_DOCKER;
       const slot = new Slot(kind, ev.ts, Buffer.from(ev.bytes), null);
       slot.onPublished = () => o.sink.set("sourceRead", end);
       published++;

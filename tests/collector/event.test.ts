@@ -1,7 +1,7 @@
 // Unit checks of the line handling: exact timeNano (never through a double), the falco key
 // appended without touching the daemon's bytes, FNV-1a over the bytes.
 import { describe, expect, it } from "vitest";
-import { appendFalco, exactTimeNano, parseEvent, scanTopLevel } from "../../collector/src/event";
+import { appendFalco, parseEvent } from "../../collector/src/event";
 import { collectorEvent } from "../../collector/src/collector-event";
 import { negotiateApi, sinceParam } from "../../collector/src/docker";
 
@@ -22,15 +22,19 @@ describe("timeNano", () => {
   it("handles whitespace and escaped keys through the structural scan", () => {
     expect(parseEvent(Buffer.from('{ "timeNano" : 1795786267080044534 , "Type":"x"}'))!.ts).toBe(1795786267080044534n);
     expect(parseEvent(Buffer.from('{"time\\u004eano":1795786267080044534}'))!.ts).toBe(1795786267080044534n);
-    expect(scanTopLevel('{"a":"}\\"","timeNano":5,"z":[{"timeNano":6}]}', "timeNano")).toBe("5");
+    expect(parseEvent(Buffer.from('{"a":"}\\"","timeNano":5,"z":[{"timeNano":6}]}'))!.ts).toBe(5n);
+    // the last occurrence counts (as with JSON.parse); a later non-integer one falls back to time
+    expect(parseEvent(Buffer.from('{"timeNano":5,"timeNano":7}'))!.ts).toBe(7n);
+    expect(parseEvent(Buffer.from('{"time":2,"timeNano":5,"timeNano":"7"}'))!.ts).toBe(2_000_000_000n);
   });
 
   it("falls back to time in seconds, and rejects what is not an event object", () => {
     expect(parseEvent(Buffer.from('{"Type":"x","time":1795786267}'))!.ts).toBe(1795786267000000000n);
-    for (const bad of ["", "[]", "{", "nope", '{"Type":"x"}', '{"timeNano":-1}', '{"timeNano":1.5}', '"str"']) {
+    for (const bad of ["", "[]", "{", "nope", '{"Type":"x"}', '{"timeNano":-1}', '{"timeNano":1.5}', '"str"', '{"timeNano":1e3}', '{"timeNano":18446744073709551616}']) {
       expect(parseEvent(Buffer.from(bad)), bad).toBeNull();
     }
-    expect(exactTimeNano('{"timeNano":1e3}', 1000)).toBeNull();
+    // exact digits: 16 to 20 digits are joined from two exact halves
+    for (const tn of ["1000000000000000", "9999999999999999", "10000000000000000000", "12345678901234567890"]) expect(parseEvent(Buffer.from(`{"timeNano":${tn}}`))!.ts).toBe(BigInt(tn));
   });
 });
 
