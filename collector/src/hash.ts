@@ -1,5 +1,8 @@
-// FNV-1a 64 (offset basis 0xcbf29ce484222325, prime 0x100000001b3) over bytes, computed on
-// four 16-bit limbs so that every intermediate stays an exact small integer (no BigInt per byte).
+// FNV-1a 64 (offset basis 0xcbf29ce484222325, prime 0x100000001b3 = 2^40 + 0x1b3) over bytes,
+// without BigInt: the low 32 bits as two 16-bit limbs (their products by 0x1b3 stay small exact
+// integers and give the carries), the high 32 bits wrapped with Math.imul. The loop is bound by
+// the multiply chain of one byte after another (FNV is serial); it runs once per ring
+// publication (the last event's last_hash), not once per event.
 
 export interface Hash64 {
   hi: number; // upper 32 bits, unsigned
@@ -7,26 +10,20 @@ export interface Hash64 {
 }
 
 export function fnv1a64(bytes: Uint8Array, start = 0, end = bytes.length): Hash64 {
-  let h0 = 0x2325;
-  let h1 = 0x8422;
-  let h2 = 0x9ce4;
-  let h3 = 0xcbf2;
+  let l0 = 0x2325; // bits 0..15
+  let l1 = 0x8422; // bits 16..31
+  let hi = 0xcbf29ce4 | 0; // bits 32..63
   for (let i = start; i < end; i++) {
-    h0 ^= bytes[i] as number;
-    // h * 0x100000001b3 = h * 0x1b3 + (h << 40); 40 bits = two limbs and 8 bits.
-    const t0 = h0 * 0x1b3;
-    let t1 = h1 * 0x1b3;
-    let t2 = h2 * 0x1b3 + (h0 << 8);
-    let t3 = h3 * 0x1b3 + (h1 << 8);
-    t1 += t0 >>> 16;
-    h0 = t0 & 0xffff;
-    t2 += t1 >>> 16;
-    h1 = t1 & 0xffff;
-    t3 += t2 >>> 16;
-    h2 = t2 & 0xffff;
-    h3 = t3 & 0xffff;
+    l0 ^= bytes[i] as number;
+    // h * (2^40 + 0x1b3) mod 2^64: low word = lo * 0x1b3 (with carries), high word =
+    // hi * 0x1b3 + carry out of the low word + (lo << 8).
+    const a = l0 * 0x1b3;
+    const b = l1 * 0x1b3 + (a >>> 16);
+    hi = (Math.imul(hi, 0x1b3) + (b >>> 16) + (l0 << 8) + (l1 << 24)) | 0;
+    l0 = a & 0xffff;
+    l1 = b & 0xffff;
   }
-  return { hi: ((h3 << 16) | h2) >>> 0, lo: ((h1 << 16) | h0) >>> 0 };
+  return { hi: hi >>> 0, lo: ((l1 << 16) | l0) >>> 0 };
 }
 
 export function hashToBigInt(h: Hash64): bigint {
