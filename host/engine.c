@@ -28,6 +28,11 @@ wasm_config_t *dkr_engine_config_new(void)
 	/* Deterministic builds of the .cwasm and no hidden threads in the plugin process. */
 	wasmtime_config_parallel_compilation_set(config, false);
 	wasmtime_config_cranelift_opt_level_set(config, WASMTIME_OPT_LEVEL_SPEED);
+	/* Linear memory is reserved for the whole 32-bit index space up front (compiled code
+	 * needs no bounds checks) and never moves when it grows: its base pointer is fixed for
+	 * the store's life, which guest.c relies on to cache it between calls. */
+	wasmtime_config_memory_reservation_set(config, 4ull << 30);
+	wasmtime_config_memory_may_move_set(config, false);
 	/* A guest that recurses deeply traps early instead of using Falco's stack. */
 	wasmtime_config_max_wasm_stack_set(config, 512 * 1024);
 	/* No proposals the extractor does not use. */

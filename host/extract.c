@@ -1,6 +1,8 @@
 /* plugin_extract_fields: one guest parse per event (keyed by evtnum + event pointer/ts/len),
- * one guest call per field, results copied out of guest memory into per-state storage that
- * stays valid until the next extract_fields call on the same state. */
+ * one guest call per field. Values stay valid until the next extract_fields call on the same
+ * state: numbers are copied into per-state storage; strings are handed out where the guest
+ * left them unless another guest call follows in the same invocation (then they are copied
+ * first), so the usual one-field call copies no string. */
 #include "plugin.h"
 
 #include <inttypes.h>
@@ -9,10 +11,8 @@
 #include <string.h>
 
 /* Grows *buf to hold at least `need` elements of `size` bytes. */
-static int grow(void **buf, size_t *cap, size_t need, size_t size)
+static int grow_to(void **buf, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
-		return 0;
 	size_t ncap = *cap ? *cap : 16;
 	while (ncap < need)
 		ncap *= 2;
@@ -24,16 +24,40 @@ static int grow(void **buf, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+static inline int grow(void **buf, size_t *cap, size_t need, size_t size)
+{
+	return need <= *cap ? 0 : grow_to(buf, cap, need, size);
+}
+
 void dkr_arena_free(dkr_arena *a)
 {
-	free(a->chars);
-	free(a->soff);
 	free(a->strs);
+	free(a->soff);
+	free(a->chars);
 	free(a->u64s);
 	free(a->u32s);
 	free(a->slots);
 	free(a->zero_offsets);
 	memset(a, 0, sizeof(*a));
+}
+
+/* Copies the strings still in guest memory into chars: called before every guest call. */
+static int spill(dkr_arena *a)
+{
+	size_t need = a->chars_len;
+	for (size_t k = a->pending; k < a->strs_len; k++)
+		need += a->soff[k] + 1;
+	if (grow((void **)&a->chars, &a->chars_cap, need, 1))
+		return -1;
+	for (size_t k = a->pending; k < a->strs_len; k++) {
+		size_t len = a->soff[k];
+		memcpy(a->chars + a->chars_len, a->strs[k], len);
+		a->chars[a->chars_len + len] = '\0';
+		a->soff[k] = a->chars_len;
+		a->chars_len += len + 1;
+	}
+	a->pending = a->strs_len;
+	return 0;
 }
 
 /* The payload of a well-formed docker plugin event, or NULL. */
@@ -74,13 +98,17 @@ static void count_trap(ss_plugin_t *s, const char *what)
 	            dkr_guest_last_trap(s->guest));
 }
 
-/* Parses the event unless it is the one parsed last. 0 = parsed OK, -1 = no values. */
-static int ensure_parsed(ss_plugin_t *s, const ss_plugin_event_input *ei)
+static inline int is_parsed(const ss_plugin_t *s, const ss_plugin_event_input *ei)
 {
 	const ss_plugin_event *evt = ei->evt;
-	if (s->parsed && s->parsed_evtnum == ei->evtnum && s->parsed_evt == evt &&
-	    s->parsed_ts == evt->ts && s->parsed_len == evt->len)
-		return s->parsed_rc < 0 ? -1 : 0;
+	return s->parsed && s->parsed_evtnum == ei->evtnum && s->parsed_evt == evt &&
+	       s->parsed_ts == evt->ts && s->parsed_len == evt->len;
+}
+
+/* Parses the event (a guest call: no string may be pending). 0 = parsed OK, -1 = no values. */
+static int parse(ss_plugin_t *s, const ss_plugin_event_input *ei)
+{
+	const ss_plugin_event *evt = ei->evt;
 	uint32_t len;
 	const uint8_t *payload = event_payload(evt, &len);
 	if (payload == NULL)
@@ -106,55 +134,63 @@ static int ensure_parsed(ss_plugin_t *s, const ss_plugin_event_input *ei)
 	return 0;
 }
 
-/* Copies the `n` values of the last dkr_extract into the arena; fills *slot. */
-static int copy_values(ss_plugin_t *s, uint32_t type, uint32_t n, dkr_slot *slot)
+/* Takes the `n` values of the last dkr_extract; fills *slot. -1 = a value outside guest
+ * memory: the field has no value. */
+static int take_values(ss_plugin_t *s, uint32_t type, uint32_t n, dkr_slot *slot)
 {
 	dkr_arena *a = &s->arena;
-	size_t msize;
-	const uint8_t *mem = dkr_guest_memory(s->guest, &msize);
-	uint64_t res = dkr_guest_result_ptr(s->guest);
-	slot->type = type;
-	slot->n = 0;
+	dkr_guest *g = s->guest;
+	uint32_t res = dkr_guest_result_ptr(g);
+	uint32_t width = type == DKR_FTYPE_BOOL ? 4 : 8;
+	const uint8_t *area = dkr_guest_span(g, res, (uint64_t)n * width);
+	if (area == NULL)
+		return -1;
 	switch (type) {
-	case DKR_FTYPE_STRING: {
-		if (res + (uint64_t)n * 8 > msize)
+	case DKR_FTYPE_STRING:
+		if (grow((void **)&a->strs, &a->strs_cap, a->strs_len + n, sizeof(char *)) ||
+		    grow((void **)&a->soff, &a->soff_cap, a->strs_len + n, sizeof(size_t)))
 			return -1;
-		slot->start = a->soff_len;
-		if (grow((void **)&a->soff, &a->soff_cap, a->soff_len + n, sizeof(size_t)))
-			return -1;
+		slot->start = a->strs_len;
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t sp, sl;
-			memcpy(&sp, mem + res + 8 * i, 4);
-			memcpy(&sl, mem + res + 8 * i + 4, 4);
-			if ((uint64_t)sp + sl > msize)
+			memcpy(&sp, area + 8 * i, 4);
+			memcpy(&sl, area + 8 * i + 4, 4);
+			const uint8_t *str = dkr_guest_span(g, sp, (uint64_t)sl + 1);
+			if (str != NULL && str[sl] == '\0') {
+				a->strs[a->strs_len] = (const char *)str; /* pending: stays in guest memory */
+				a->soff[a->strs_len++] = sl;
+				continue;
+			}
+			/* No NUL after it (a module that does not follow ABI.md): copy it now. */
+			str = dkr_guest_span(g, sp, sl);
+			if (str == NULL || spill(a) != 0 ||
+			    grow((void **)&a->chars, &a->chars_cap, a->chars_len + sl + 1, 1)) {
+				a->strs_len = a->pending = slot->start;
 				return -1;
-			if (grow((void **)&a->chars, &a->chars_cap, a->chars_len + sl + 1, 1))
-				return -1;
-			memcpy(a->chars + a->chars_len, mem + sp, sl);
+			}
+			memcpy(a->chars + a->chars_len, str, sl);
 			a->chars[a->chars_len + sl] = '\0';
-			a->soff[a->soff_len++] = a->chars_len;
+			a->soff[a->strs_len++] = a->chars_len;
+			a->pending = a->strs_len;
 			a->chars_len += sl + 1;
 		}
 		break;
-	}
 	case DKR_FTYPE_UINT64:
 	case DKR_FTYPE_RELTIME:
 	case DKR_FTYPE_ABSTIME:
-		if (res + (uint64_t)n * 8 > msize ||
-		    grow((void **)&a->u64s, &a->u64s_cap, a->u64s_len + n, 8))
+		if (grow((void **)&a->u64s, &a->u64s_cap, a->u64s_len + n, 8))
 			return -1;
 		slot->start = a->u64s_len;
-		memcpy(a->u64s + a->u64s_len, mem + res, (size_t)n * 8);
+		memcpy(a->u64s + a->u64s_len, area, (size_t)n * 8);
 		a->u64s_len += n;
 		break;
 	case DKR_FTYPE_BOOL:
-		if (res + (uint64_t)n * 4 > msize ||
-		    grow((void **)&a->u32s, &a->u32s_cap, a->u32s_len + n, 4))
+		if (grow((void **)&a->u32s, &a->u32s_cap, a->u32s_len + n, 4))
 			return -1;
 		slot->start = a->u32s_len;
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t b;
-			memcpy(&b, mem + res + 4 * i, 4);
+			memcpy(&b, area + 4 * i, 4);
 			a->u32s[a->u32s_len + i] = b != 0;
 		}
 		a->u32s_len += n;
@@ -162,7 +198,35 @@ static int copy_values(ss_plugin_t *s, uint32_t type, uint32_t n, dkr_slot *slot
 	default:
 		return -1; /* ipaddr/ipnet: not in guest ABI v1 */
 	}
+	slot->type = type;
 	slot->n = n;
+	return 0;
+}
+
+/* The argument of field `f` as the guest takes it: 0 with *arg and *arg_len (-1 = none),
+ * or -1 when it cannot be passed (counted). */
+static int field_arg(ss_plugin_t *s, const ss_plugin_extract_field *f, char num[24],
+                     const char **arg, int32_t *arg_len)
+{
+	*arg = NULL;
+	*arg_len = -1;
+	if (!f->arg_present)
+		return 0;
+	if (f->arg_key != NULL) {
+		*arg = f->arg_key;
+	} else if (f->arg_index != UINT64_MAX) {
+		snprintf(num, 24, "%" PRIu64, f->arg_index);
+		*arg = num;
+	} else {
+		dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);
+		return -1; /* an argument that is not a valid index */
+	}
+	size_t l = strlen(*arg);
+	if (l > 65536) {
+		dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);
+		return -1; /* over the guest's argument limit */
+	}
+	*arg_len = (int32_t)l;
 	return 0;
 }
 
@@ -171,53 +235,41 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *s, const ss_plugin_event_input *
 {
 	if (in == NULL)
 		return SS_PLUGIN_FAILURE;
-	for (uint32_t i = 0; i < in->num_fields; i++)
-		in->fields[i].res_len = 0;
+	uint32_t nf = in->num_fields;
+	ss_plugin_extract_field *fields = in->fields;
+	for (uint32_t i = 0; i < nf; i++)
+		fields[i].res_len = 0;
 	if (s == NULL || s->guest == NULL || ei == NULL || ei->evt == NULL)
 		return SS_PLUGIN_FAILURE;
 	dkr_arena *a = &s->arena;
-	a->chars_len = a->soff_len = a->u64s_len = a->u32s_len = 0;
-	if (grow((void **)&a->slots, &a->slots_cap, in->num_fields, sizeof(dkr_slot)))
+	a->strs_len = a->pending = a->chars_len = a->u64s_len = a->u32s_len = 0;
+	if (grow((void **)&a->slots, &a->slots_cap, nf, sizeof(dkr_slot)))
 		return SS_PLUGIN_FAILURE;
 
-	int ok = ensure_parsed(s, ei) == 0;
-	for (uint32_t i = 0; i < in->num_fields; i++) {
-		ss_plugin_extract_field *f = &in->fields[i];
+	int ok = is_parsed(s, ei) ? s->parsed_rc >= 0 : parse(s, ei) == 0;
+	for (uint32_t i = 0; i < nf; i++) {
+		ss_plugin_extract_field *f = &fields[i];
 		dkr_slot *slot = &a->slots[i];
 		slot->type = 0;
 		slot->n = 0;
-		if (!ok)
-			continue;
-		if (f->field_id >= s->id_map_len || s->id_map[f->field_id] < 0)
+		if (!ok || f->field_id >= s->id_map_len || s->id_map[f->field_id] < 0)
 			continue;
 		uint32_t mid = (uint32_t)s->id_map[f->field_id];
 		const dkr_field *def = &s->table.f[mid];
 		char num[24];
-		const char *arg = NULL;
-		int32_t arg_len = -1;
-		if (f->arg_present) {
-			if (f->arg_key != NULL) {
-				arg = f->arg_key;
-			} else if (f->arg_index != UINT64_MAX) {
-				snprintf(num, sizeof(num), "%" PRIu64, f->arg_index);
-				arg = num;
-			} else {
-				dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);
-				continue; /* an argument that is not a valid index */
-			}
-			size_t l = strlen(arg);
-			if (l > 65536) {
-				dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);
-				continue; /* over the guest's argument limit */
-			}
-			arg_len = (int32_t)l;
-		}
+		const char *arg;
+		int32_t arg_len;
+		if (field_arg(s, f, num, &arg, &arg_len) != 0)
+			continue;
+		/* The guest call below ends the validity of the strings taken so far. */
+		if (a->pending < a->strs_len && spill(a) != 0)
+			return SS_PLUGIN_FAILURE;
 		int32_t n;
 		if (dkr_guest_extract(s->guest, mid, arg, arg_len, &n) != 0) {
 			count_trap(s, def->name);
 			/* The trap costs only this field: bring the guest back and re-parse. */
 			s->parsed = 0;
-			ok = ensure_parsed(s, ei) == 0;
+			ok = parse(s, ei) == 0;
 			continue;
 		}
 		if (n < 0) {
@@ -229,21 +281,16 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *s, const ss_plugin_event_input *
 			continue;
 		if (!def->is_list && n > 1)
 			n = 1;
-		if (copy_values(s, def->type, (uint32_t)n, slot) != 0) {
-			slot->type = 0;
-			slot->n = 0;
+		if (take_values(s, def->type, (uint32_t)n, slot) != 0)
 			dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);
-		}
 	}
 
-	/* Resolve pointers now that the arena no longer moves. */
-	if (grow((void **)&a->strs, &a->strs_cap, a->soff_len, sizeof(char *)))
-		return SS_PLUGIN_FAILURE;
-	for (size_t k = 0; k < a->soff_len; k++)
+	/* The storage no longer moves: hand out the values. */
+	for (size_t k = 0; k < a->pending; k++)
 		a->strs[k] = a->chars + a->soff[k];
 	size_t total = 0;
-	for (uint32_t i = 0; i < in->num_fields; i++) {
-		ss_plugin_extract_field *f = &in->fields[i];
+	for (uint32_t i = 0; i < nf; i++) {
+		ss_plugin_extract_field *f = &fields[i];
 		const dkr_slot *slot = &a->slots[i];
 		if (slot->n == 0)
 			continue;
@@ -264,7 +311,7 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *s, const ss_plugin_event_input *
 	if (in->value_offsets != NULL) {
 		/* The guest does not report where values sit in the event: {0,0} = no offset.
 		 * One entry per value (what libs 0.25 reads) and at least one per field. */
-		size_t need = 2 * (total > in->num_fields ? total : in->num_fields);
+		size_t need = 2 * (total > nf ? total : nf);
 		if (grow((void **)&a->zero_offsets, &a->zero_offsets_cap, need, 4) == 0) {
 			memset(a->zero_offsets, 0, need * 4);
 			in->value_offsets->start = a->zero_offsets;

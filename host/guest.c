@@ -17,6 +17,8 @@ struct dkr_guest {
 	wasmtime_store_t *store;           /* owned; NULL while unusable */
 	wasmtime_context_t *ctx;
 	wasmtime_memory_t memory;
+	uint8_t *mem;                      /* its base: fixed (engine.c: memory may not move) */
+	size_t mem_size;                   /* its size when last looked at; it never shrinks */
 	wasmtime_func_t f_input, f_parse, f_arg, f_extract;
 	uint32_t result_ptr;
 	char *fields_json;                 /* owned copy of the module's table */
@@ -247,14 +249,10 @@ static int get_func(dkr_guest *g, wasmtime_instance_t *inst, const char *name,
 	return 0;
 }
 
-/* One call: args in raw[0..], results overwrite raw[0]. */
-static int call(dkr_guest *g, const wasmtime_func_t *f, wasmtime_val_raw_t *raw, size_t n)
+/* After a failed call: keeps the message, marks the guest unusable. */
+static __attribute__((noinline, cold)) int call_failed(dkr_guest *g, wasmtime_error_t *e,
+                                                       wasm_trap_t *trap)
 {
-	wasm_trap_t *trap = NULL;
-	wasmtime_context_set_epoch_deadline(g->ctx, g->deadline_ticks);
-	wasmtime_error_t *e = wasmtime_func_call_unchecked(g->ctx, f, raw, n, &trap);
-	if (e == NULL && trap == NULL)
-		return 0;
 	dkr_wasmtime_msg(e, trap, g->trap, sizeof(g->trap));
 	if (trap != NULL) {
 		wasmtime_trap_code_t code;
@@ -271,12 +269,25 @@ static int call(dkr_guest *g, const wasmtime_func_t *f, wasmtime_val_raw_t *raw,
 	return -1;
 }
 
+/* One call under its own epoch deadline: args in raw[0..], results overwrite raw[0]. */
+static inline int call(dkr_guest *g, const wasmtime_func_t *f, wasmtime_val_raw_t *raw, size_t n)
+{
+	wasm_trap_t *trap = NULL;
+	wasmtime_context_set_epoch_deadline(g->ctx, g->deadline_ticks);
+	wasmtime_error_t *e = wasmtime_func_call_unchecked(g->ctx, f, raw, n, &trap);
+	if (__builtin_expect(e == NULL && trap == NULL, 1))
+		return 0;
+	return call_failed(g, e, trap);
+}
+
 static void drop_store(dkr_guest *g)
 {
 	if (g->store != NULL)
 		wasmtime_store_delete(g->store);
 	g->store = NULL;
 	g->ctx = NULL;
+	g->mem = NULL;
+	g->mem_size = 0;
 	g->usable = 0;
 }
 
@@ -315,6 +326,8 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 		return -1;
 	}
 	g->memory = item.of.memory;
+	g->mem = wasmtime_memory_data(g->ctx, &g->memory);
+	g->mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
 
 	wasmtime_func_t f_ver, f_fptr, f_flen, f_res;
 	if (get_func(g, &inst, "dkr_abi_version", &f_ver, err, errlen) ||
@@ -389,8 +402,8 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 			return -1;
 		}
 		uint32_t flen = (uint32_t)raw[0].i32;
-		size_t msize = wasmtime_memory_data_size(g->ctx, &g->memory);
-		if ((uint64_t)fptr + flen > msize || flen == 0) {
+		const uint8_t *table = dkr_guest_span(g, fptr, flen);
+		if (table == NULL || flen == 0) {
 			snprintf(err, errlen, "the extractor's field table (%u bytes at %u) is outside "
 			         "its memory", flen, fptr);
 			drop_store(g);
@@ -402,7 +415,7 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 			drop_store(g);
 			return -1;
 		}
-		memcpy(g->fields_json, wasmtime_memory_data(g->ctx, &g->memory) + fptr, flen);
+		memcpy(g->fields_json, table, flen);
 		g->fields_json[flen] = '\0';
 		g->fields_len = flen;
 	}
@@ -463,10 +476,15 @@ const char *dkr_guest_fields_json(const dkr_guest *g, size_t *len)
 	return g->fields_json;
 }
 
-const uint8_t *dkr_guest_memory(dkr_guest *g, size_t *size)
+const uint8_t *dkr_guest_span(dkr_guest *g, uint64_t off, uint64_t len)
 {
-	*size = wasmtime_memory_data_size(g->ctx, &g->memory);
-	return wasmtime_memory_data(g->ctx, &g->memory);
+	if (off + len <= g->mem_size)
+		return g->mem + off;
+	/* Maybe the memory grew since we last looked (it never shrinks, never moves). */
+	if (g->ctx == NULL)
+		return NULL;
+	g->mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
+	return off + len <= g->mem_size ? g->mem + off : NULL;
 }
 
 uint32_t dkr_guest_result_ptr(const dkr_guest *g)
@@ -485,12 +503,10 @@ static int put(dkr_guest *g, const wasmtime_func_t *alloc, const void *data, uin
 	if (call(g, alloc, raw, 1) != 0)
 		return -1;
 	uint32_t p = (uint32_t)raw[0].i32;
-	if (p == 0)
+	uint8_t *dst = p != 0 ? (uint8_t *)dkr_guest_span(g, p, len) : NULL;
+	if (dst == NULL)
 		return -2;
-	size_t size = wasmtime_memory_data_size(g->ctx, &g->memory);
-	if ((uint64_t)p + len > size)
-		return -2;
-	memcpy(wasmtime_memory_data(g->ctx, &g->memory) + p, data, len);
+	memcpy(dst, data, len);
 	return 0;
 }
 

@@ -58,8 +58,11 @@ int dkr_guest_parse(dkr_guest *g, const void *payload, uint32_t len, int32_t *re
 int dkr_guest_extract(dkr_guest *g, uint32_t field_id, const char *arg, int32_t arg_len,
                       int32_t *ret);
 
-/* The guest's linear memory now (base may move after any guest call) and the result area. */
-const uint8_t *dkr_guest_memory(dkr_guest *g, size_t *size);
+/* The `len` bytes at guest offset `off`, or NULL when they are not all inside the guest's
+ * memory (the guest is untrusted: every pointer it returns goes through here). Valid until
+ * the guest is re-created; the contents until the next guest call. */
+const uint8_t *dkr_guest_span(dkr_guest *g, uint64_t off, uint64_t len);
+/* The result area of dkr_extract (ABI.md), fixed for the instance's life. */
 uint32_t dkr_guest_result_ptr(const dkr_guest *g);
 
 #endif

@@ -30,10 +30,15 @@ typedef struct dkr_slot {
 	size_t n;
 } dkr_slot;
 
+/* String values are not copied out of guest memory when the guest is not called again before
+ * extract_fields returns (ABI.md: they stay valid, NUL-terminated, until the next call into
+ * the module); before any further guest call they are copied into `chars`. So strs[0..pending)
+ * live in chars at soff[k], strs[pending..strs_len) in guest memory with soff[k] = length. */
 typedef struct dkr_arena {
+	const char **strs;            size_t strs_len, strs_cap;
+	size_t *soff;                 size_t soff_cap;
+	size_t pending;
 	char *chars;                  size_t chars_len, chars_cap;
-	size_t *soff;                 size_t soff_len, soff_cap;   /* string offsets in chars */
-	const char **strs;            size_t strs_cap;
 	uint64_t *u64s;               size_t u64s_len, u64s_cap;
 	uint32_t *u32s;               size_t u32s_len, u32s_cap;
 	dkr_slot *slots;              size_t slots_cap;

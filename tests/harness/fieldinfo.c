@@ -96,41 +96,47 @@ int hfield_extract_json(const dkr_api *api, ss_plugin_t *s, const ss_plugin_even
 	in.num_fields = 1;
 	in.fields = &ef;
 	ss_plugin_rc rc = api->extract_fields(s, ei, &in);
+	return hfield_format_json(f, &ef, rc, out, cap);
+}
+
+int hfield_format_json(const hfield *f, const ss_plugin_extract_field *ef, ss_plugin_rc rc,
+                       char *out, size_t cap)
+{
 	out[0] = '\0';
-	if (ef.res_len == 0xA5A5A5A5A5A5A5A5ull) {
+	if (ef->res_len == 0xA5A5A5A5A5A5A5A5ull || ef->res_len == 0x5A5A5A5A5A5A5A5Aull) {
 		snprintf(out, cap, "res_len not written for %s", f->name);
 		return -1;
 	}
-	if (rc != SS_PLUGIN_SUCCESS || ef.res_len == 0)
+	if (rc != SS_PLUGIN_SUCCESS || ef->res_len == 0)
 		return 0;
-	if (!f->is_list && ef.res_len > 1) {
-		snprintf(out, cap, "non-list field %s returned %" PRIu64 " values", f->name, ef.res_len);
+	if (!f->is_list && ef->res_len > 1) {
+		snprintf(out, cap, "non-list field %s returned %" PRIu64 " values", f->name, ef->res_len);
 		return -1;
 	}
 	if (f->is_list)
 		append(out, cap, "[", NULL, 0);
-	for (uint64_t i = 0; i < ef.res_len; i++) {
+	for (uint64_t i = 0; i < ef->res_len; i++) {
 		if (i > 0)
 			append(out, cap, ",", NULL, 0);
 		switch (f->type) {
 		case DKR_FTYPE_STRING:
-			if (ef.res.str[i] == NULL) {
+			if (ef->res.str[i] == NULL) {
 				snprintf(out, cap, "NULL string from %s", f->name);
 				return -1;
 			}
-			append(out, cap, "", ef.res.str[i], 0);
+			append(out, cap, "", ef->res.str[i], 0);
 			break;
 		case DKR_FTYPE_BOOL:
-			append(out, cap, ef.res.boolean[i] ? "true" : "false", NULL, 0);
-			if (ef.res.boolean[i] > 1) {
-				snprintf(out, cap, "bool %s is %u", f->name, ef.res.boolean[i]);
+			append(out, cap, ef->res.boolean[i] ? "true" : "false", NULL, 0);
+			if (ef->res.boolean[i] > 1) {
+				snprintf(out, cap, "bool %s is %u", f->name, ef->res.boolean[i]);
 				return -1;
 			}
 			break;
 		case DKR_FTYPE_UINT64:
 		case DKR_FTYPE_RELTIME:
 		case DKR_FTYPE_ABSTIME:
-			append(out, cap, "%" PRIu64, NULL, ef.res.u64[i]);
+			append(out, cap, "%" PRIu64, NULL, ef->res.u64[i]);
 			break;
 		default:
 			append(out, cap, "null", NULL, 0);
@@ -139,5 +145,5 @@ int hfield_extract_json(const dkr_api *api, ss_plugin_t *s, const ss_plugin_even
 	}
 	if (f->is_list)
 		append(out, cap, "]", NULL, 0);
-	return (int)ef.res_len;
+	return (int)ef->res_len;
 }

@@ -27,4 +27,8 @@ int hfields_find(const hfields *t, const char *name);
 int hfield_extract_json(const dkr_api *api, ss_plugin_t *s, const ss_plugin_event_input *ei,
                         const hfield *f, uint32_t id, const char *arg, char *out, size_t cap);
 
+/* Formats the values extract_fields left in *ef (rc its return) as hfield_extract_json does. */
+int hfield_format_json(const hfield *f, const ss_plugin_extract_field *ef, ss_plugin_rc rc,
+                       char *out, size_t cap);
+
 #endif

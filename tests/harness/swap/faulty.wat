@@ -7,6 +7,9 @@
   (global $parses (mut i64) (i64.const 0))
   (data (i32.const 1024) "[{\22type\22:\22string\22,\22name\22:\22faulty.ok\22,\22desc\22:\22Always the text ok.\22},{\22type\22:\22string\22,\22name\22:\22faulty.trap\22,\22desc\22:\22Executes unreachable.\22},{\22type\22:\22string\22,\22name\22:\22faulty.spin\22,\22desc\22:\22Loops forever (epoch deadline).\22},{\22type\22:\22string\22,\22name\22:\22faulty.oom\22,\22desc\22:\22Grows memory until the limit, then traps.\22},{\22type\22:\22string\22,\22name\22:\22faulty.badptr\22,\22desc\22:\22Returns a string outside its memory.\22},{\22type\22:\22string\22,\22name\22:\22faulty.list\22,\22desc\22:\22Three values: a, bb, ccc.\22,\22isList\22:true},{\22type\22:\22string\22,\22name\22:\22faulty.abort\22,\22desc\22:\22Calls env.abort.\22},{\22type\22:\22uint64\22,\22name\22:\22swap.size\22,\22desc\22:\22Always 42 (same name as the swap module's field).\22},{\22type\22:\22uint64\22,\22name\22:\22faulty.parses\22,\22desc\22:\22dkr_parse calls since instantiation.\22},{\22type\22:\22bool\22,\22name\22:\22faulty.flag\22,\22desc\22:\22Always true.\22}]")
   (data (i32.const 4000) "okabbccc")
+  ;; Scratch text that every dkr_extract call overwrites (as the real extractor reuses its
+  ;; output buffer): a string handed out from here is only valid until the next call.
+  (data (i32.const 4100) "zzzzzzzzzz")
   (func (export "dkr_abi_version") (result i32) (i32.const 1))
   (func (export "dkr_fields_ptr") (result i32) (i32.const 1024))
   (func (export "dkr_fields_len") (result i32) (i32.const 789))
@@ -27,6 +30,7 @@
     (i32.store (i32.add (local.get $at) (i32.const 4)) (local.get $l)))
   (func (export "dkr_extract") (param $id i32) (param $al i32) (result i32)
     (if (i32.lt_s (global.get $len) (i32.const 0)) (then (return (i32.const -10))))
+    (memory.fill (i32.const 4100) (i32.const 90) (i32.const 10))
     (block $b9 (block $b8 (block $b7 (block $b6 (block $b5 (block $b4 (block $b3 (block $b2 (block $b1 (block $b0
       (br_table $b0 $b1 $b2 $b3 $b4 $b5 $b6 $b7 $b8 $b9 (local.get $id))
       ) ;; 0 ok
@@ -43,10 +47,12 @@
       ;; 4 badptr
       (call $str (i32.const 8192) (i32.const -16) (i32.const 100))
       (return (i32.const 1)))
-      ;; 5 list
-      (call $str (i32.const 8192) (i32.const 4002) (i32.const 1))
+      ;; 5 list: "a" and "ccc" NUL-terminated in the scratch text "a\00ccc\00", "bb" not
+      (i32.store (i32.const 4100) (i32.const 0x63630061))
+      (i32.store16 (i32.const 4104) (i32.const 0x0063))
+      (call $str (i32.const 8192) (i32.const 4100) (i32.const 1))
       (call $str (i32.const 8200) (i32.const 4003) (i32.const 2))
-      (call $str (i32.const 8208) (i32.const 4005) (i32.const 3))
+      (call $str (i32.const 8208) (i32.const 4102) (i32.const 3))
       (return (i32.const 3)))
       ;; 6 abort
       (call $abort (i32.const 0) (i32.const 0) (i32.const 7) (i32.const 9))
