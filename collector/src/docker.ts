@@ -3,7 +3,7 @@
 // on any end or error reconnect with capped exponential backoff and resume from the last
 // timeNano seen. Synthetic connect / disconnect / reconnect events mark visibility changes.
 import type { IncomingMessage } from "node:http";
-import Docker from "dockerode";
+import { Docker } from "./dockerode";
 import { nowNs } from "./clock";
 import { collectorEvent, type CollectorAction } from "./collector-event";
 import { type Endpoint, dockerOptions } from "./endpoint";
