@@ -4,6 +4,7 @@
 // failed or late inspect leaves the keys absent and counts inspect_failures.
 import type Docker from "dockerode";
 import type { DockerEventFields } from "./event";
+import { performance } from "node:perf_hooks";
 import { log } from "./log";
 
 export interface FalcoMount {
@@ -103,19 +104,113 @@ export interface FailureCounter {
   add(field: "inspectFailures", n: number): void;
 }
 
+/** Inspects in flight at once, per collector (more wait in arrival order). */
+export const INSPECT_CONCURRENCY = 16;
+
+interface Waiter {
+  admit: () => void;
+  /** Admitted, or gave up at its deadline. */
+  done: boolean;
+}
+
+/**
+ * A counting gate with a FIFO of waiters, each with a deadline: enter() gives true when the
+ * caller holds a place (it must leave() once done), false when its deadline passed first.
+ */
+class Gate {
+  private inside = 0;
+  private readonly max: number;
+  private waiters: Waiter[] = [];
+  private head = 0;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  get active(): number {
+    return this.inside;
+  }
+
+  enter(waitMs: number): Promise<boolean> | true {
+    this.skipDone();
+    if (this.inside < this.max && this.head === this.waiters.length) {
+      this.inside++;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const w: Waiter = { admit: () => undefined, done: false };
+      const timer = setTimeout(() => {
+        if (w.done) return;
+        w.done = true;
+        resolve(false);
+      }, waitMs);
+      w.admit = () => {
+        w.done = true;
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.waiters.push(w);
+    });
+  }
+
+  leave(): void {
+    this.inside--;
+    this.skipDone();
+    while (this.inside < this.max && this.head < this.waiters.length) {
+      const w = this.waiters[this.head++] as Waiter;
+      if (w.done) continue;
+      this.inside++;
+      w.admit();
+    }
+    this.skipDone();
+  }
+
+  /** Drops the front of the list that is admitted or expired, and the consumed array space. */
+  private skipDone(): void {
+    while (this.head < this.waiters.length && (this.waiters[this.head] as Waiter).done) this.head++;
+    if (this.head === this.waiters.length) {
+      this.waiters = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.waiters.length) {
+      this.waiters = this.waiters.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 export class Enricher {
   private readonly timeoutMs: number;
   private readonly counter: FailureCounter;
+  private readonly gate: Gate;
+  private readonly concurrency: number;
 
-  constructor(timeoutMs: number, counter: FailureCounter) {
+  constructor(timeoutMs: number, counter: FailureCounter, concurrency = INSPECT_CONCURRENCY) {
     this.timeoutMs = timeoutMs;
     this.counter = counter;
+    this.concurrency = concurrency;
+    this.gate = new Gate(concurrency);
   }
 
-  /** The falco key for an event needing `target`; never rejects. */
+  /** Inspects running now. */
+  get inFlight(): number {
+    return this.gate.active;
+  }
+
+  /**
+   * The falco key for an event needing `target`; never rejects. At most `concurrency` inspects
+   * run at once; the others wait in arrival order. The whole wait, queue and inspect, is bounded
+   * by --inspect-timeout-ms from the call: an event is never held longer than that.
+   */
   async enrich(docker: Docker, target: InspectTarget, endpoint: string): Promise<FalcoKey> {
     const key: FalcoKey = { endpoint };
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const deadline = performance.now() + this.timeoutMs;
+    const admitted = this.gate.enter(this.timeoutMs);
+    if (admitted !== true && !(await admitted)) {
+      this.counter.add("inspectFailures", 1);
+      log("debug", `inspect ${target.what} ${target.id.slice(0, 12)} on ${endpoint} skipped: ${this.concurrency} inspects busy for ${this.timeoutMs} ms`);
+      return key;
+    }
+    const signal = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now())));
     try {
       const opts = { abortSignal: signal, _query: {} } as unknown as Docker.ContainerInspectOptions;
       if (target.what === "container") key.container = containerContext(await docker.getContainer(target.id).inspect(opts));
@@ -124,6 +219,8 @@ export class Enricher {
       this.counter.add("inspectFailures", 1);
       const why = signal.aborted ? `no answer within ${this.timeoutMs} ms` : (e as Error).message;
       log("debug", `inspect ${target.what} ${target.id.slice(0, 12)} on ${endpoint} failed: ${why}`);
+    } finally {
+      this.gate.leave();
     }
     return key;
   }

@@ -2,15 +2,21 @@ import type { ServerResponse } from "node:http";
 export declare function eventLine(i: number, ts: bigint, action?: string): string;
 export declare function parseSince(s: string | null): bigint | null;
 export declare class FakeDaemon {
-  constructor(socketPath: string, opts?: { apiVersion?: string; minApi?: string; inspect?: "ok" | "404" | "hang"; sliceBytes?: number; startTs?: bigint; tls?: { key: Buffer; cert: Buffer; ca?: Buffer } });
+  constructor(socketPath: string, opts?: { apiVersion?: string; minApi?: string; inspect?: "ok" | "404" | "hang" | "slow"; inspectDelayMs?: number; sliceBytes?: number; startTs?: bigint; tls?: { key: Buffer; cert: Buffer; ca?: Buffer } });
   port: number;
   readonly socketPath: string;
   readonly url: string;
-  inspect: "ok" | "404" | "hang";
+  inspect: "ok" | "404" | "hang" | "slow";
+  inspectDelayMs: number;
+  /** Inspect requests received and not yet answered or abandoned by the client; the most seen at once; how many. */
+  inspectsInFlight: number;
+  maxInspectsInFlight: number;
+  inspectRequests: number;
   sliceBytes: number;
   streams: Set<ServerResponse>;
   requests: string[];
   seq: number;
+  nextTs: bigint;
   start(): Promise<void>;
   waitForStreams(n?: number): Promise<void>;
   next(action?: string): string;

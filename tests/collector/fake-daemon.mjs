@@ -26,7 +26,11 @@ export class FakeDaemon {
     this.socketPath = socketPath;
     this.apiVersion = opts.apiVersion ?? "1.41";
     this.minApi = opts.minApi ?? "1.12";
-    this.inspect = opts.inspect ?? "ok"; // "ok" | "404" | "hang"
+    this.inspect = opts.inspect ?? "ok"; // "ok" | "404" | "hang" | "slow" (answers after inspectDelayMs)
+    this.inspectDelayMs = opts.inspectDelayMs ?? 100;
+    this.inspectsInFlight = 0; // inspect requests received and not yet answered or abandoned
+    this.maxInspectsInFlight = 0;
+    this.inspectRequests = 0;
     this.sliceBytes = opts.sliceBytes ?? 65536;
     this.streams = new Set();
     this.history = []; // last 256 [ts, line]
@@ -82,15 +86,32 @@ export class FakeDaemon {
     }
     const m = /^\/(containers|exec)\/([^/]+)\/json$/.exec(path);
     if (m) {
+      this.inspectRequests++;
+      this.inspectsInFlight++;
+      this.maxInspectsInFlight = Math.max(this.maxInspectsInFlight, this.inspectsInFlight);
+      // Counted out when answered (before the client can see the answer, so never over-counted),
+      // or when the client abandons it.
+      res.once("close", () => { if (!res.answered) this.inspectsInFlight--; });
       if (this.inspect === "hang") { this.hanging.push(res); return; }
-      if (this.inspect === "404") { res.statusCode = 404; res.end(JSON.stringify({ message: `No such ${m[1]}: ${m[2]}` })); return; }
-      res.setHeader("Content-Type", "application/json");
-      if (m[1] === "exec") res.end(JSON.stringify({ ID: m[2], ProcessConfig: { tty: true, user: "nobody", privileged: true } }));
-      else res.end(JSON.stringify({ Id: m[2], Image: "sha256:fake", Config: { User: "1000" }, HostConfig: { Privileged: false, CapAdd: ["NET_ADMIN"], NetworkMode: "host", PidMode: "", IpcMode: "shareable", ReadonlyRootfs: true }, Mounts: [] }));
+      if (this.inspect === "slow") {
+        const t = setTimeout(() => this.answerInspect(m[1], m[2], res), this.inspectDelayMs);
+        res.once("close", () => clearTimeout(t));
+        return;
+      }
+      this.answerInspect(m[1], m[2], res);
       return;
     }
     res.statusCode = 404;
     res.end("{}");
+  }
+
+  answerInspect(what, id, res) {
+    res.answered = true;
+    this.inspectsInFlight--;
+    if (this.inspect === "404") { res.statusCode = 404; res.end(JSON.stringify({ message: `No such ${what}: ${id}` })); return; }
+    res.setHeader("Content-Type", "application/json");
+    if (what === "exec") res.end(JSON.stringify({ ID: id, ProcessConfig: { tty: true, user: "nobody", privileged: true } }));
+    else res.end(JSON.stringify({ Id: id, Image: "sha256:fake", Config: { User: "1000" }, HostConfig: { Privileged: false, CapAdd: ["NET_ADMIN"], NetworkMode: "host", PidMode: "", IpcMode: "shareable", ReadonlyRootfs: true }, Mounts: [] }));
   }
 
   /** Resolves when at least `n` event streams are open. */

@@ -231,6 +231,48 @@ describe("enrichment", () => {
     expect(r.get("inspectFailures")).toBe(2n);
   });
 
+  it("runs at most 16 inspects at once, the rest wait in order, all within the timeout", async () => {
+    const d = await fake({ inspect: "slow", inspectDelayMs: 200 });
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url, "--inspect-timeout-ms", "20000"]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    const lines: string[] = [];
+    for (let i = 0; i < 64; i++) lines.push(d.next(i % 3 === 0 ? "start" : i % 3 === 1 ? "die" : "create"));
+    lines.push(execLine(d.nextTs));
+    await d.write(lines.join("\n") + "\n");
+    const got = await r.waitCount("all", (x) => x.kind === 1, lines.length);
+    expect(got.map((x) => withoutFalco(x.text))).toEqual(lines);
+    for (const [i, x] of got.entries()) {
+      if (i === 64) expect(x.json.falco?.exec).toEqual({ tty: true, user: "nobody", privileged: true });
+      else if (i % 3 === 1) expect(x.json.falco).toEqual({ endpoint: d.url });
+      else expect(x.json.falco?.container?.imageId).toBe("sha256:fake");
+    }
+    expect(d.inspectRequests).toBe(44);
+    // 44 inspects, each answered after 200 ms, arriving at once: the cap is reached, never passed
+    expect(d.maxInspectsInFlight).toBe(16);
+    expect(r.get("inspectFailures")).toBe(0n);
+  });
+
+  it("gives up on inspects still waiting for a place at the timeout, without exceeding the cap", async () => {
+    const d = await fake({ inspect: "hang" });
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url, "--inspect-timeout-ms", "300"]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i++) lines.push(d.next("create"));
+    await d.write(lines.join("\n") + "\n");
+    const got = await r.waitCount("all", (x) => x.kind === 1, 40);
+    expect(got.map((x) => withoutFalco(x.text))).toEqual(lines);
+    for (const x of got) expect(x.json.falco).toEqual({ endpoint: d.url });
+    expect(r.get("inspectFailures")).toBe(40n);
+    // each counted once, whether it gave up waiting for a place or while asking
+    await new Promise((res) => setTimeout(res, 300));
+    expect(r.get("inspectFailures")).toBe(40n);
+    expect(d.inspectRequests).toBeGreaterThanOrEqual(16);
+  });
+
   it("does not inspect with --no-enrich", async () => {
     const d = await fake();
     const ring = join(dir, `ring-${n++}`);
