@@ -137,6 +137,11 @@ static int spawn(dkr_collector *c, char *err, size_t errlen)
 	c->line_len = 0;
 	c->status = DKR_COLLECTOR_RUNNING;
 	c->started_ns = dkr_now_ns();
+	/* The previous incarnation is reaped: only this one can change the heartbeat now. */
+	c->hb_last = c->heartbeat ? __atomic_load_n(c->heartbeat, __ATOMIC_ACQUIRE) : 0;
+	c->hb_changed_ns = c->started_ns;
+	c->hb_armed = 0;
+	c->hung = 0;
 	dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_DEBUG, "collector started (pid %d)", (int)pid);
 	return 0;
 }
@@ -152,10 +157,13 @@ static void free_argv(dkr_collector *c)
 }
 
 int dkr_collector_start(dkr_collector *c, char **argv, int ring_fd, uint32_t backoff_max_ms,
+                        const uint64_t *heartbeat, uint32_t hang_timeout_ms,
                         const dkr_log *log, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->argv = argv;
+	c->heartbeat = heartbeat;
+	c->hang_timeout_ns = (uint64_t)hang_timeout_ms * 1000000ull;
 	c->log = log;
 	c->ring_fd = ring_fd;
 	c->err_fd = -1;
@@ -188,7 +196,9 @@ static void on_exit_status(dkr_collector *c, int status)
 	if (dkr_now_ns() - c->started_ns > 30ull * 1000000000ull)
 		c->backoff_ms = 100;
 	char how[64];
-	if (WIFSIGNALED(status))
+	if (c->hung)
+		snprintf(how, sizeof(how), "was killed after it hung");
+	else if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
 	else
 		snprintf(how, sizeof(how), "exited with code %d", WEXITSTATUS(status));
@@ -197,6 +207,33 @@ static void on_exit_status(dkr_collector *c, int status)
 	c->status = DKR_COLLECTOR_BACKOFF;
 	c->restart_at_ns = dkr_now_ns() + (uint64_t)c->backoff_ms * 1000000ull;
 	c->backoff_ms = c->backoff_ms * 2 > c->backoff_max_ms ? c->backoff_max_ms : c->backoff_ms * 2;
+}
+
+/* A child that is alive but no longer changes its heartbeat is hung (a blocked event
+ * loop, a stopped process...): SIGKILL; the next poll reaps it and restarts it. Staleness
+ * is measured on our monotonic clock from the moment we saw the value change, so wall-clock
+ * steps on either side do not matter. */
+static void check_heartbeat(dkr_collector *c)
+{
+	if (c->heartbeat == NULL || c->hang_timeout_ns == 0 || c->hung)
+		return;
+	uint64_t hb = __atomic_load_n(c->heartbeat, __ATOMIC_ACQUIRE);
+	uint64_t now = dkr_now_ns();
+	if (hb != c->hb_last) {
+		c->hb_last = hb;
+		c->hb_changed_ns = now;
+		c->hb_armed = 1;
+		return;
+	}
+	if (!c->hb_armed || now - c->hb_changed_ns <= c->hang_timeout_ns)
+		return;
+	dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_WARNING,
+	            "collector (pid %d) hung: its heartbeat has not changed for %llu ms "
+	            "(collector.hangTimeoutMs %llu); killing it", (int)c->pid,
+	            (unsigned long long)((now - c->hb_changed_ns) / 1000000ull),
+	            (unsigned long long)(c->hang_timeout_ns / 1000000ull));
+	kill(c->pid, SIGKILL);
+	c->hung = 1;
 }
 
 void dkr_collector_poll(dkr_collector *c)
@@ -209,6 +246,8 @@ void dkr_collector_poll(dkr_collector *c)
 			on_exit_status(c, status);
 		else if (r < 0 && errno == ECHILD)
 			on_exit_status(c, 1 << 8); /* reaped elsewhere (SIGCHLD ignored): a crash */
+		else if (r == 0)
+			check_heartbeat(c);
 	}
 	if (c->status == DKR_COLLECTOR_BACKOFF && dkr_now_ns() >= c->restart_at_ns) {
 		char err[256];

@@ -1,7 +1,8 @@
 /* The collector child (contracts/collector-cli.md): spawn with the ring as fd 3, forward
- * its stderr lines to the log, supervise (restart with backoff after a crash; exit 0 =
- * replay finished; exit 2 = permanent misconfiguration), stop on close. Everything is
- * driven from next_batch (no thread). */
+ * its stderr lines to the log, supervise (restart with backoff after a crash, or after a
+ * hang: a heartbeat in the ring header that stopped changing; exit 0 = replay finished;
+ * exit 2 = permanent misconfiguration), stop on close. Everything is driven from
+ * next_batch (no thread). */
 #ifndef DKR_COLLECTOR_H
 #define DKR_COLLECTOR_H
 
@@ -31,12 +32,23 @@ typedef struct dkr_collector {
 	uint32_t backoff_ms, backoff_max_ms;
 	uint64_t started_ns;
 	uint64_t restarts;
+	/* hang detection: the ring header's heartbeat_ns, written by the collector */
+	const uint64_t *heartbeat;   /* in the ring mapping; NULL = no hang detection */
+	uint64_t hang_timeout_ns;
+	uint64_t hb_last;            /* the value last seen */
+	uint64_t hb_changed_ns;      /* when it last changed (CLOCK_MONOTONIC) */
+	int hb_armed;                /* this incarnation has written a heartbeat */
+	int hung;                    /* killed for hanging, not reaped yet */
 } dkr_collector;
 
-/* Takes ownership of argv. Spawns the child; -1 with a message if it cannot start. */
+/* Takes ownership of argv. Spawns the child; -1 with a message if it cannot start.
+ * `heartbeat` points at the ring header's heartbeat_ns (read atomically): once the child
+ * has changed it, a value unchanged for `hang_timeout_ms` means the child hung. */
 int dkr_collector_start(dkr_collector *c, char **argv, int ring_fd, uint32_t backoff_max_ms,
+                        const uint64_t *heartbeat, uint32_t hang_timeout_ms,
                         const dkr_log *log, char *err, size_t errlen);
-/* Forwards pending stderr lines, reaps, restarts when due. Non-blocking. */
+/* Forwards pending stderr lines, reaps, kills a hung child, restarts when due.
+ * Non-blocking. */
 void dkr_collector_poll(dkr_collector *c);
 /* SIGTERM, wait up to 2 s, SIGKILL; forwards the remaining lines; frees argv. */
 void dkr_collector_stop(dkr_collector *c);

@@ -27,7 +27,8 @@ static const char k_schema[] =
   "\"queueMax\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100000000,\"default\":100000,\"description\":\"Events the collector buffers while the ring is full before dropping (counted).\"},"
   "\"inspectTimeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000,\"default\":250,\"description\":\"Bound of one enrichment inspect.\"},"
   "\"reconnectMaxMs\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":600000,\"default\":5000,\"description\":\"Ceiling of the collector's reconnect backoff to a daemon.\"},"
-  "\"restartMaxMs\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":600000,\"default\":10000,\"description\":\"Ceiling of the plugin's backoff when restarting a crashed collector.\"}}},"
+  "\"restartMaxMs\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":600000,\"default\":10000,\"description\":\"Ceiling of the plugin's backoff when restarting a crashed collector.\"},"
+  "\"hangTimeoutMs\":{\"type\":\"integer\",\"minimum\":1000,\"maximum\":3600000,\"default\":10000,\"description\":\"A running collector whose ring heartbeat (written at least every second) has not changed for this long is hung: it is killed (SIGKILL) and restarted like a crashed one. Counted from its first heartbeat.\"}}},"
  "\"tls\":{\"type\":\"object\",\"additionalProperties\":false,"
   "\"description\":\"TLS for tcp:// endpoints; used when ca, cert or key is set (otherwise DOCKER_TLS_VERIFY/DOCKER_CERT_PATH decide).\",\"properties\":{"
   "\"ca\":{\"type\":\"string\",\"default\":\"\",\"description\":\"CA certificate (PEM) file.\"},"
@@ -173,6 +174,7 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	c->inspect_timeout_ms = 250;
 	c->reconnect_max_ms = 5000;
 	c->restart_max_ms = 10000;
+	c->hang_timeout_ms = 10000;
 	c->tls_verify = 1;
 	c->ring_capacity_mib = 8;
 	c->batch_max_events = 1024;
@@ -198,7 +200,8 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	static const char *const top[] = {"extractor", "collector", "tls", "ring", "batch", NULL};
 	static const char *const k_ex[] = {"module", "maxMemoryMiB", "callTimeoutMs", NULL};
 	static const char *const k_co[] = {"node", "path", "enrich", "queueMax", "inspectTimeoutMs",
-	                                   "reconnectMaxMs", "restartMaxMs", NULL};
+	                                   "reconnectMaxMs", "restartMaxMs", "hangTimeoutMs",
+	                                   NULL};
 	static const char *const k_tl[] = {"ca", "cert", "key", "verify", NULL};
 	static const char *const k_ri[] = {"capacityMiB", NULL};
 	static const char *const k_ba[] = {"maxEvents", "waitMs", NULL};
@@ -227,6 +230,7 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	    get_uint(co, "collector", "inspectTimeoutMs", 1, 60000, &c->inspect_timeout_ms, err, n) ||
 	    get_uint(co, "collector", "reconnectMaxMs", 10, 600000, &c->reconnect_max_ms, err, n) ||
 	    get_uint(co, "collector", "restartMaxMs", 10, 600000, &c->restart_max_ms, err, n) ||
+	    get_uint(co, "collector", "hangTimeoutMs", 1000, 3600000, &c->hang_timeout_ms, err, n) ||
 	    get_str(tl, "tls", "ca", &c->tls_ca, err, n) ||
 	    get_str(tl, "tls", "cert", &c->tls_cert, err, n) ||
 	    get_str(tl, "tls", "key", &c->tls_key, err, n) ||

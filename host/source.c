@@ -344,8 +344,9 @@ ss_instance_t *plugin_open(ss_plugin_t *s, const char *params, ss_plugin_rc *rc)
 	char **argv = collector_argv(s, &eps, err, sizeof(err));
 	dkr_endpoints_free(&eps);
 	if (argv == NULL ||
-	    dkr_collector_start(&h->col, argv, h->ring.fd, s->cfg.restart_max_ms, &s->log, err,
-	                        sizeof(err)) != 0) {
+	    dkr_collector_start(&h->col, argv, h->ring.fd, s->cfg.restart_max_ms,
+	                        (const uint64_t *)(h->ring.base + DKR_RH_HEARTBEAT_NS),
+	                        s->cfg.hang_timeout_ms, &s->log, err, sizeof(err)) != 0) {
 		instance_free(h);
 		dkr_set_error(s, "open: %s", err);
 		return NULL;

@@ -1404,6 +1404,56 @@ static void t_supervision(const dkr_api *a)
 		a->close(s, h);
 	}
 	unlink(marker);
+	/* A hung collector (alive, ignores SIGTERM, heartbeat stopped after 3 events): killed
+	 * after collector.hangTimeoutMs, restarted, resumes; counted as a restart. */
+	snprintf(mode, sizeof(mode), "hang-once:%s", marker);
+	setenv("DKR_FAKE_MODE", mode, 1);
+	char *hc = NULL;
+	if (asprintf(&hc, "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"restartMaxMs\":200,"
+	             "\"hangTimeoutMs\":1000}}", g.fake, g.fixture) < 0)
+		abort();
+	lc.len = 0;
+	lc.text[0] = '\0';
+	ss_plugin_t *hs = dkr_api_init(a, hc, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	free(hc);
+	h = hs ? a->open(hs, params, &rc) : NULL;
+	got = 0;
+	eof = 0;
+	if (CHECK(h != NULL, "open (hang): %s", hs ? a->get_last_error(hs) : "init failed")) {
+		double t0 = dkr_mono_s(), deadline = t0 + 30, first_gap = 0, last = t0;
+		while (!eof && dkr_mono_s() < deadline) {
+			uint32_t n;
+			ss_plugin_event **evts;
+			rc = a->next_batch(hs, h, &n, &evts);
+			if (n > 0) {
+				double now = dkr_mono_s();
+				if (got == 3)
+					first_gap = now - last; /* the hang: timeout + restart */
+				last = now;
+			}
+			for (uint32_t i = 0; i < n; i++, got++)
+				if (got < want.n)
+					check_event_layout(evts[i], want.v[got]);
+			CHECK(rc != SS_PLUGIN_FAILURE, "FAILURE after a collector hang: %s",
+			      a->get_last_error(hs));
+			if (rc == SS_PLUGIN_FAILURE)
+				break;
+			eof = rc == SS_PLUGIN_EOF;
+		}
+		CHECK(eof && got == want.n, "after a hang: eof %d, %zu of %zu events", eof, got, want.n);
+		CHECK(metric(a, hs, "collector_restarts") == 1, "collector_restarts after a hang %" PRIu64,
+		      metric(a, hs, "collector_restarts"));
+		CHECK(strstr(lc.text, "hanging on purpose") && strstr(lc.text, "hung") &&
+		          strstr(lc.text, "killed after it hung") && strstr(lc.text, "restarting"),
+		      "hang not logged: %s", lc.text);
+		/* Not before the bound: the stalled heartbeat is tolerated for hangTimeoutMs. */
+		CHECK(first_gap >= 1.0, "hung collector replaced after %.3f s (hangTimeoutMs 1000)",
+		      first_gap);
+		a->close(hs, h);
+	}
+	if (hs)
+		a->destroy(hs);
+	unlink(marker);
 	/* Exit 2: next_batch FAILURE with the collector's last error line. */
 	setenv("DKR_FAKE_MODE", "exit2", 1);
 	h = a->open(s, params, &rc);

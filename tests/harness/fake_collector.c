@@ -1,8 +1,11 @@
 /* A controllable stand-in for the collector (contracts/collector-cli.md), used only by the
  * harness to test supervision paths the real collector cannot be made to take on demand:
- * a crash (restart + resume) and a permanent misconfiguration (exit 2). It replays the
- * file:// endpoints into the ring of --ring-fd like the real one does.
- *   DKR_FAKE_MODE=ok | crash-once:<marker file> | exit2 | stall   (environment) */
+ * a crash (restart + resume), a hang (alive, SIGTERM ignored, heartbeat stopped; restart +
+ * resume) and a permanent misconfiguration (exit 2). It replays the file:// endpoints into
+ * the ring of --ring-fd like the real one does.
+ *   DKR_FAKE_MODE=ok | crash-once:<marker file> | hang-once:<marker file> | exit2 | stall
+ *   (environment). Only hang-once writes the ring's heartbeat_ns (at start and after each
+ *   event), so the other modes never arm the host's hang detection. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdint.h>
@@ -21,6 +24,13 @@ static void on_term(int sig) { (void)sig; g_stop = 1; }
 
 static uint64_t ld(uint8_t *b, unsigned off) { return __atomic_load_n((uint64_t *)(b + off), __ATOMIC_ACQUIRE); }
 static void st(uint8_t *b, unsigned off, uint64_t v) { __atomic_store_n((uint64_t *)(b + off), v, __ATOMIC_RELEASE); }
+
+static uint64_t wall_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
 
 static uint64_t ts_of(const char *line)
 {
@@ -89,13 +99,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fprintf(stderr, "info fake collector up, %d endpoint(s)\n", neps);
-	int crash = 0;
+	int crash = 0, hang = 0, beat = strncmp(mode, "hang-once:", 10) == 0;
 	if (strncmp(mode, "crash-once:", 11) == 0 && access(mode + 11, F_OK) != 0) {
 		FILE *m = fopen(mode + 11, "w");
 		if (m)
 			fclose(m);
 		crash = 1;
 	}
+	if (beat && access(mode + 10, F_OK) != 0) {
+		FILE *m = fopen(mode + 10, "w");
+		if (m)
+			fclose(m);
+		hang = 1;
+	}
+	if (beat)
+		st(b, DKR_RH_HEARTBEAT_NS, wall_ns());
 	if (strcmp(mode, "fill") == 0) {
 		/* Benchmark: publish the first event of the recording until the ring is full. */
 		FILE *f = neps && !strncmp(eps[0], "file://", 7) ? fopen(eps[0] + 7, "r") : NULL;
@@ -146,9 +164,17 @@ int main(int argc, char **argv)
 			if (publish(b, line, (uint32_t)l, ts_of(line)) != 0)
 				break;
 			st(b, DKR_RH_SOURCE_READ, done);
+			if (beat)
+				st(b, DKR_RH_HEARTBEAT_NS, wall_ns());
 			if (crash && n == 3) {
 				fprintf(stderr, "warn fake collector crashing on purpose\n");
 				abort();
+			}
+			if (hang && n == 3) {
+				fprintf(stderr, "warn fake collector hanging on purpose\n");
+				signal(SIGTERM, SIG_IGN);
+				for (;;)
+					pause();
 			}
 		}
 		free(line);
