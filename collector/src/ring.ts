@@ -15,6 +15,7 @@ export const RECORD_HEADER = 16;
 export const MAX_PAYLOAD_CAP = 16 * 1024 * 1024;
 export const KIND_DOCKER = 1;
 export const KIND_COLLECTOR = 2;
+const U64_MAX = 0xffffffffffffffffn;
 
 /** Byte offsets of the header fields (same numbers as contracts/ring.json). */
 export const H = {
@@ -183,7 +184,13 @@ export class RingProducer {
   readonly mem: RingMemory;
   readonly capacity: number;
   readonly maxPayload: number;
+  /** write_pos as last published. */
   private writePos: bigint;
+  /** Bytes appended since (records, wrap skips), and the data offset where the next record goes. */
+  private pendingBytes = 0;
+  private offset: number;
+  /** Bytes known to be free after what is appended (refreshed from read_pos only when short). */
+  private room: number;
   private readonly bytes: Buffer;
   private pendingRecords = 0;
   private pendingTs: bigint | null = null;
@@ -195,11 +202,13 @@ export class RingProducer {
     this.maxPayload = maxPayload(mem.capacity);
     this.bytes = mem.bytes;
     this.writePos = mem.load("writePos");
+    this.offset = Number(this.writePos % BigInt(this.capacity));
+    this.room = this.free();
   }
 
   /** Bytes free now (reads the consumer's read_pos). */
   free(): number {
-    return this.capacity - Number(this.writePos - this.mem.load("readPos"));
+    return this.capacity - Number(this.writePos + BigInt(this.pendingBytes) - this.mem.load("readPos"));
   }
 
   /**
@@ -217,10 +226,14 @@ export class RingProducer {
     }
     const rs = recordSize(n);
     const cap = this.capacity;
-    let off = Number(this.writePos % BigInt(cap));
+    let off = this.offset;
     let skip = 0;
     if (cap - off < rs) skip = cap - off;
-    if (skip + rs > this.free()) return "full";
+    // The consumer's read_pos is loaded only when the room known so far is short.
+    if (skip + rs > this.room) {
+      this.room = this.free();
+      if (skip + rs > this.room) return "full";
+    }
     const b = this.bytes;
     if (skip > 0) {
       b.writeUInt32LE(WRAP_MARKER, HEADER_SIZE + off);
@@ -229,11 +242,14 @@ export class RingProducer {
     const at = HEADER_SIZE + off;
     b.writeUInt32LE(n, at);
     b.writeUInt32LE(kind, at + 4);
-    b.writeBigUInt64LE(BigInt.asUintN(64, ts), at + 8);
-    b.set(tail === null ? body : body.subarray(0, head), at + RECORD_HEADER);
+    b.writeBigUInt64LE(ts >= 0n && ts <= U64_MAX ? ts : BigInt.asUintN(64, ts), at + 8);
+    if (Buffer.isBuffer(body)) body.copy(b, at + RECORD_HEADER, 0, head); // no view object per record
+    else b.set(tail === null ? body : body.subarray(0, head), at + RECORD_HEADER);
     if (tail !== null) b.set(tail, at + RECORD_HEADER + head);
-    if (rs - RECORD_HEADER > n) b.fill(0, at + RECORD_HEADER + n, at + rs);
-    this.writePos += BigInt(skip + rs);
+    for (let i = at + RECORD_HEADER + n; i < at + rs; i++) b[i] = 0; // at most 7 padding bytes
+    this.pendingBytes += skip + rs;
+    this.room -= skip + rs;
+    this.offset = off + rs === cap ? 0 : off + rs;
     this.pendingRecords++;
     if (kind === KIND_DOCKER) {
       this.pendingTs = ts;
@@ -245,6 +261,8 @@ export class RingProducer {
   /** Publishes what was appended: release store of write_pos after the bytes, then the counters. */
   commit(): void {
     if (this.pendingRecords === 0) return;
+    this.writePos += BigInt(this.pendingBytes);
+    this.pendingBytes = 0;
     this.mem.store("writePos", this.writePos);
     this.add("eventsWritten", this.pendingRecords);
     this.pendingRecords = 0;
