@@ -28,8 +28,8 @@ export class Slot {
   tail: Buffer | null;
   /** false while the enrichment runs. */
   ready: boolean;
-  /** Called after the slot is published (replay progress). */
-  onPublished: (() => void) | null = null;
+  /** Replay progress: the recording's byte offset after this line (-1: none). */
+  mark = -1;
 
   constructor(kind: number, ts: bigint, body: Buffer, tail: Buffer | null, ready = true) {
     this.kind = kind;
@@ -94,6 +94,10 @@ export class Pipeline {
   private waiters: Array<() => void> = [];
   /** Records appended to the sink and not yet committed (drain commits them). */
   private uncommitted = 0;
+  /** The mark of the last record appended, reported to onProgress once committed. */
+  private pendingMark = -1;
+  /** Told the mark of the last published record that had one (replay progress). */
+  onProgress: ((mark: number) => void) | null = null;
 
   constructor(sink: Sink, queueMax: number) {
     this.sink = sink;
@@ -147,6 +151,26 @@ export class Pipeline {
     return this.push(new Slot(kind, ts, body, tail), endpoint, false);
   }
 
+  /**
+   * A ready replayed line (never dropped): appended straight away when nothing waits before it,
+   * else queued regardless of the bound (replay waits for room itself). `mark` goes to onProgress
+   * once the line is published.
+   */
+  offerUnbounded(kind: number, ts: bigint, body: Buffer, mark: number): void {
+    if (this.fifo.length === 0) {
+      const r = this.sink.append(kind, ts, body, null);
+      if (r === "ok" || r === "oversize") {
+        if (r === "ok") this.uncommitted++;
+        else log("warn", `event of ${body.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
+        this.pendingMark = mark;
+        return;
+      }
+    }
+    const slot = new Slot(kind, ts, body, null);
+    slot.mark = mark;
+    this.fifo.push(slot);
+  }
+
   /** Queues regardless of the bound (replay, which waits for room itself; synthetic events). */
   pushUnbounded(slot: Slot, drainNow = true): void {
     this.fifo.push(slot);
@@ -155,7 +179,6 @@ export class Pipeline {
 
   /** Publishes from the head while the head is ready and the sink has room. */
   drain(): void {
-    let lastCallback: (() => void) | null = null;
     for (;;) {
       const slot = this.fifo.peek();
       if (slot === undefined || !slot.ready) break;
@@ -168,13 +191,17 @@ export class Pipeline {
       else this.uncommitted++;
       this.fifo.shift();
       this.retryMs = 1;
-      if (slot.onPublished !== null) lastCallback = slot.onPublished;
+      if (slot.mark >= 0) this.pendingMark = slot.mark;
     }
     if (this.uncommitted > 0) {
       this.uncommitted = 0;
       this.sink.commit();
     }
-    if (lastCallback !== null) lastCallback();
+    if (this.pendingMark >= 0) {
+      const mark = this.pendingMark;
+      this.pendingMark = -1;
+      this.onProgress?.(mark);
+    }
     if (this.droppedBy.size > 0 && this.fifo.length < this.queueMax) this.queueDropEvents();
     const depth = this.fifo.length;
     if (depth !== this.lastDepth) {

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import type { Endpoint } from "./endpoint";
 import { EventParser } from "./event";
 import { log } from "./log";
-import { type Pipeline, type Sink, Slot } from "./queue";
+import type { Pipeline, Sink } from "./queue";
 import { KIND_COLLECTOR, KIND_DOCKER } from "./ring";
 
 type FileEndpoint = Extract<Endpoint, { kind: "file" }>;
@@ -40,6 +40,7 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
   let base = 0;
   let published = 0;
   const parser = new EventParser();
+  o.pipeline.onProgress = (end) => o.sink.set("sourceRead", end);
   for (let i = 0; i < o.files.length; i++) {
     const f = o.files[i] as FileEndpoint;
     const size = sizes[i] as number;
@@ -61,11 +62,9 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
         }
         return;
       }
-      const kind = ev.type === "collector" ? KIND_COLLECTOR : KIND_DOCKER;
-      const slot = new Slot(kind, ev.ts, Buffer.from(ev.bytes), null);
-      slot.onPublished = () => o.sink.set("sourceRead", end);
+      // The line stays a view of the read chunk (no copy, no Slot when the ring has room).
       published++;
-      o.pipeline.pushUnbounded(slot, false);
+      o.pipeline.offerUnbounded(ev.type === "collector" ? KIND_COLLECTOR : KIND_DOCKER, ev.ts, ev.bytes, end);
     };
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (o.isStopped()) {
