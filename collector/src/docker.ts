@@ -10,6 +10,7 @@ import { type Endpoint, dockerOptions } from "./endpoint";
 import { type Enricher, actionNeedsInspect, inspectTarget } from "./enrich";
 import { type DockerEventFields, EventParser, falcoTail } from "./event";
 import { type Hash64, fnv1a64 } from "./hash";
+import { LineSplitter, MAX_LINE_BYTES } from "./lines";
 import { log } from "./log";
 import { type Pipeline, type Sink, Slot } from "./queue";
 import { KIND_COLLECTOR, KIND_DOCKER } from "./ring";
@@ -213,35 +214,23 @@ export class LiveSource {
   /** Reads the stream to its end; resolves with why it ended. Never pauses the socket. */
   private consume(stream: IncomingMessage): Promise<string> {
     return new Promise<string>((resolve) => {
-      let partial: Buffer[] = [];
+      const lines = new LineSplitter({
+        line: (line) => this.onLine(line),
+        overlong: () => {
+          this.o.sink.add("oversizeDropped", 1);
+          log("warn", `${this.url}: dropping an event line longer than ${MAX_LINE_BYTES} bytes (oversize_dropped)`);
+        },
+      });
       let done = false;
       const finish = (why: string): void => {
         if (done) return;
         done = true;
-        if (partial.length > 0) {
-          const last = Buffer.concat(partial);
-          partial = [];
-          if (last.toString("utf8").trim() !== "") log("debug", `${this.url}: discarding ${last.length} bytes of an unfinished line`);
-        }
+        const last = lines.end();
+        if (last !== null && last.toString("utf8").trim() !== "") log("debug", `${this.url}: discarding ${last.length} bytes of an unfinished line`);
         resolve(why);
       };
       stream.on("data", (chunk: Buffer) => {
-        let pos = 0;
-        for (;;) {
-          const nl = chunk.indexOf(10, pos);
-          if (nl < 0) break;
-          let line: Buffer;
-          if (partial.length > 0) {
-            partial.push(chunk.subarray(pos, nl));
-            line = Buffer.concat(partial);
-            partial = [];
-          } else {
-            line = chunk.subarray(pos, nl);
-          }
-          this.onLine(line);
-          pos = nl + 1;
-        }
-        if (pos < chunk.length) partial.push(Buffer.from(chunk.subarray(pos)));
+        lines.push(chunk);
         this.o.pipeline.drain(); // one publication (one write_pos store) per chunk
       });
       stream.on("end", () => finish("the daemon ended the event stream"));

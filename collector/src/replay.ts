@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import type { Endpoint } from "./endpoint";
 import { EventParser } from "./event";
+import { LineSplitter, MAX_LINE_BYTES } from "./lines";
 import { log } from "./log";
 import type { Pipeline, Sink } from "./queue";
 import { KIND_COLLECTOR, KIND_DOCKER } from "./ring";
@@ -50,9 +51,7 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
     }
     const from = Math.max(0, startAt - base);
     const stream = fs.createReadStream(f.file, { start: from, highWaterMark: 1 << 20 });
-    let offset = base + from; // absolute offset of the first byte of `partial`
-    let partial: Buffer[] = [];
-    let partialLen = 0;
+    let chunkAt = base + from; // absolute offset of the current chunk's first byte
     const onLine = (line: Buffer, end: number): void => {
       const ev = parser.parse(line);
       if (ev === null) {
@@ -66,37 +65,26 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
       published++;
       o.pipeline.offerUnbounded(ev.type === "collector" ? KIND_COLLECTOR : KIND_DOCKER, ev.ts, ev.bytes, end);
     };
+    const lines = new LineSplitter({
+      line: (line, nl) => onLine(line, chunkAt + nl + 1),
+      overlong: () => {
+        o.sink.add("oversizeDropped", 1);
+        log("warn", `replay ${f.file}: dropping a line longer than ${MAX_LINE_BYTES} bytes (oversize_dropped)`);
+      },
+    });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (o.isStopped()) {
         stream.destroy();
         return false;
       }
-      let pos = 0;
-      for (;;) {
-        const nl = chunk.indexOf(10, pos);
-        if (nl < 0) break;
-        let line = chunk.subarray(pos, nl);
-        if (partialLen > 0) {
-          partial.push(line);
-          line = Buffer.concat(partial);
-          partial = [];
-          partialLen = 0;
-        }
-        const end = offset + line.length + 1;
-        onLine(line, end);
-        offset = end;
-        pos = nl + 1;
-      }
-      if (pos < chunk.length) {
-        partial.push(chunk.subarray(pos));
-        partialLen += chunk.length - pos;
-      }
+      lines.push(chunk);
+      chunkAt += chunk.length;
       o.pipeline.drain();
       if (!o.pipeline.hasRoom()) await o.pipeline.waitRoom();
     }
-    if (partialLen > 0) {
-      const line = Buffer.concat(partial);
-      onLine(line, offset + line.length);
+    const last = lines.end();
+    if (last !== null) {
+      onLine(last, chunkAt);
       o.pipeline.drain();
     }
     base += size;

@@ -117,6 +117,21 @@ describe("stream", () => {
     await until("parse errors counted", () => r.get("parseErrors") === 2n);
   });
 
+  it("drops a line longer than 16 MiB unread (oversize_dropped) and goes on with the next", async () => {
+    const d = await fake();
+    const ring = join(dir, `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    const before = d.next("create");
+    const after = d.next("die");
+    await d.write(`${before}\n{"Type":"container","x":"${"a".repeat(16 * 1024 * 1024)}"}\n${after}\n`);
+    const got = await r.waitCount("both", (x) => x.kind === 1, 2);
+    expect(got.map((x) => withoutFalco(x.text))).toEqual([before, after]);
+    expect(r.get("oversizeDropped")).toBe(1n);
+    expect(r.get("parseErrors")).toBe(0n);
+  });
+
   it("negotiates the API version: the daemon's when older, ours (1.51) when newer", async () => {
     const old = await fake({ apiVersion: "1.41" });
     const recent = await fake({ apiVersion: "1.52", minApi: "1.44" });
