@@ -19,9 +19,13 @@ await build({
   target: "node20",
   format: "cjs",
   outfile: resolve(out, "main.js"),
-  alias: { "@mapbox/node-pre-gyp": resolve(root, "scripts/dist/node-pre-gyp-shim.cjs") },
-  // Optional native accelerators of ssh2 (ssh:// endpoints are not used): left out.
-  external: ["cpu-features", "*.node"],
+  alias: {
+    "@mapbox/node-pre-gyp": resolve(root, "scripts/dist/node-pre-gyp-shim.cjs"),
+    "@grpc/grpc-js": resolve(root, "scripts/dist/empty.cjs"),
+    "@grpc/proto-loader": resolve(root, "scripts/dist/empty.cjs"),
+    "ssh2": resolve(root, "scripts/dist/empty.cjs"),
+  },
+  external: ["*.node"],
   logLevel: "warning",
   legalComments: "linked",
 });

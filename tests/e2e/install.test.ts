@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { HarnessRun, ROOT } from "./harness";
 
 describe("cmake --install", () => {
-  it("installs a self-contained plugin directory and the rules", async () => {
+  it("installs a self-contained plugin directory and the rules, which replays and streams live", async () => {
     const dest = mkdtempSync(join(tmpdir(), "dkr-install-"));
     try {
       execFileSync("cmake", ["--install", resolve(ROOT, "build/cmake"), "--prefix", "/usr"], { env: { ...process.env, DESTDIR: dest }, stdio: "pipe" });
@@ -26,6 +26,20 @@ describe("cmake --install", () => {
         "--fields", "docker.type,docker.action", "--timeout-ms", "60000"]);
       expect(await run.exited).toBe(0);
       expect(run.events.filter((e) => e.fields["docker.type"] !== "collector").length).toBe(n);
+
+      // And live: the installed, bundled collector talks to a real daemon.
+      const host = process.env.DKR_TEST_DOCKER_HOST ??
+        execFileSync("bash", ["scripts/dockerd.sh", "start"], { cwd: ROOT, encoding: "utf8" }).trim();
+      const live = new HarnessRun(["--lib", join(plugins, "libdocker.so"), "--open", host,
+        "--fields", "docker.type,docker.action,docker.actor.id", "--timeout-ms", "60000"]);
+      try {
+        await live.waitFor((e) => e.fields["docker.type"] === "collector" && e.fields["docker.action"] === "connect");
+        const id = execFileSync("docker", ["create", "dkr-busybox", "true"], { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8" }).trim();
+        await live.waitFor((e) => e.fields["docker.actor.id"] === id && e.fields["docker.action"] === "create");
+        execFileSync("docker", ["rm", id], { env: { ...process.env, DOCKER_HOST: host } });
+      } finally {
+        expect(await live.stop()).toBe(0);
+      }
     } finally {
       rmSync(dest, { recursive: true, force: true });
     }
