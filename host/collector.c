@@ -119,6 +119,10 @@ static int spawn(dkr_collector *c, char *err, size_t errlen)
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
 	                                  POSIX_SPAWN_SETPGROUP);
+	/* The previous incarnation is reaped: only the new one can change the heartbeat. Read it
+	 * before spawning, or a child that writes its last heartbeat before we look (a fast
+	 * child on a busy machine) would never arm the hang detection. */
+	uint64_t hb_before = c->heartbeat ? __atomic_load_n(c->heartbeat, __ATOMIC_ACQUIRE) : 0;
 	pid_t pid;
 	int rc = posix_spawnp(&pid, c->argv[0], &fa, &at, c->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -137,8 +141,7 @@ static int spawn(dkr_collector *c, char *err, size_t errlen)
 	c->line_len = 0;
 	c->status = DKR_COLLECTOR_RUNNING;
 	c->started_ns = dkr_now_ns();
-	/* The previous incarnation is reaped: only this one can change the heartbeat now. */
-	c->hb_last = c->heartbeat ? __atomic_load_n(c->heartbeat, __ATOMIC_ACQUIRE) : 0;
+	c->hb_last = hb_before;
 	c->hb_changed_ns = c->started_ns;
 	c->hb_armed = 0;
 	c->hung = 0;
