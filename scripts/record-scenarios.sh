@@ -87,10 +87,20 @@ s_swarm() {
   docker config rm sc-config >/dev/null
   docker network create sc-net >/dev/null; docker network rm sc-net >/dev/null
 }
+s_plugin() {
+  # No registry here for `docker plugin install`: a plugin is created from a local rootfs
+  # (busybox), which the daemon reports as plugin create/remove. Enabling it cannot start here.
+  local d; d=$(mktemp -d)
+  mkdir -p "$d/rootfs/bin"; cp "$(command -v busybox || echo /bin/busybox)" "$d/rootfs/bin/busybox"; ln -s busybox "$d/rootfs/bin/sh"
+  echo '{"description":"scenario plugin","documentation":"none","entrypoint":["/bin/sh","-c","sleep 3600"],"interface":{"types":["docker.volumedriver/1.0"],"socket":"sc.sock"},"network":{"type":"host"}}' >"$d/config.json"
+  docker plugin create sc-plugin:1 "$d" >/dev/null
+  docker plugin rm -f sc-plugin:1 >/dev/null
+  rm -rf "$d"
+}
 s_visibility() {
   DKR_TEST_ROOT=$DKR_TEST_ROOT scripts/dockerd.sh restart >/dev/null
   docker run --rm --label dkr-scenario=x --name sc-after $img true
 }
 
-all=(exec privileged mounts namespaces capabilities copy commit oom swarm visibility)
+all=(exec privileged mounts namespaces capabilities copy commit oom swarm plugin visibility)
 for s in "${@:-${all[@]}}"; do record "$s" "s_$s"; done
