@@ -81,7 +81,7 @@ int dkr_ring_create(dkr_ring *r, uint64_t capacity, char *err, size_t errlen)
 	r->fd = fd;
 	r->owned_map = 1;
 	r->capacity = capacity;
-	/* A fresh memfd is zero-filled: write the creator fields. */
+	/* A fresh memfd is zero-filled (the resume area included): write the creator fields. */
 	uint64_t magic = DKR_RING_MAGIC;
 	uint32_t version = DKR_RING_VERSION, hsize = DKR_RING_HEADER_SIZE;
 	memcpy(r->base + DKR_RH_MAGIC, &magic, 8);

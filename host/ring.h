@@ -1,6 +1,7 @@
-/* Consumer side of the shared-memory ring (contracts/ring.md, version 1). The ring is
+/* Consumer side of the shared-memory ring (contracts/ring.md, version 2). The ring is
  * untrusted: every record is bounds-checked and a corrupt ring is reported, never read
- * out of bounds. */
+ * out of bounds. The resume area (per-endpoint resume points) belongs to the producer: the
+ * host creates it zeroed and never reads it. */
 #ifndef DKR_RING_H
 #define DKR_RING_H
 
@@ -8,8 +9,12 @@
 #include <stdint.h>
 
 #define DKR_RING_MAGIC 0x31474E4952524B44ull
-#define DKR_RING_VERSION 1u
-#define DKR_RING_HEADER_SIZE 256u
+#define DKR_RING_VERSION 2u
+/* The 256-byte header, then the resume area (64 entries of 64 bytes); data starts here. */
+#define DKR_RING_RESUME_AT 256u
+#define DKR_RING_RESUME_ENTRIES 64u
+#define DKR_RING_RESUME_ENTRY_SIZE 64u
+#define DKR_RING_HEADER_SIZE (DKR_RING_RESUME_AT + DKR_RING_RESUME_ENTRIES * DKR_RING_RESUME_ENTRY_SIZE)
 #define DKR_RING_MIN_CAPACITY (64ull << 10)
 #define DKR_RING_MAX_CAPACITY (1ull << 30)
 #define DKR_RING_WRAP 0xFFFFFFFFu
@@ -53,7 +58,8 @@ typedef struct dkr_ring_cursor {
 
 uint64_t dkr_ring_max_payload(uint64_t capacity);
 
-/* Creates an anonymous memory file of 256 + capacity bytes with the header initialised. */
+/* Creates an anonymous memory file of DKR_RING_HEADER_SIZE + capacity bytes with the header
+ * initialised (version 2, header_size DKR_RING_HEADER_SIZE) and the resume area zero. */
 int dkr_ring_create(dkr_ring *r, uint64_t capacity, char *err, size_t errlen);
 /* Uses caller-owned memory that holds a ring image (tests) as if this consumer had created
  * it with `capacity`: read_pos is taken from the image, every check applies. */

@@ -9,11 +9,11 @@ import { collectorEvent, type CollectorAction } from "./collector-event";
 import { type Endpoint, dockerOptions } from "./endpoint";
 import { type Enricher, actionNeedsInspect, inspectTarget } from "./enrich";
 import { type DockerEventFields, EventParser, falcoTail } from "./event";
-import { type Hash64, fnv1a64 } from "./hash";
+import { fnv1a64, hashToBigInt } from "./hash";
 import { LineSplitter, MAX_LINE_BYTES } from "./lines";
 import { log } from "./log";
 import { type Pipeline, type Sink, Slot } from "./queue";
-import { KIND_COLLECTOR, KIND_DOCKER } from "./ring";
+import { KIND_COLLECTOR, KIND_DOCKER, type ResumePoint } from "./ring";
 
 /** Newest API this collector speaks: the last one whose /events still carries status/id/from. */
 export const CLIENT_MAX_API = "1.51";
@@ -78,11 +78,6 @@ class RecentLines {
   }
 }
 
-export interface ResumePoint {
-  ts: bigint;
-  hash: Hash64;
-}
-
 export interface LiveSourceOptions {
   endpoint: Endpoint;
   pipeline: Pipeline;
@@ -111,8 +106,8 @@ export class LiveSource {
   private readonly falcoBase: string;
   private readonly baseTail: Buffer;
   private sinceTs: bigint | null = null;
-  /** After a collector restart: the last event the ring holds, skipped when the daemon replays it. */
-  private resume: ResumePoint | null;
+  /** After a collector restart: this endpoint's last event the ring holds, skipped when the daemon replays it. */
+  private resume: { ts: bigint; hash: bigint } | null;
   private docker: Docker | null = null;
   private stopped = false;
   private abort: AbortController | null = null;
@@ -127,7 +122,8 @@ export class LiveSource {
     this.url = o.endpoint.url;
     this.falcoBase = JSON.stringify({ endpoint: this.url });
     this.baseTail = Buffer.from(`,"falco":${this.falcoBase}}`, "utf8");
-    this.resume = o.resume;
+    // A resume point without a hash (an entry caught mid-update) skips nothing: duplicates, never a loss.
+    this.resume = o.resume !== null && o.resume.hash !== null ? { ts: o.resume.ts, hash: o.resume.hash } : null;
     if (o.resume !== null) this.sinceTs = o.resume.ts;
   }
 
@@ -249,8 +245,7 @@ export class LiveSource {
     }
     if (this.resume !== null) {
       if (ev.ts === this.resume.ts) {
-        const h = fnv1a64(ev.bytes);
-        if (h.hi === this.resume.hash.hi && h.lo === this.resume.hash.lo) {
+        if (hashToBigInt(fnv1a64(ev.bytes)) === this.resume.hash) {
           this.resume = null;
           this.duplicates++;
           return;

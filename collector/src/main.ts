@@ -2,14 +2,14 @@
 // the plugin host consumes (contracts/collector-cli.md, contracts/ring.md).
 import { type Config, parseArgs } from "./args";
 import { nowNs } from "./clock";
-import { LiveSource, type ResumePoint } from "./docker";
+import { LiveSource } from "./docker";
 import { ConfigError, type Endpoint, defaultEndpoint, parseEndpoint } from "./endpoint";
 import { Enricher } from "./enrich";
 import { log } from "./log";
 import { Pipeline, type Sink } from "./queue";
 import { RecordSink } from "./record";
 import { replay } from "./replay";
-import { RingError, type RingMemory, RingProducer, openRingFd, openRingPath } from "./ring";
+import { RingError, type RingMemory, RingProducer, type ResumePoint, openRingFd, openRingPath } from "./ring";
 
 const EXIT_CONFIG = 2;
 
@@ -98,13 +98,13 @@ async function main(): Promise<void> {
   }
 
   const enricher = config.enrich ? new Enricher(config.inspectTimeoutMs, sink) : null;
-  let resume: ResumePoint | null = null;
-  if (out.ring !== null && out.ring.get("lastTs") !== 0n) {
-    const h = out.ring.get("lastHash");
-    resume = { ts: out.ring.get("lastTs"), hash: { hi: Number(h >> 32n), lo: Number(h & 0xffffffffn) } };
-    log("info", `resuming after event ${resume.ts} (ring already holds ${out.ring.get("eventsWritten")} events)`);
-  }
   for (const endpoint of endpoints) {
+    // Each daemon resumes from its own entry of the resume area (contracts/ring.md "Resume points").
+    const resume: ResumePoint | null = out.ring !== null ? out.ring.mem.resumePoint(endpoint.url) : null;
+    if (resume !== null && out.ring !== null) {
+      const how = resume.from === "entry" ? "its resume entry" : resume.from === "torn" ? "its resume entry (interrupted update: nothing skipped)" : "the ring's global last_ts (no entry of its own)";
+      log("info", `${endpoint.url}: resuming after event ${resume.ts} from ${how} (ring already holds ${out.ring.get("eventsWritten")} events)`);
+    }
     const s = new LiveSource({ endpoint, pipeline, sink, enricher, reconnectMaxMs: config.reconnectMaxMs, resume });
     sources.push(s);
     s.start();

@@ -10,8 +10,11 @@ import { KIND_COLLECTOR, type HeaderField, type PublishResult } from "./ring";
 
 /** Where events go: the ring producer, or the recording writer. Also holds the counters. */
 export interface Sink {
-  /** Writes one record, not yet visible: `body`, or body minus its final `}` + `tail` (RingProducer.append). */
-  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null): PublishResult;
+  /**
+   * Writes one record, not yet visible: `body`, or body minus its final `}` + `tail` (RingProducer.append).
+   * `endpoint`: the live daemon it came from (its resume entry follows it), null otherwise.
+   */
+  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null, endpoint: string | null): PublishResult;
   /** Makes everything appended visible. */
   commit(): void;
   add(field: HeaderField, n: number): void;
@@ -30,6 +33,8 @@ export class Slot {
   ready: boolean;
   /** Replay progress: the recording's byte offset after this line (-1: none). */
   mark = -1;
+  /** The live daemon a Docker event came from (its resume entry), null otherwise. */
+  endpoint: string | null = null;
 
   constructor(kind: number, ts: bigint, body: Buffer, tail: Buffer | null, ready = true) {
     this.kind = kind;
@@ -126,6 +131,7 @@ export class Pipeline {
       if (n === 1) log("warn", `queue full (${this.queueMax} events, ring full): dropping events from ${endpoint}`);
       return false;
     }
+    if (slot.kind !== KIND_COLLECTOR) slot.endpoint = endpoint;
     this.fifo.push(slot);
     if (drainNow) this.drain();
     return true;
@@ -138,7 +144,7 @@ export class Pipeline {
    */
   offer(kind: number, ts: bigint, body: Buffer, tail: Buffer | null, endpoint: string): boolean {
     if (this.fifo.length === 0) {
-      const r = this.sink.append(kind, ts, body, tail);
+      const r = this.sink.append(kind, ts, body, tail, endpoint);
       if (r === "ok") {
         this.uncommitted++;
         return true;
@@ -158,7 +164,7 @@ export class Pipeline {
    */
   offerUnbounded(kind: number, ts: bigint, body: Buffer, mark: number): void {
     if (this.fifo.length === 0) {
-      const r = this.sink.append(kind, ts, body, null);
+      const r = this.sink.append(kind, ts, body, null, null);
       if (r === "ok" || r === "oversize") {
         if (r === "ok") this.uncommitted++;
         else log("warn", `event of ${body.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
@@ -182,7 +188,7 @@ export class Pipeline {
     for (;;) {
       const slot = this.fifo.peek();
       if (slot === undefined || !slot.ready) break;
-      const r = this.sink.append(slot.kind, slot.ts, slot.body, slot.tail);
+      const r = this.sink.append(slot.kind, slot.ts, slot.body, slot.tail, slot.endpoint);
       if (r === "full") {
         this.scheduleRetry();
         break;

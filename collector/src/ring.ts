@@ -6,8 +6,16 @@ import { loadMmap } from "./mmap";
 import { fnv1a64, hashToBigInt } from "./hash";
 
 export const MAGIC = 0x31474e4952524b44n; // "DKRRING1" little-endian
-export const VERSION = 1;
-export const HEADER_SIZE = 256;
+export const VERSION = 2;
+/** The 256-byte header plus the resume area: the data area starts here. */
+export const HEADER_SIZE = 256 + 64 * 64;
+/** Resume area (contracts/ring.md "Resume points"): 64 entries of 64 bytes after the header. */
+export const RESUME_AT = 256;
+export const RESUME_ENTRIES = 64;
+export const RESUME_ENTRY_SIZE = 64;
+/** Byte offsets inside one resume entry (same numbers as contracts/ring.json). */
+export const E = { key: 0, lastTs: 8, lastHash: 16, seq: 24 } as const;
+export type EntryField = keyof typeof E;
 export const MIN_CAPACITY = 65536;
 export const MAX_CAPACITY = 1 << 30;
 export const WRAP_MARKER = 0xffffffff;
@@ -63,7 +71,21 @@ export function validCapacity(capacity: number): boolean {
   return Number.isInteger(capacity) && capacity >= MIN_CAPACITY && capacity <= MAX_CAPACITY && (capacity & (capacity - 1)) === 0;
 }
 
-/** A mapped ring file: the bytes plus an atomic view of the 32 header words. */
+/** Where a restarted collector resumes one live endpoint: `since` = ts, then skip the event with `hash` (null: skip nothing). */
+export interface ResumePoint {
+  ts: bigint;
+  hash: bigint | null;
+  /** "entry": the endpoint's own entry; "torn": its entry, interrupted mid-update; "global": the header's last_ts/last_hash. */
+  from: "entry" | "torn" | "global";
+}
+
+/** The resume-area key of an endpoint string (FNV-1a 64 of its UTF-8 bytes; 0 is stored as 1). */
+export function endpointKey(endpoint: string): bigint {
+  const k = hashToBigInt(fnv1a64(Buffer.from(endpoint, "utf8")));
+  return k === 0n ? 1n : k;
+}
+
+/** A mapped ring file: the bytes plus an atomic view of the header and resume-area words. */
 export class RingMemory {
   readonly bytes: Buffer;
   readonly words: BigUint64Array;
@@ -85,12 +107,45 @@ export class RingMemory {
     Atomics.store(this.words, H[field] / 8, BigInt.asUintN(64, value));
   }
 
+  private entryWord(i: number, field: EntryField): number {
+    return (RESUME_AT + RESUME_ENTRY_SIZE * i + E[field]) / 8;
+  }
+
+  loadEntry(i: number, field: EntryField): bigint {
+    return Atomics.load(this.words, this.entryWord(i, field));
+  }
+
+  storeEntry(i: number, field: EntryField, value: bigint): void {
+    Atomics.store(this.words, this.entryWord(i, field), BigInt.asUintN(64, value));
+  }
+
+  /** The index of the entry holding `key` (the lowest), or -1. */
+  findEntry(key: bigint): number {
+    for (let i = 0; i < RESUME_ENTRIES; i++) if (this.loadEntry(i, "key") === key) return i;
+    return -1;
+  }
+
+  /** Where a restarted collector resumes `endpoint` (null: nothing published yet). */
+  resumePoint(endpoint: string): ResumePoint | null {
+    const i = this.findEntry(endpointKey(endpoint));
+    if (i >= 0) {
+      const seq = this.loadEntry(i, "seq");
+      const ts = this.loadEntry(i, "lastTs");
+      if (ts !== 0n) {
+        if (seq % 2n === 0n) return { ts, hash: this.loadEntry(i, "lastHash"), from: "entry" };
+        return { ts, hash: null, from: "torn" };
+      }
+    }
+    const ts = this.load("lastTs");
+    return ts === 0n ? null : { ts, hash: this.load("lastHash"), from: "global" };
+  }
+
   /** True when the header carries the magic (the file was initialized by someone). */
   initialized(): boolean {
     return this.load("magic") !== 0n;
   }
 
-  /** Writes a fresh header (everything else zero). Only for a memory file nobody uses yet. */
+  /** Writes a fresh header (header and resume area zero otherwise). Only for a memory file nobody uses yet. */
   initialize(): void {
     if (!validCapacity(this.capacity)) throw new RingError(`invalid ring capacity ${this.capacity}`);
     this.bytes.fill(0, 0, HEADER_SIZE);
@@ -195,6 +250,10 @@ export class RingProducer {
   private pendingRecords = 0;
   private pendingTs: bigint | null = null;
   private pendingBody: Uint8Array | null = null;
+  /** Per endpoint of this batch: its last kind-1 record (ts, original bytes), for its resume entry. */
+  private readonly pendingByEndpoint = new Map<string, { ts: bigint; body: Uint8Array }>();
+  /** Resume entry index of each endpoint seen (-1: the area is full, the endpoint uses the global values). */
+  private readonly entryOf = new Map<string, number>();
 
   constructor(mem: RingMemory) {
     this.mem = mem;
@@ -215,9 +274,10 @@ export class RingProducer {
    * Writes one record (not yet visible to the consumer). The payload is `body` when `tail` is
    * null, else body without its last byte (the closing `}`) followed by `tail` (the falco key
    * and the `}`). For kind 1, last_ts/last_hash will describe `body` (the daemon's JSON);
-   * collector records (kind 2) leave them alone.
+   * collector records (kind 2) leave them alone. `endpoint` (live daemons): the record also moves
+   * that endpoint's resume entry at commit.
    */
-  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null): PublishResult {
+  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null, endpoint: string | null = null): PublishResult {
     const head = tail === null ? body.byteLength : body.byteLength - 1;
     const n = tail === null ? head : head + tail.byteLength;
     if (n > this.maxPayload) {
@@ -254,6 +314,14 @@ export class RingProducer {
     if (kind === KIND_DOCKER) {
       this.pendingTs = ts;
       this.pendingBody = body;
+      if (endpoint !== null) {
+        const p = this.pendingByEndpoint.get(endpoint);
+        if (p === undefined) this.pendingByEndpoint.set(endpoint, { ts, body });
+        else {
+          p.ts = ts;
+          p.body = body;
+        }
+      }
     }
     return "ok";
   }
@@ -268,16 +336,47 @@ export class RingProducer {
     this.pendingRecords = 0;
     // The resume point follows the publication: a kill in between repeats one event rather
     // than losing it.
+    let lastBody: Uint8Array | null = null;
+    let lastHash = 0n;
     if (this.pendingTs !== null && this.pendingBody !== null) {
+      lastBody = this.pendingBody;
+      lastHash = hashToBigInt(fnv1a64(lastBody));
       this.mem.store("lastTs", this.pendingTs);
-      this.mem.store("lastHash", hashToBigInt(fnv1a64(this.pendingBody)));
+      this.mem.store("lastHash", lastHash);
       this.pendingTs = null;
       this.pendingBody = null;
     }
+    if (this.pendingByEndpoint.size > 0) {
+      // The batch's last endpoint has the header's record: its hash is not computed twice.
+      for (const [endpoint, p] of this.pendingByEndpoint) this.updateEntry(endpoint, p.ts, p.body === lastBody ? lastHash : hashToBigInt(fnv1a64(p.body)));
+      this.pendingByEndpoint.clear();
+    }
   }
 
-  publish(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null): PublishResult {
-    const r = this.append(kind, ts, body, tail);
+  /** Seqlock update of an endpoint's resume entry (claims the first free one the first time). */
+  private updateEntry(endpoint: string, ts: bigint, hash: bigint): void {
+    const m = this.mem;
+    let i = this.entryOf.get(endpoint);
+    let claim = false;
+    if (i === undefined) {
+      const key = endpointKey(endpoint);
+      i = m.findEntry(key);
+      if (i < 0) {
+        i = m.findEntry(0n);
+        claim = i >= 0;
+      }
+      this.entryOf.set(endpoint, i);
+    }
+    if (i < 0) return; // more than 64 endpoints: this one resumes from the global last_ts
+    m.storeEntry(i, "seq", m.loadEntry(i, "seq") + 1n); // odd: update in progress
+    if (claim) m.storeEntry(i, "key", endpointKey(endpoint));
+    m.storeEntry(i, "lastTs", ts);
+    m.storeEntry(i, "lastHash", hash);
+    m.storeEntry(i, "seq", m.loadEntry(i, "seq") + 1n); // even: stable
+  }
+
+  publish(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null, endpoint: string | null = null): PublishResult {
+    const r = this.append(kind, ts, body, tail, endpoint);
     if (r === "ok") this.commit();
     return r;
   }

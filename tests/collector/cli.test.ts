@@ -6,7 +6,7 @@ import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync
 import { join, resolve } from "node:path";
 import { FakeDaemon } from "./fake-daemon.mjs";
 import { Collector, MAIN, ROOT, RingReader, ensureBuilt, privateDir, until } from "./helpers";
-import { RingMemory } from "../../collector/src/ring";
+import { HEADER_SIZE, RingMemory } from "../../collector/src/ring";
 import mmap from "@riaskov/mmap-io";
 
 let dir: string;
@@ -49,7 +49,7 @@ describe("exit code 2 with an error line for permanent misconfiguration", () => 
   it("--ring-fd that is not open", async () => expect(await config(["--ring-fd", "9", "--endpoint", `file://${DEMO}`])).toMatch(/--ring-fd 9/));
   it("a corrupt ring file", async () => {
     const p = join(dir, "corrupt-ring");
-    writeFileSync(p, Buffer.alloc(256 + 65536, 7), { mode: 0o600 });
+    writeFileSync(p, Buffer.alloc(HEADER_SIZE + 65536, 7), { mode: 0o600 });
     expect(await config(["--ring-path", p, "--endpoint", `file://${DEMO}`])).toMatch(/corrupt ring/);
   });
 });
@@ -88,9 +88,9 @@ describe("process lifecycle", () => {
     for (const hostInit of [true, false]) {
       const p = join(dir, `fd-ring-${hostInit}`);
       const fd = openSync(p, "w+", 0o600);
-      ftruncateSync(fd, 256 + 65536);
+      ftruncateSync(fd, HEADER_SIZE + 65536);
       if (hostInit) {
-        const m = new RingMemory(mmap.map(256 + 65536, 3, mmap.MAP_SHARED, fd, 0));
+        const m = new RingMemory(mmap.map(HEADER_SIZE + 65536, 3, mmap.MAP_SHARED, fd, 0));
         m.initialize();
       }
       const c = new Collector(["--ring-fd", "3", "--endpoint", `file://${DEMO}`], { stdio3: fd });

@@ -5,14 +5,16 @@ import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { fnv1a64, hashToBigInt } from "../../collector/src/hash";
-import { H, RingMemory, RingProducer, HEADER_SIZE, maxPayload } from "../../collector/src/ring";
+import { E, H, HEADER_SIZE, RESUME_AT, RESUME_ENTRIES, RESUME_ENTRY_SIZE, RingMemory, RingProducer, VERSION, endpointKey, maxPayload } from "../../collector/src/ring";
 import { RingConsumer } from "../../collector/src/ring-consumer";
 
 const DIR = resolve(__dirname, "../vectors/ring");
 const ROOT = resolve(__dirname, "../..");
 
 interface VecRecord { kind: number; ts: string; payload: string }
-type Op = { op: "publish"; kind: number; ts: string; payload: string; original?: string } | { op: "consume"; count: number };
+type Op = { op: "publish"; kind: number; ts: string; payload: string; original?: string; endpoint?: string } | { op: "consume"; count: number };
+interface VecEntry { endpoint: string; key: string; index: number; last_ts: string; last_hash: string; seq: string }
+interface VecLookup { endpoint: string; since: string; skip_hash: string | null }
 interface Vector {
   description: string;
   capacity: number;
@@ -20,6 +22,8 @@ interface Vector {
   ops: Op[];
   records: VecRecord[];
   final: Record<string, string>;
+  resume: VecEntry[];
+  lookups: VecLookup[];
 }
 
 function aligned(bytes: Uint8Array): Uint8Array {
@@ -37,9 +41,15 @@ const FINAL: Record<string, keyof typeof H> = {
 
 describe("ring layout", () => {
   it("matches contracts/ring.json", () => {
-    const c = JSON.parse(readFileSync(resolve(ROOT, "contracts/ring.json"), "utf8")) as { header: Record<string, number>; headerSize: number; magic: string };
+    const c = JSON.parse(readFileSync(resolve(ROOT, "contracts/ring.json"), "utf8")) as {
+      header: Record<string, number>; headerSize: number; magic: string; version: number;
+      resume: { offset: number; entries: number; entrySize: number; entry: Record<string, number> };
+    };
     expect(c.header).toEqual(H);
     expect(c.headerSize).toBe(HEADER_SIZE);
+    expect(c.version).toBe(VERSION);
+    expect(c.resume).toEqual({ offset: RESUME_AT, entries: RESUME_ENTRIES, entrySize: RESUME_ENTRY_SIZE, entry: E });
+    expect(RESUME_AT + RESUME_ENTRIES * RESUME_ENTRY_SIZE).toBe(HEADER_SIZE);
     expect(BigInt(c.magic)).toBe(0x31474e4952524b44n);
     expect(Buffer.from("DKRRING1").readBigUInt64LE(0)).toBe(0x31474e4952524b44n);
     expect(maxPayload(65536)).toBe(16368);
@@ -53,7 +63,7 @@ describe("ring layout", () => {
   });
 
   it("has vectors: plain, wrap-around, wrap marker, full, and corrupt ones", () => {
-    expect(names).toEqual(expect.arrayContaining(["basic", "consumed", "wraparound", "wrapmarker", "wrapmarker8", "full"]));
+    expect(names).toEqual(expect.arrayContaining(["basic", "consumed", "wraparound", "wrapmarker", "wrapmarker8", "full", "resume"]));
     expect(corrupt.length).toBeGreaterThanOrEqual(9);
   });
 });
@@ -76,7 +86,7 @@ describe.each(names)("vector %s", (name) => {
         const body = op.original !== undefined ? Buffer.from(op.original, "utf8") : payload;
         const tail = op.original !== undefined ? payload.subarray(body.length - 1) : null;
         if (op.original !== undefined) expect(op.payload.startsWith(op.original.slice(0, -1))).toBe(true);
-        expect(producer.publish(op.kind, BigInt(op.ts), body, tail)).toBe("ok");
+        expect(producer.publish(op.kind, BigInt(op.ts), body, tail, op.endpoint ?? null)).toBe("ok");
       } else {
         expect(consumer.poll(op.count)).toHaveLength(op.count);
       }
@@ -92,6 +102,58 @@ describe.each(names)("vector %s", (name) => {
     const got = new RingConsumer(mem, vec.capacity).poll();
     expect(got.map((r) => ({ kind: r.kind, ts: r.ts.toString(), payload: r.payload.toString("utf8") }))).toEqual(vec.records);
     expect(mem.load("readPos")).toBe(mem.load("writePos"));
+  });
+
+  it("the resume entries and where a restarted collector resumes each endpoint", () => {
+    const mem = new RingMemory(aligned(image));
+    for (const e of vec.resume) {
+      expect(endpointKey(e.endpoint).toString()).toBe(e.key);
+      expect(mem.findEntry(BigInt(e.key))).toBe(e.index);
+      expect(mem.loadEntry(e.index, "lastTs").toString()).toBe(e.last_ts);
+      expect(mem.loadEntry(e.index, "lastHash").toString()).toBe(e.last_hash);
+      expect(mem.loadEntry(e.index, "seq").toString()).toBe(e.seq);
+    }
+    for (let i = vec.resume.length; i < RESUME_ENTRIES; i++) expect(mem.loadEntry(i, "key")).toBe(0n);
+    for (const l of vec.lookups) {
+      const p = mem.resumePoint(l.endpoint);
+      expect(p === null ? "0" : p.ts.toString(), l.endpoint).toBe(l.since);
+      expect(p === null || p.hash === null ? null : p.hash.toString(), l.endpoint).toBe(l.skip_hash);
+    }
+  });
+});
+
+describe("resume entries", () => {
+  const vec = JSON.parse(readFileSync(resolve(DIR, "resume.json"), "utf8")) as Vector;
+  const image = readFileSync(resolve(DIR, "resume.bin"));
+
+  it("are per endpoint: daemons with skewed clocks each keep their own point, not the global last_ts", () => {
+    const mem = new RingMemory(aligned(image));
+    const [a, b] = vec.resume as [VecEntry, VecEntry];
+    expect(BigInt(b.last_ts) - BigInt(a.last_ts)).toBeGreaterThan(20_000_000_000n);
+    expect(mem.resumePoint(a.endpoint)).toEqual({ ts: BigInt(a.last_ts), hash: BigInt(a.last_hash), from: "entry" });
+    expect(mem.resumePoint(a.endpoint)?.ts).not.toBe(mem.load("lastTs"));
+    expect(mem.resumePoint("tcp://not-seen:2375")).toEqual({ ts: mem.load("lastTs"), hash: mem.load("lastHash"), from: "global" });
+  });
+
+  it("an entry caught mid-update (odd seq) resumes from its ts and skips nothing; without a ts, from the global values", () => {
+    const mem = new RingMemory(aligned(image));
+    const a = vec.resume[0] as VecEntry;
+    mem.storeEntry(a.index, "seq", BigInt(a.seq) + 1n);
+    expect(mem.resumePoint(a.endpoint)).toEqual({ ts: BigInt(a.last_ts), hash: null, from: "torn" });
+    mem.storeEntry(a.index, "lastTs", 0n);
+    expect(mem.resumePoint(a.endpoint)?.from).toBe("global");
+  });
+
+  it("past 64 endpoints, the extra ones write no entry and fall back to the global values", () => {
+    const mem = new RingMemory(new Uint8Array(new ArrayBuffer(HEADER_SIZE + 65536)));
+    mem.initialize();
+    const producer = new RingProducer(mem);
+    for (let i = 0; i < RESUME_ENTRIES + 2; i++) {
+      expect(producer.publish(1, 1000n + BigInt(i), Buffer.from(`{"i":${i}}`), null, `tcp://d${i}:2375`)).toBe("ok");
+    }
+    expect(mem.resumePoint("tcp://d63:2375")).toMatchObject({ ts: 1063n, from: "entry" });
+    expect(mem.resumePoint("tcp://d64:2375")).toMatchObject({ ts: 1065n, from: "global" });
+    expect(mem.resumePoint("tcp://d0:2375")).toMatchObject({ ts: 1000n, from: "entry" });
   });
 });
 

@@ -98,6 +98,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error cannot map the ring\n");
 		return 2;
 	}
+	/* The host must create the version 2 layout (contracts/ring.md): header_size covers the
+	 * header and the resume area, which starts zeroed; replays never write it. */
+	uint32_t version, hsize;
+	memcpy(&version, b + DKR_RH_VERSION, 4);
+	memcpy(&hsize, b + DKR_RH_HEADER_SIZE, 4);
+	if (ld(b, DKR_RH_MAGIC) != DKR_RING_MAGIC || version != DKR_RING_VERSION ||
+	    hsize != DKR_RING_HEADER_SIZE ||
+	    (uint64_t)sb.st_size != hsize + ld(b, DKR_RH_CAPACITY)) {
+		fprintf(stderr, "error corrupt ring: version %u, header_size %u, %lld bytes\n", version,
+		        hsize, (long long)sb.st_size);
+		return 2;
+	}
+	for (unsigned i = DKR_RING_RESUME_AT; i < DKR_RING_HEADER_SIZE; i++) {
+		if (b[i] != 0) {
+			fprintf(stderr, "error corrupt ring: resume area byte %u is not zero\n", i);
+			return 2;
+		}
+	}
 	fprintf(stderr, "info fake collector up, %d endpoint(s)\n", neps);
 	int crash = 0, hang = 0, beat = strncmp(mode, "hang-once:", 10) == 0;
 	if (strncmp(mode, "crash-once:", 11) == 0 && access(mode + 11, F_OK) != 0) {

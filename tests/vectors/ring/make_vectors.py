@@ -2,17 +2,22 @@
 """Ring test vectors, written straight from contracts/ring.md (independent of any producer code).
 
 For each vector NAME it writes:
-  NAME.bin   the whole ring file: 256-byte header + `capacity` data bytes
+  NAME.bin   the whole ring file: header_size (4352) bytes of header + resume area, then `capacity` data bytes
   NAME.json  {
     "description": text,
     "capacity": data bytes,
     "initial": {"write_pos", "read_pos"}   positions already in the header before the ops
                                            (both sides' cursors start there; counters start at 0)
-    "ops": [ {"op":"publish","kind","ts","payload"[, "original"]}    a producer publishes one record
+    "ops": [ {"op":"publish","kind","ts","payload"[, "original"][, "endpoint"]}    a producer publishes one
+                                           record (one batch); with "endpoint" (live daemon) it also updates
+                                           that endpoint's resume entry
            | {"op":"consume","count"} ]     a consumer reads `count` records and stores read_pos right after
                                            the last one (a wrap marker in front of a record is skipped with it)
     "records": [{"kind","ts","payload"}]    what a consumer reading the image finds between read_pos and write_pos
     "final": {header fields after the ops}
+    "resume": [{"endpoint","key","index","last_ts","last_hash","seq"}]   the resume entries after the ops
+    "lookups": [{"endpoint","since","skip_hash"}]   where a restarted collector resumes each endpoint
+                                           ("skip_hash" null: nothing to skip; "since" "0": no resume point)
   }
   NAME.corrupt-REASON.bin / .json  a ring a consumer must reject ("corrupt ring"), with "reason",
       "capacity" (what the consumer created) and "valid_before" (records that precede the defect; a
@@ -29,8 +34,11 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 MAGIC = 0x31474E4952524B44
-VERSION = 1
-HEADER_SIZE = 256
+VERSION = 2
+HEADER_SIZE = 256 + 64 * 64  # header + resume area
+RESUME_AT = 256
+RESUME_ENTRIES = 64
+ENTRY_SIZE = 64
 WRAP = 0xFFFFFFFF
 U64 = (1 << 64) - 1
 
@@ -48,6 +56,11 @@ def fnv1a64(data: bytes) -> int:
         h ^= b
         h = (h * 0x100000001B3) & U64
     return h
+
+
+def endpoint_key(endpoint: str) -> int:
+    k = fnv1a64(endpoint.encode("utf-8"))
+    return k if k != 0 else 1
 
 
 def pad8(n: int) -> int:
@@ -73,11 +86,50 @@ class Ring:
     def set(self, name: str, v: int) -> None:
         struct.pack_into("<Q", self.buf, OFF[name], v & U64)
 
+    def entry_get(self, i: int, field: int) -> int:
+        return struct.unpack_from("<Q", self.buf, RESUME_AT + ENTRY_SIZE * i + field)[0]
+
+    def entry_set(self, i: int, field: int, v: int) -> None:
+        struct.pack_into("<Q", self.buf, RESUME_AT + ENTRY_SIZE * i + field, v & U64)
+
+    def find_entry(self, key: int) -> int | None:
+        for i in range(RESUME_ENTRIES):
+            if self.entry_get(i, 0) == key:
+                return i
+        return None
+
+    # producer, after write_pos and the header's last_ts/last_hash: seqlock update of the entry
+    def update_entry(self, endpoint: str, ts: int, h: int) -> None:
+        key = endpoint_key(endpoint)
+        i = self.find_entry(key)
+        claim = i is None
+        if claim:
+            i = self.find_entry(0)
+            if i is None:
+                return  # area full: this endpoint uses the global values
+        self.entry_set(i, 24, self.entry_get(i, 24) + 1)
+        if claim:
+            self.entry_set(i, 0, key)
+        self.entry_set(i, 8, ts)
+        self.entry_set(i, 16, h)
+        self.entry_set(i, 24, self.entry_get(i, 24) + 1)
+
+    # a restarted collector: (since, hash to skip or None)
+    def lookup(self, endpoint: str):
+        i = self.find_entry(endpoint_key(endpoint))
+        if i is not None and self.entry_get(i, 8) != 0:
+            if self.entry_get(i, 24) % 2 == 0:
+                return self.entry_get(i, 8), self.entry_get(i, 16)
+            return self.entry_get(i, 8), None
+        if self.get("last_ts") != 0:
+            return self.get("last_ts"), self.get("last_hash")
+        return 0, None
+
     def max_payload(self) -> int:
         return min(self.cap // 4, 16 * 1024 * 1024) - 16
 
     # producer: record bytes (and wrap marker) first, then write_pos
-    def publish(self, kind: int, ts: int, payload: bytes, original: bytes | None = None) -> None:
+    def publish(self, kind: int, ts: int, payload: bytes, original: bytes | None = None, endpoint: str | None = None) -> None:
         n = len(payload)
         assert n <= self.max_payload()
         wp, rp = self.get("write_pos"), self.get("read_pos")
@@ -95,8 +147,11 @@ class Ring:
         self.set("write_pos", wp + skip + size)
         self.set("events_written", self.get("events_written") + 1)
         if kind == 1:
+            h = fnv1a64(original if original is not None else payload)
             self.set("last_ts", ts)
-            self.set("last_hash", fnv1a64(original if original is not None else payload))
+            self.set("last_hash", h)
+            if endpoint is not None:
+                self.update_entry(endpoint, ts, h)
 
     # consumer: walk records from read_pos
     def records(self, limit: int | None = None):
@@ -148,25 +203,39 @@ CID = "e3ce0df869878cbe1f3cfe277e918ddb4c26b76b81cd2afe54a235544b2ad5ea"
 T0 = 1795786267080044534  # above 2^53: a double cannot hold it
 
 
-def build(name: str, description: str, capacity: int, ops: list, write_pos: int = 0, read_pos: int = 0):
+def build(name: str, description: str, capacity: int, ops: list, write_pos: int = 0, read_pos: int = 0,
+          lookups: tuple = ()):
     ring = Ring(capacity, write_pos, read_pos)
     json_ops = []
     for op in ops:
         if op[0] == "publish":
-            _, kind, ts, payload, original = (op + (None,))[:5]
-            ring.publish(kind, ts, payload.encode(), original.encode() if original is not None else None)
+            _, kind, ts, payload, original, endpoint = (op + (None, None))[:6]
+            ring.publish(kind, ts, payload.encode(), original.encode() if original is not None else None, endpoint)
             j = {"op": "publish", "kind": kind, "ts": str(ts), "payload": payload}
             if original is not None:
                 j["original"] = original
+            if endpoint is not None:
+                j["endpoint"] = endpoint
             json_ops.append(j)
         else:
             ring.consume(op[1])
             json_ops.append({"op": "consume", "count": op[1]})
     records, _ = ring.records()
     final = {k: str(ring.get(k)) for k in ("write_pos", "read_pos", "events_written", "events_read", "last_ts", "last_hash")}
+    resume = []
+    for i in range(RESUME_ENTRIES):
+        key = ring.entry_get(i, 0)
+        if key != 0:
+            ep = next(o["endpoint"] for o in json_ops if o.get("endpoint") is not None and endpoint_key(o["endpoint"]) == key)
+            resume.append({"endpoint": ep, "key": str(key), "index": i, "last_ts": str(ring.entry_get(i, 8)),
+                           "last_hash": str(ring.entry_get(i, 16)), "seq": str(ring.entry_get(i, 24))})
+    looked = []
+    for ep in lookups:
+        since, skip = ring.lookup(ep)
+        looked.append({"endpoint": ep, "since": str(since), "skip_hash": None if skip is None else str(skip)})
     doc = {"description": description, "capacity": capacity,
            "initial": {"write_pos": str(write_pos), "read_pos": str(read_pos)},
-           "ops": json_ops, "records": records, "final": final}
+           "ops": json_ops, "records": records, "final": final, "resume": resume, "lookups": looked}
     with open(os.path.join(HERE, name + ".bin"), "wb") as f:
         f.write(ring.buf)
     with open(os.path.join(HERE, name + ".json"), "w") as f:
@@ -237,6 +306,20 @@ def main() -> None:
         ("publish", 2, T0 + 1, collector("drop", T0 + 1, ',"dropped":"12","reason":"ring and queue full"')),
     ], write_pos=start, read_pos=start)
 
+    # two daemons whose clocks are 30 s apart, and a third one: each resumes from its own entry
+    ep_a, ep_b, ep_c = "unix:///var/run/docker.sock", "tcp://10.0.0.2:2376", "unix:///run/user/1000/docker.sock"
+    skew = 30 * 10**9
+    resume_ops = [("publish", 2, T0 - 5, collector("connect", T0 - 5, ',"apiVersion":"1.41"'))]
+    for i in range(3):
+        resume_ops.append(("publish", 1, T0 + i, with_falco(event("start", T0 + i, CID), {"endpoint": ep_a}), event("start", T0 + i, CID), ep_a))
+        resume_ops.append(("publish", 1, T0 + skew + i, with_falco(event("die", T0 + skew + i, CID), {"endpoint": ep_b}), event("die", T0 + skew + i, CID), ep_b))
+    resume_ops.append(("publish", 1, T0 + 3, with_falco(event("stop", T0 + 3, CID), {"endpoint": ep_a}), event("stop", T0 + 3, CID), ep_a))
+    resume_ops.append(("publish", 2, T0 + 4, collector("disconnect", T0 + 4, ',"reason":"EOF"')))
+    resume_ops.append(("publish", 1, T0 + skew - 7, with_falco(event("kill", T0 + skew - 7, CID), {"endpoint": ep_c}), event("kill", T0 + skew - 7, CID), ep_c))
+    resume_ops.append(("publish", 1, T0 + 2 * skew, event("destroy", T0 + 2 * skew, CID)))  # no endpoint: a replayed line
+    build("resume", "three daemons with skewed clocks publish interleaved: per-endpoint resume entries (seqlock even), the global last_ts is the last record's; an unknown endpoint falls back to the global values",
+          cap, resume_ops, lookups=(ep_a, ep_b, ep_c, "tcp://unknown:2375"))
+
     big = 16384 - 16  # max_payload for 64 KiB
     build("full", "four records of max_payload fill the data area exactly: write_pos - read_pos == capacity", cap, [
         ("publish", 1, T0 + i, padded("p%d" % i, big)) for i in range(4)
@@ -247,8 +330,8 @@ def main() -> None:
         struct.pack_into("<I", r.buf, at, v)
 
     corrupt(basic, "basic.corrupt-magic", "magic is not DKRRING1", 0, lambda r: r.set("magic", 0x31474E4952524B45))
-    corrupt(basic, "basic.corrupt-version", "version 2", 0, lambda r: put32(r, 8, 2))
-    corrupt(basic, "basic.corrupt-header-size", "header_size 512", 0, lambda r: put32(r, 12, 512))
+    corrupt(basic, "basic.corrupt-version", "version 1 (no resume area)", 0, lambda r: put32(r, 8, 1))
+    corrupt(basic, "basic.corrupt-header-size", "header_size 256 (the version 1 layout)", 0, lambda r: put32(r, 12, 256))
     corrupt(basic, "basic.corrupt-capacity", "header capacity 131072, the consumer created 65536", 0, lambda r: r.set("capacity", 131072))
     corrupt(basic, "basic.corrupt-positions", "write_pos - read_pos > capacity", 0,
             lambda r: (r.set("write_pos", r.get("read_pos") + cap + 8)))
