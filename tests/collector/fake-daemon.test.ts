@@ -1,32 +1,20 @@
 // The collector against a fast fake daemon (a Node HTTP server on a unix socket): bursts,
 // bounded queue and drops, reconnect with `since` and duplicate removal, enrichment with failing
 // or hanging inspects, several endpoints, record mode, API negotiation, NDJSON split anywhere.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FakeDaemon } from "./fake-daemon.mjs";
-import { Collector, RingReader, ensureBuilt, privateDir, timeNanoOf, until, withoutFalco } from "./helpers";
+import { Collector, RingReader, collectorSuite, timeNanoOf, until, withoutFalco } from "./helpers";
 
 const START_TS = 1795786267000000000n; // fake daemon timeNano of event 0; +1000 per event
 
-let dir: string;
-let cleanup: () => void;
-const running: Collector[] = [];
-const daemons: FakeDaemon[] = [];
-
-beforeAll(() => {
-  ensureBuilt();
-  ({ dir, cleanup } = privateDir("fake"));
-});
-afterAll(() => cleanup());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
-  await Promise.all(daemons.splice(0).map((d) => d.stop()));
-});
+const suite = collectorSuite("fake");
+const { running, daemons } = suite;
 
 let n = 0;
 async function fake(opts: ConstructorParameters<typeof FakeDaemon>[1] = {}): Promise<FakeDaemon> {
-  const d = new FakeDaemon(join(dir, `fake-${n++}.sock`), opts);
+  const d = new FakeDaemon(join(suite.dir(), `fake-${n++}.sock`), opts);
   await d.start();
   daemons.push(d);
   return d;
@@ -45,7 +33,7 @@ function seqOf(r: { json: { Actor: { Attributes: Record<string, string> } } }): 
 describe("burst of 100,000 events from a fast daemon", () => {
   it("loses nothing within the queue bound while the consumer is paused", async () => {
     const d = await fake();
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     const c = collector(["--ring-path", ring, "--capacity", "65536", "--queue-max", "200000", "--endpoint", d.url]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -69,7 +57,7 @@ describe("burst of 100,000 events from a fast daemon", () => {
 
   it("drops beyond the bound, counts the drops and reports them with a drop event", async () => {
     const d = await fake();
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     const c = collector(["--ring-path", ring, "--capacity", "65536", "--queue-max", "1000", "--endpoint", d.url]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -99,7 +87,7 @@ describe("burst of 100,000 events from a fast daemon", () => {
 describe("stream", () => {
   it("keeps the daemon's bytes exactly, with events split anywhere across chunks", async () => {
     const d = await fake({ sliceBytes: 7 });
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", d.url]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -119,7 +107,7 @@ describe("stream", () => {
 
   it("drops a line longer than 16 MiB unread (oversize_dropped) and goes on with the next", async () => {
     const d = await fake();
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", d.url]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -135,7 +123,7 @@ describe("stream", () => {
   it("negotiates the API version: the daemon's when older, ours (1.51) when newer", async () => {
     const old = await fake({ apiVersion: "1.41" });
     const recent = await fake({ apiVersion: "1.52", minApi: "1.44" });
-    collector(["--ring-path", join(dir, `ring-${n++}`), "--endpoint", old.url, "--endpoint", recent.url]);
+    collector(["--ring-path", join(suite.dir(), `ring-${n++}`), "--endpoint", old.url, "--endpoint", recent.url]);
     await old.waitForStreams();
     await recent.waitForStreams();
     expect(old.requests.some((q) => q.startsWith("/v1.41/events"))).toBe(true);
@@ -145,7 +133,7 @@ describe("stream", () => {
 
   it("reconnects after the stream ends, resumes with since and removes the duplicates", async () => {
     const d = await fake();
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", d.url, "--reconnect-max-ms", "200"]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -175,8 +163,8 @@ describe("stream", () => {
   });
 
   it("reports an unreachable daemon, keeps trying, and connects once it appears", async () => {
-    const sock = join(dir, `late-${n++}.sock`);
-    const ring = join(dir, `ring-${n++}`);
+    const sock = join(suite.dir(), `late-${n++}.sock`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", `unix://${sock}`, "--reconnect-max-ms", "100"]);
     const r = await RingReader.open(ring);
     const disc = await r.waitFor("disconnect", (x) => x.kind === 2 && x.json.Action === "disconnect");
@@ -193,7 +181,7 @@ describe("stream", () => {
   it("multiplexes several daemons into one ring, tagged with their endpoint", async () => {
     const a = await fake();
     const b = await fake({ startTs: 1795786268000000000n });
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", a.url, "--endpoint", b.url]);
     await a.waitForStreams();
     await b.waitForStreams();
@@ -214,7 +202,7 @@ describe("enrichment", () => {
 
   it("attaches the container and exec context from the inspects", async () => {
     const d = await fake();
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", d.url]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -234,7 +222,7 @@ describe("enrichment", () => {
 
   it.each(["404", "hang"] as const)("leaves the keys absent when the inspect fails (%s), in order, within the timeout", async (mode) => {
     const d = await fake({ inspect: mode });
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", d.url, "--inspect-timeout-ms", "300"]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -248,7 +236,7 @@ describe("enrichment", () => {
 
   it("runs at most 16 inspects at once, the rest wait in order, all within the timeout", async () => {
     const d = await fake({ inspect: "slow", inspectDelayMs: 200 });
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", d.url, "--inspect-timeout-ms", "20000"]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -271,7 +259,7 @@ describe("enrichment", () => {
 
   it("gives up on inspects still waiting for a place at the timeout, without exceeding the cap", async () => {
     const d = await fake({ inspect: "hang" });
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", d.url, "--inspect-timeout-ms", "300"]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -290,7 +278,7 @@ describe("enrichment", () => {
 
   it("does not inspect with --no-enrich", async () => {
     const d = await fake();
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     collector(["--ring-path", ring, "--endpoint", d.url, "--no-enrich"]);
     await d.waitForStreams();
     const r = await RingReader.open(ring);
@@ -304,7 +292,7 @@ describe("enrichment", () => {
 describe("record mode", () => {
   it("records events with their falco key, and the recording replays to the same records", async () => {
     const d = await fake();
-    const file = join(dir, `rec-${n++}.jsonl`);
+    const file = join(suite.dir(), `rec-${n++}.jsonl`);
     const c = collector(["--record", file, "--endpoint", d.url]);
     await d.waitForStreams();
     const lines = [d.next("create"), d.next("start"), d.next("die")];
@@ -324,7 +312,7 @@ describe("record mode", () => {
     expect(recorded.slice(1, 4).map(withoutFalco)).toEqual(lines);
     expect(JSON.parse(recorded[1]!).falco.container.capAdd).toEqual(["NET_ADMIN"]);
 
-    const ring = join(dir, `ring-${n++}`);
+    const ring = join(suite.dir(), `ring-${n++}`);
     const replay = collector(["--ring-path", ring, "--endpoint", `file://${file}`]);
     expect(await replay.exited).toBe(0);
     const r = new RingReader(ring);

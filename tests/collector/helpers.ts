@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import mmap from "@riaskov/mmap-io";
 import { type HeaderField, RingMemory } from "../../collector/src/ring";
 import { RingConsumer } from "../../collector/src/ring-consumer";
+import { afterAll, afterEach, beforeAll } from "vitest";
 
 export const ROOT = resolve(__dirname, "../..");
 export const MAIN = resolve(ROOT, "build/collector/main.js");
@@ -20,6 +21,31 @@ export function ensureBuilt(): void {
 export function privateDir(tag: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `dkrc-${tag}-`));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Things a test file starts and that must be stopped after each test. */
+export interface Stoppable { stop(): Promise<unknown> }
+
+/**
+ * Registers the usual lifecycle of a collector test file: the collector built, a private
+ * directory for rings and sockets, and every collector and fake daemon a test started stopped
+ * after it (collectors first). Push what you start into `running` / `daemons`.
+ */
+export function collectorSuite(tag: string): { dir: () => string; running: Stoppable[]; daemons: Stoppable[] } {
+  let dir = "";
+  let cleanup: () => void = () => undefined;
+  const running: Stoppable[] = [];
+  const daemons: Stoppable[] = [];
+  beforeAll(() => {
+    ensureBuilt();
+    ({ dir, cleanup } = privateDir(tag));
+  });
+  afterAll(() => cleanup());
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+    await Promise.all(daemons.splice(0).map((d) => d.stop()));
+  });
+  return { dir: () => dir, running, daemons };
 }
 
 export async function until<T>(what: string, probe: () => T | undefined | null | false, ms = 30_000, every = 20): Promise<T> {

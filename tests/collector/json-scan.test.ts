@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { EventParser } from "../../collector/src/event";
 import { JsonScanner, MAX_DEPTH, TopKey } from "../../collector/src/json-scan";
+import { rng } from "../support/rng";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }); // a BOM stays, and JSON refuses it
 
@@ -76,17 +77,6 @@ describe("json scanner: edge cases agree with the oracle", () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = Buffer.from('{}[]:,"\\ -+.0123456789eEtrufalsn\t\r\nuUa/', "latin1");
 const HIGH = [0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x00, 0x1f, 0x7f];

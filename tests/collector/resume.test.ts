@@ -3,10 +3,10 @@
 // ring file. Every event of both daemons must be in the ring exactly once. With one global
 // last_ts, the daemon behind would resume too late (its gap lost) or the one ahead too early
 // (its events repeated).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { FakeDaemon } from "./fake-daemon.mjs";
-import { Collector, RingReader, ensureBuilt, privateDir, until } from "./helpers";
+import { Collector, RingReader, collectorSuite, until } from "./helpers";
 
 const SKEW = 30_000_000_000n;
 const A_START = 1795786267000000000n;
@@ -15,23 +15,11 @@ const TOTAL = 250; // then 10 more once the new streams are up; below the fake d
 const KILL_AT = 80;
 const RESTART_AT = 160;
 
-let dir: string;
-let cleanup: () => void;
-const running: Collector[] = [];
-const daemons: FakeDaemon[] = [];
-
-beforeAll(() => {
-  ensureBuilt();
-  ({ dir, cleanup } = privateDir("resume"));
-});
-afterAll(() => cleanup());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
-  await Promise.all(daemons.splice(0).map((d) => d.stop()));
-});
+const suite = collectorSuite("resume");
+const { running, daemons } = suite;
 
 async function fake(name: string, startTs: bigint): Promise<FakeDaemon> {
-  const d = new FakeDaemon(join(dir, `${name}.sock`), { startTs });
+  const d = new FakeDaemon(join(suite.dir(), `${name}.sock`), { startTs });
   await d.start();
   daemons.push(d);
   return d;
@@ -47,7 +35,7 @@ describe("collector restart with several daemons", () => {
   it("resumes each daemon from its own point: every event of both exactly once across a SIGKILL", async () => {
     const behind = await fake("behind", A_START);
     const ahead = await fake("ahead", A_START + SKEW);
-    const ring = join(dir, "ring");
+    const ring = join(suite.dir(), "ring");
     const args = ["--ring-path", ring, "--endpoint", behind.url, "--endpoint", ahead.url, "--reconnect-max-ms", "200"];
     const first = collector(args);
     await behind.waitForStreams();

@@ -4,21 +4,11 @@
 import { describe, expect, it } from "vitest";
 import { Extractor } from "./wasm";
 import { attributeKeys, compareWithReference, fixtures } from "./common";
+import { rng } from "../support/rng";
 
 const CASES = Number(process.env.DKR_FUZZ_CASES ?? 4000);
 const SEED = Number(process.env.DKR_FUZZ_SEED ?? 0x5eed);
 
-/** mulberry32: small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
