@@ -6,6 +6,7 @@
 # Extra arguments go to the harness (e.g. --max-events 20, --fields docker.type,docker.action).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/prereqs.sh build >&2
 npm run build >&2
 
 host=${DOCKER_HOST:-unix:///var/run/docker.sock}

@@ -6,6 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/prereqs.sh test || { echo "0 passed, 1 failed"; exit 1; }
 npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 if [ "${DKR_SKIP_DOCKER:-0}" != 1 ]; then
