@@ -260,7 +260,11 @@ export class LiveSource {
     }
     this.recent.remember(ev.bytes);
     if (this.sinceTs === null || ev.ts > this.sinceTs) this.sinceTs = ev.ts;
-    // Only container create/start/exec_* events are parsed into objects (for the ids to inspect).
+    if (this.o.enricher !== null && ev.type === "container" && ev.action === "destroy") {
+      const id = (JSON.parse(ev.bytes.toString("utf8")) as DockerEventFields).Actor?.ID;
+      if (typeof id === "string") this.o.enricher.forget(this.url, id);
+    }
+    // Only container create/start/exec_* (and destroy) events are parsed into objects (for the ids).
     const target =
       this.o.enricher !== null && this.docker !== null && ev.type === "container" && ev.action !== null && actionNeedsInspect(ev.action)
         ? inspectTarget(JSON.parse(ev.bytes.toString("utf8")) as DockerEventFields)

@@ -2,6 +2,9 @@
 // (on container create and start) and GET /exec/{id}/json (on exec_create and exec_start),
 // attached under the `falco` key (contracts/ring.md). Bounded by --inspect-timeout-ms; a
 // failed or late inspect leaves the keys absent and counts inspect_failures.
+// Healthchecks: the daemon runs each one as an ordinary exec (exec_create / exec_start events),
+// so the exec context says whether the exec's argv is the container's healthcheck command
+// (remembered from the container inspects, per endpoint and container, in a bounded LRU).
 import type Docker from "dockerode";
 import type { DockerEventFields } from "./event";
 import { performance } from "node:perf_hooks";
@@ -31,6 +34,8 @@ export interface FalcoExec {
   tty: boolean;
   user: string;
   privileged: boolean;
+  /** The exec's argv is exactly the container's healthcheck command; absent when the healthcheck is unknown. */
+  healthcheck?: boolean;
 }
 
 export interface FalcoKey {
@@ -39,7 +44,8 @@ export interface FalcoKey {
   exec?: FalcoExec;
 }
 
-export type InspectTarget = { what: "container"; id: string } | { what: "exec"; id: string };
+/** An exec's `container` is the event's Actor.ID ("" when absent). */
+export type InspectTarget = { what: "container"; id: string } | { what: "exec"; id: string; container: string };
 
 /** True when a container event with this Action calls for an inspect (cheap pre-check of inspectTarget). */
 export function actionNeedsInspect(action: string): boolean {
@@ -56,7 +62,8 @@ export function inspectTarget(ev: DockerEventFields): InspectTarget | null {
   }
   if (action.startsWith("exec_start") || action.startsWith("exec_create")) {
     const id = ev.Actor?.Attributes?.execID;
-    return typeof id === "string" && id !== "" ? { what: "exec", id } : null;
+    const c = ev.Actor?.ID ?? ev.id;
+    return typeof id === "string" && id !== "" ? { what: "exec", id, container: typeof c === "string" ? c : "" } : null;
   }
   return null;
 }
@@ -98,6 +105,74 @@ export function containerContext(inspect: unknown): FalcoContainer {
 export function execContext(inspect: unknown): FalcoExec {
   const pc = rec(rec(inspect).ProcessConfig);
   return { tty: bool(pc.tty), user: str(pc.user), privileged: bool(pc.privileged) };
+}
+
+function strings(v: unknown): string[] | null {
+  return Array.isArray(v) && v.every((x): x is string => typeof x === "string") ? v : null;
+}
+
+/** The exec's argv as the daemon runs it: ProcessConfig entrypoint then arguments (null when not given). */
+export function execArgv(inspect: unknown): string[] | null {
+  const pc = rec(rec(inspect).ProcessConfig);
+  if (typeof pc.entrypoint !== "string") return null;
+  return [pc.entrypoint, ...(strings(pc.arguments) ?? [])];
+}
+
+/**
+ * The argv the daemon execs for a container's healthcheck (Config.Healthcheck.Test, already merged
+ * with the image's by the daemon), or null when it has none: ["CMD", a, b…] runs a b …;
+ * ["CMD-SHELL", s] runs the container's shell (Config.Shell, default /bin/sh -c) then s;
+ * ["NONE"], an empty or absent Test: no healthcheck. (Windows containers, cmd /S /C: not handled.)
+ */
+export function healthArgv(inspect: unknown): string[] | null {
+  const cfg = rec(rec(inspect).Config);
+  const test = strings(rec(cfg.Healthcheck).Test);
+  if (test === null || test.length < 2) return null;
+  if (test[0] === "CMD") return test.slice(1);
+  if (test[0] === "CMD-SHELL") {
+    const shell = strings(cfg.Shell);
+    return [...(shell !== null && shell.length > 0 ? shell : ["/bin/sh", "-c"]), ...test.slice(1)];
+  }
+  return null;
+}
+
+function sameArgv(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Healthcheck argv (null: none) per endpoint and container id, the least recently used dropped past `max`. */
+export class HealthCache {
+  private readonly map = new Map<string, string[] | null>();
+  private readonly max: number;
+
+  constructor(max = 10_000) {
+    this.max = max;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** undefined: not known. */
+  get(endpoint: string, id: string): string[] | null | undefined {
+    const k = `${endpoint}\n${id}`;
+    const v = this.map.get(k);
+    if (v === undefined) return undefined;
+    this.map.delete(k);
+    this.map.set(k, v);
+    return v;
+  }
+
+  set(endpoint: string, id: string, argv: string[] | null): void {
+    const k = `${endpoint}\n${id}`;
+    this.map.delete(k);
+    this.map.set(k, argv);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+
+  forget(endpoint: string, id: string): void {
+    this.map.delete(`${endpoint}\n${id}`);
+  }
 }
 
 export interface FailureCounter {
@@ -183,12 +258,18 @@ export class Enricher {
   private readonly counter: FailureCounter;
   private readonly gate: Gate;
   private readonly concurrency: number;
+  readonly health = new HealthCache();
 
   constructor(timeoutMs: number, counter: FailureCounter, concurrency = INSPECT_CONCURRENCY) {
     this.timeoutMs = timeoutMs;
     this.counter = counter;
     this.concurrency = concurrency;
     this.gate = new Gate(concurrency);
+  }
+
+  /** A container is gone (destroy): its healthcheck is forgotten. */
+  forget(endpoint: string, id: string): void {
+    this.health.forget(endpoint, id);
   }
 
   /** Inspects running now. */
@@ -213,8 +294,26 @@ export class Enricher {
     const signal = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now())));
     try {
       const opts = { abortSignal: signal, _query: {} } as unknown as Docker.ContainerInspectOptions;
-      if (target.what === "container") key.container = containerContext(await docker.getContainer(target.id).inspect(opts));
-      else key.exec = execContext(await docker.getExec(target.id).inspect({ abortSignal: signal } as unknown as object));
+      if (target.what === "container") {
+        const inspect: unknown = await docker.getContainer(target.id).inspect(opts);
+        key.container = containerContext(inspect);
+        this.health.set(endpoint, target.id, healthArgv(inspect));
+      } else {
+        const inspect: unknown = await docker.getExec(target.id).inspect({ abortSignal: signal } as unknown as object);
+        const exec = execContext(inspect);
+        key.exec = exec;
+        const argv = execArgv(inspect);
+        if (argv !== null && target.container !== "") {
+          let health = this.health.get(endpoint, target.container);
+          if (health === undefined) {
+            // Not seen created or started (the collector started later): ask once, within the same deadline and place.
+            const c: unknown = await docker.getContainer(target.container).inspect(opts);
+            health = healthArgv(c);
+            this.health.set(endpoint, target.container, health);
+          }
+          exec.healthcheck = health !== null && sameArgv(argv, health);
+        }
+      }
     } catch (e) {
       this.counter.add("inspectFailures", 1);
       const why = signal.aborted ? `no answer within ${this.timeoutMs} ms` : (e as Error).message;

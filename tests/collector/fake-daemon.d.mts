@@ -2,12 +2,16 @@ import type { ServerResponse } from "node:http";
 export declare function eventLine(i: number, ts: bigint, action?: string): string;
 export declare function parseSince(s: string | null): bigint | null;
 export declare class FakeDaemon {
-  constructor(socketPath: string, opts?: { apiVersion?: string; minApi?: string; inspect?: "ok" | "404" | "hang" | "slow"; inspectDelayMs?: number; sliceBytes?: number; startTs?: bigint; tls?: { key: Buffer; cert: Buffer; ca?: Buffer } });
+  constructor(socketPath: string, opts?: { apiVersion?: string; minApi?: string; inspect?: "ok" | "404" | "hang" | "slow"; inspectDelayMs?: number; healthTest?: string[] | null; containerInspect?: "ok" | "404"; execArgv?: string[]; sliceBytes?: number; startTs?: bigint; tls?: { key: Buffer; cert: Buffer; ca?: Buffer } });
   port: number;
   readonly socketPath: string;
   readonly url: string;
   inspect: "ok" | "404" | "hang" | "slow";
   inspectDelayMs: number;
+  /** Config.Healthcheck.Test of container inspect answers (null: no healthcheck); ProcessConfig entrypoint + arguments of exec answers. */
+  healthTest: string[] | null;
+  containerInspect: "ok" | "404";
+  execArgv: string[];
   /** Inspect requests received and not yet answered or abandoned by the client; the most seen at once; how many. */
   inspectsInFlight: number;
   maxInspectsInFlight: number;

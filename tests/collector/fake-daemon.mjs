@@ -28,6 +28,9 @@ export class FakeDaemon {
     this.minApi = opts.minApi ?? "1.12";
     this.inspect = opts.inspect ?? "ok"; // "ok" | "404" | "hang" | "slow" (answers after inspectDelayMs)
     this.inspectDelayMs = opts.inspectDelayMs ?? 100;
+    this.healthTest = opts.healthTest ?? null; // Config.Healthcheck.Test of every container inspect answer (null: none)
+    this.containerInspect = opts.containerInspect ?? "ok"; // "404": container inspects fail (exec inspects as `inspect`)
+    this.execArgv = opts.execArgv ?? ["sh", "-c", "true"]; // ProcessConfig entrypoint + arguments of every exec inspect answer
     this.inspectsInFlight = 0; // inspect requests received and not yet answered or abandoned
     this.maxInspectsInFlight = 0;
     this.inspectRequests = 0;
@@ -108,10 +111,11 @@ export class FakeDaemon {
   answerInspect(what, id, res) {
     res.answered = true;
     this.inspectsInFlight--;
-    if (this.inspect === "404") { res.statusCode = 404; res.end(JSON.stringify({ message: `No such ${what}: ${id}` })); return; }
+    if (this.inspect === "404" || (what === "containers" && this.containerInspect === "404")) { res.statusCode = 404; res.end(JSON.stringify({ message: `No such ${what}: ${id}` })); return; }
     res.setHeader("Content-Type", "application/json");
-    if (what === "exec") res.end(JSON.stringify({ ID: id, ProcessConfig: { tty: true, user: "nobody", privileged: true } }));
-    else res.end(JSON.stringify({ Id: id, Image: "sha256:fake", Config: { User: "1000" }, HostConfig: { Privileged: false, CapAdd: ["NET_ADMIN"], NetworkMode: "host", PidMode: "", IpcMode: "shareable", ReadonlyRootfs: true }, Mounts: [] }));
+    const [entrypoint, ...args] = this.execArgv;
+    if (what === "exec") res.end(JSON.stringify({ ID: id, ProcessConfig: { tty: true, entrypoint, arguments: args, user: "nobody", privileged: true } }));
+    else res.end(JSON.stringify({ Id: id, Image: "sha256:fake", Config: { User: "1000", ...(this.healthTest ? { Healthcheck: { Test: this.healthTest } } : {}) }, HostConfig: { Privileged: false, CapAdd: ["NET_ADMIN"], NetworkMode: "host", PidMode: "", IpcMode: "shareable", ReadonlyRootfs: true }, Mounts: [] }));
   }
 
   /** Resolves when at least `n` event streams are open. */

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FakeDaemon } from "./fake-daemon.mjs";
-import { Collector, RingReader, collectorSuite, timeNanoOf, until, withoutFalco } from "./helpers";
+import { Collector, type Rec, RingReader, collectorSuite, timeNanoOf, until, withoutFalco } from "./helpers";
 
 const START_TS = 1795786267000000000n; // fake daemon timeNano of event 0; +1000 per event
 
@@ -214,7 +214,7 @@ describe("enrichment", () => {
       endpoint: d.url,
       container: { privileged: false, capAdd: ["NET_ADMIN"], user: "1000", networkMode: "host", pidMode: "", ipcMode: "shareable", imageId: "sha256:fake", readonlyRootfs: true, mounts: [] },
     });
-    expect(got[1]!.json.falco).toEqual({ endpoint: d.url, exec: { tty: true, user: "nobody", privileged: true } });
+    expect(got[1]!.json.falco).toEqual({ endpoint: d.url, exec: { tty: true, user: "nobody", privileged: true, healthcheck: false } });
     expect(d.requests.some((q) => /\/containers\/c0ffee[0-9a-f]+\/json/.test(q))).toBe(true);
     expect(d.requests.some((q) => q.includes("/exec/e1/json"))).toBe(true);
     expect(r.get("inspectFailures")).toBe(0n);
@@ -247,12 +247,13 @@ describe("enrichment", () => {
     const got = await r.waitCount("all", (x) => x.kind === 1, lines.length);
     expect(got.map((x) => withoutFalco(x.text))).toEqual(lines);
     for (const [i, x] of got.entries()) {
-      if (i === 64) expect(x.json.falco?.exec).toEqual({ tty: true, user: "nobody", privileged: true });
+      if (i === 64) expect(x.json.falco?.exec).toEqual({ tty: true, user: "nobody", privileged: true, healthcheck: false });
       else if (i % 3 === 1) expect(x.json.falco).toEqual({ endpoint: d.url });
       else expect(x.json.falco?.container?.imageId).toBe("sha256:fake");
     }
-    expect(d.inspectRequests).toBe(44);
-    // 44 inspects, each answered after 200 ms, arriving at once: the cap is reached, never passed
+    // 44 inspects, and the exec's container, never seen created: its healthcheck
+    expect(d.inspectRequests).toBe(45);
+    // 45 inspects, each answered after 200 ms, arriving at once: the cap is reached, never passed
     expect(d.maxInspectsInFlight).toBe(16);
     expect(r.get("inspectFailures")).toBe(0n);
   });
@@ -274,6 +275,51 @@ describe("enrichment", () => {
     await new Promise((res) => setTimeout(res, 300));
     expect(r.get("inspectFailures")).toBe(40n);
     expect(d.inspectRequests).toBeGreaterThanOrEqual(16);
+  });
+
+  it("inspects a container not seen created once for its healthcheck, caches it, and forgets it on destroy", async () => {
+    const d = await fake({ healthTest: ["CMD-SHELL", "true"], execArgv: ["/bin/sh", "-c", "true"] });
+    const ring = join(suite.dir(), `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    const containerAsks = () => d.requests.filter((q) => /\/containers\/abc\/json/.test(q)).length;
+    const destroy = (ts: bigint) =>
+      `{"status":"destroy","id":"abc","from":"x","Type":"container","Action":"destroy","Actor":{"ID":"abc","Attributes":{"name":"n"}},"scope":"local","time":${ts / 1_000_000_000n},"timeNano":${ts}}`;
+    let ts = START_TS;
+    const exec = async (): Promise<Rec> => {
+      ts += 10n;
+      const line = execLine(ts);
+      await d.write(`${line}\n`);
+      return r.waitFor("exec", (x) => x.kind === 1 && x.ts === ts);
+    };
+    // the healthcheck's argv: /bin/sh -c true
+    expect((await exec()).json.falco?.exec).toEqual({ tty: true, user: "nobody", privileged: true, healthcheck: true });
+    expect(containerAsks()).toBe(1);
+    // cached: no second container inspect; an argv that differs is not the healthcheck
+    d.execArgv = ["sh", "-c", "true"];
+    expect((await exec()).json.falco?.exec?.healthcheck).toBe(false);
+    expect(containerAsks()).toBe(1);
+    // destroyed: forgotten, the next exec asks again (and sees the new answer)
+    ts += 10n;
+    await d.write(`${destroy(ts)}\n`);
+    d.healthTest = ["CMD", "sh", "-c", "true"];
+    expect((await exec()).json.falco?.exec?.healthcheck).toBe(true);
+    expect(containerAsks()).toBe(2);
+    expect(r.get("inspectFailures")).toBe(0n);
+  });
+
+  it("leaves healthcheck absent, the exec context kept, when the container inspect fails", async () => {
+    const d = await fake({ containerInspect: "404" });
+    const ring = join(suite.dir(), `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    await d.write(`${execLine(START_TS + 5n)}\n`);
+    const got = await r.waitFor("exec", (x) => x.kind === 1);
+    expect(got.json.falco).toEqual({ endpoint: d.url, exec: { tty: true, user: "nobody", privileged: true } });
+    expect(d.requests.some((q) => /\/containers\/abc\/json/.test(q))).toBe(true);
+    expect(r.get("inspectFailures")).toBe(1n);
   });
 
   it("does not inspect with --no-enrich", async () => {

@@ -108,7 +108,7 @@ export interface Rec {
     falco?: {
       endpoint: string;
       container?: Record<string, unknown>;
-      exec?: { tty: boolean; user: string; privileged: boolean };
+      exec?: { tty: boolean; user: string; privileged: boolean; healthcheck?: boolean };
     };
   };
 }

@@ -92,8 +92,8 @@ describe.skipIf(process.env.DKR_SKIP_DOCKER === "1")("real dockerd", () => {
       const c = mine.find((x) => x.json.Action === a)!.json.falco!.container!;
       expect(c, a).toMatchObject({ privileged: false, capAdd: [], user: "", pidMode: "", imageId: image, readonlyRootfs: false, mounts: [] });
     }
-    expect(mine.find((x) => x.json.Action.startsWith("exec_start"))!.json.falco!.exec).toEqual({ tty: false, user: "", privileged: false });
-    expect(mine.find((x) => x.json.Action.startsWith("exec_create"))!.json.falco!.exec).toEqual({ tty: false, user: "", privileged: false });
+    expect(mine.find((x) => x.json.Action.startsWith("exec_start"))!.json.falco!.exec).toEqual({ tty: false, user: "", privileged: false, healthcheck: false });
+    expect(mine.find((x) => x.json.Action.startsWith("exec_create"))!.json.falco!.exec).toEqual({ tty: false, user: "", privileged: false, healthcheck: false });
     expect(mine.find((x) => x.json.Action === "die")!.json.falco).toEqual({ endpoint: host });
     expectNoDuplicates(r);
   });
