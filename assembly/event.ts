@@ -3,7 +3,9 @@
 // A "slot" (12 bytes) describes one JSON value: u32 ptr, i32 len, i32 tag. For strings,
 // ptr/len are the encoded bytes between the quotes (tag STR when they hold no escape, so
 // they are the value itself; STRESC when they must be decoded). For numbers, the token
-// text. A key that is absent, or whose value is null, has tag ABSENT. Duplicate keys: the
+// text. A key that is absent, or whose value is null, has tag ABSENT. A string over
+// MAX_STRING encoded bytes has tag BIG (ptr/len still locate it): it is present but has no
+// value ("degrade, don't fail": the rest of the event is extracted). Duplicate keys: the
 // last one wins, as in JSON.parse.
 
 import { MAX_ATTRS, MAX_LIST } from "./limits";
@@ -14,6 +16,7 @@ export const STRESC: i32 = 2;
 export const NUM: i32 = 3;
 export const TRUE: i32 = 4;
 export const FALSE: i32 = 5;
+export const BIG: i32 = 6;
 
 export const SLOT: i32 = 12;
 
@@ -38,11 +41,14 @@ export const S_C_IMAGEID: i32 = 16;
 export const S_E_TTY: i32 = 17;            // falco.exec.*
 export const S_E_USER: i32 = 18;
 export const S_E_PRIVILEGED: i32 = 19;
-export const NSLOTS: i32 = 20;
+export const S_E_HEALTHCHECK: i32 = 20;
+export const NSLOTS: i32 = 21;
 
 export const slots: usize = memory.data(NSLOTS * SLOT, 8);
 
-// Attributes: entries of { u32 keyPtr, u32 keyLen, slot value } (keys already decoded).
+// Attributes: entries of { u32 keyPtr, u32 keyLen, slot value } (keys already decoded); only
+// the first MAX_ATTRS members are kept. A member whose key or value is over MAX_STRING has a
+// BIG value slot.
 export const ATTR: i32 = 8 + SLOT;
 export const attrs: usize = memory.data(MAX_ATTRS * ATTR, 8);
 export let attrCount: i32 = 0;
@@ -78,6 +84,8 @@ export let actionLen: i32 = -1;
 export let actionNameLen: i32 = -1;
 export let actionSuffixPtr: usize = 0;
 export let actionSuffixLen: i32 = 0;
+/** The Action is over MAX_STRING: only docker.action.name (if within the limit) has a value. */
+export let actionBig: bool = false;
 
 /** True after a successful dkr_parse, false after an error or a new dkr_input. */
 export let parsed: bool = false;
@@ -87,7 +95,8 @@ export function setAttrCount(n: i32): void { attrCount = n; }
 export function setCapCount(n: i32): void { capCount = n; }
 export function setMountCount(n: i32): void { mountCount = n; }
 export function setTypeKind(k: i32): void { typeKind = k; }
-export function setAction(p: usize, len: i32, nameLen: i32, sufPtr: usize, sufLen: i32): void {
+export function setAction(p: usize, len: i32, nameLen: i32, sufPtr: usize, sufLen: i32, big: bool): void {
+  actionBig = big;
   actionPtr = p; actionLen = len; actionNameLen = nameLen; actionSuffixPtr = sufPtr; actionSuffixLen = sufLen;
 }
 

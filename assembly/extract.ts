@@ -1,15 +1,15 @@
 // Extraction of one field from the parsed event into the result area (ABI.md).
 // Strings are decoded into the output area, each followed by a NUL; no allocation.
 
-import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, MAX_ARG } from "./limits";
+import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, MAX_ARG, MAX_STRING } from "./limits";
 import { argBuf, outBuf, resultArea } from "./mem";
 import { decimalToU64, decodeString, numValue, numberToU64 } from "./strings";
 import {
-  ABSENT, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, SLOT, STR, STRESC, TRUE,
+  ABSENT, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, SLOT, STR, STRESC, TRUE,
   S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
-  S_ENDPOINT, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
+  S_ENDPOINT, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_VOLUME,
-  actionLen, actionNameLen, actionPtr, actionSuffixLen, actionSuffixPtr, attrCount, attrs, ATTR, capCount, caps,
+  actionBig, actionLen, actionNameLen, actionPtr, actionSuffixLen, actionSuffixPtr, attrCount, attrs, ATTR, capCount, caps,
   findAttr, mountCount, mounts, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
 } from "./event";
 import * as F from "./fields";
@@ -126,14 +126,18 @@ function pushMountsList(which: i32): void {
   for (let i = 0; i < mountCount; i++) pushSlot(mounts + <usize>(i * MOUNT + which * SLOT));
 }
 
-/** "source:destination:rw|ro" for each mount (absent source/destination as empty; rw absent = rw). */
+/**
+ * "source:destination:rw|ro" for each mount (absent source/destination as empty; rw absent =
+ * rw); a mount whose source or destination is over the string limit is left out.
+ */
 function pushMounts(): void {
   for (let i = 0; i < mountCount; i++) {
     const m = mounts + <usize>(i * MOUNT);
-    const d = outPos;
-    let p = d;
     const src = m + <usize>(M_SOURCE * SLOT);
     const dst = m + <usize>(M_DESTINATION * SLOT);
+    if (slotTag(src) == BIG || slotTag(dst) == BIG) continue;
+    const d = outPos;
+    let p = d;
     p += <usize>copySlot(src, p);
     store<u8>(p, 0x3A); p++;
     p += <usize>copySlot(dst, p);
@@ -168,7 +172,7 @@ function copySlot(s: usize, d: usize): i32 {
 let wordP: usize = 0;
 let wordL: i32 = 0;
 function execWord(): bool {
-  if (actionSuffixPtr == 0 || !(actionIs("exec_create") || actionIs("exec_start"))) return false;
+  if (actionBig || actionSuffixPtr == 0 || !(actionIs("exec_create") || actionIs("exec_start"))) return false;
   let p = actionSuffixPtr;
   const end = p + <usize>actionSuffixLen;
   while (p < end && load<u8>(p) == 0x20) p++;
@@ -246,12 +250,12 @@ export function extractField(id: i32, argLen: i32): i32 {
       }
       break;
     }
-    case F.F_ACTION_NAME: if (actionLen >= 0) pushBytes(actionPtr, actionNameLen); break;
+    case F.F_ACTION_NAME: if (actionLen >= 0 && actionNameLen <= MAX_STRING) pushBytes(actionPtr, actionNameLen); break;
     case F.F_EXEC_CMDLINE:
-      if (actionSuffixPtr != 0 && (actionIs("exec_create") || actionIs("exec_start"))) pushBytes(actionSuffixPtr, actionSuffixLen);
+      if (!actionBig && actionSuffixPtr != 0 && (actionIs("exec_create") || actionIs("exec_start"))) pushBytes(actionSuffixPtr, actionSuffixLen);
       break;
     case F.F_HEALTH_STATUS:
-      if (actionSuffixPtr != 0 && actionIs("health_status")) pushBytes(actionSuffixPtr, actionSuffixLen);
+      if (!actionBig && actionSuffixPtr != 0 && actionIs("health_status")) pushBytes(actionSuffixPtr, actionSuffixLen);
       break;
     case F.F_EXITCODE: pushAttrU64("exitCode", 0, false); break;
     case F.F_EXEC_DURATION: pushAttrU64("execDuration", 9, true); break;
@@ -285,7 +289,7 @@ export function extractField(id: i32, argLen: i32): i32 {
     }
     case F.F_IMAGE_NAME: if (typeKind == T_IMAGE) pushAttr("name"); break;
     case F.F_ENDPOINT:
-      if (!pushSlot(slotAt(S_ENDPOINT)) && typeKind == T_COLLECTOR) pushAttr("endpoint");
+      if (!pushSlot(slotAt(S_ENDPOINT)) && slotTag(slotAt(S_ENDPOINT)) == ABSENT && typeKind == T_COLLECTOR) pushAttr("endpoint");
       break;
     case F.F_C_PRIVILEGED: pushBoolSlot(slotAt(S_C_PRIVILEGED)); break;
     case F.F_C_CAP_ADD: for (let i = 0; i < capCount; i++) pushSlot(caps + <usize>(i * SLOT)); break;
@@ -308,6 +312,7 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_COLLECTOR_REASON: if (typeKind == T_COLLECTOR) pushAttr("reason"); break;
     case F.F_EXEC_EXE: pushExecExe(); break;
     case F.F_EXEC_ARGS: pushExecArgs(); break;
+    case F.F_EXEC_HEALTHCHECK: pushBoolSlot(slotAt(S_E_HEALTHCHECK)); break;
     default: return ERR_FIELD;
   }
   return n;

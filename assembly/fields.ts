@@ -82,7 +82,8 @@ export const F_COLLECTOR_DROPPED: i32 = 59;
 export const F_COLLECTOR_REASON: i32 = 60;
 export const F_EXEC_EXE: i32 = 61;
 export const F_EXEC_ARGS: i32 = 62;
-export const NFIELDS: i32 = 63;
+export const F_EXEC_HEALTHCHECK: i32 = 63;
+export const NFIELDS: i32 = 64;
 
 /** The "arg" member of a get_fields entry. */
 @json
@@ -250,6 +251,8 @@ function build(): Array<Field> {
     "Program of an exec_create or exec_start event: the first word of the command line (after any leading spaces) without its directory, e.g. sh for \"/bin/sh -c true\", busybox for \"busybox sh -c id\". Docker joins the exec's arguments with spaces, so a program path holding a space is cut at it. No value for other events or an empty command line.");
   add(t, F_EXEC_ARGS, "docker.exec.args", FT_STRING, "Exec Arguments",
     "Arguments of an exec_create or exec_start event: the command line after its first word and the space that follows it (Docker joins the arguments with single spaces), e.g. \"-c true\" for \"/bin/sh -c true\"; empty when the program has no argument. No value when docker.exec.exe has none.");
+  add(t, F_EXEC_HEALTHCHECK, "docker.exec.healthcheck", FT_BOOL, "Exec Is Healthcheck",
+    "True when this exec is the container's own HEALTHCHECK (the collector matched the exec command line with the container's configured healthcheck); false for other execs; no value when the collector could not tell.");
   assert(t.length == NFIELDS, "field table size");
   return t;
 }

@@ -11,6 +11,11 @@
 // only for well-formed JSON, whatever its position. UTF-8 is checked inside strings while
 // scanning (outside strings only ASCII is well-formed); when the scan fails, the whole
 // payload is checked to tell ERR_UTF8 from ERR_SYNTAX.
+//
+// Limits on what a user controls (string sizes, attribute and list counts) degrade only the
+// offending part: an oversize string is recorded as BIG (no value), members and elements
+// past the count limits are validated and not kept. ERR_TOO_LARGE is only structural:
+// nesting deeper than MAX_DEPTH (the payload size is checked by the caller).
 
 import {
   ERR_NOT_OBJECT, ERR_SYNTAX, ERR_TOO_LARGE, ERR_TYPE, ERR_UTF8,
@@ -20,9 +25,9 @@ import { arenaBuf, bitStack, inBuf } from "./mem";
 import { utf8SeqLen, validUtf8 } from "./utf8";
 import { decodeString } from "./strings";
 import {
-  ABSENT, ATTR, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, NSLOTS, SLOT, STR, STRESC, TRUE,
+  ABSENT, ATTR, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, NSLOTS, SLOT, STR, STRESC, TRUE,
   S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
-  S_ENDPOINT, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
+  S_ENDPOINT, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_NONE, T_OTHER, T_VOLUME,
   attrCount, attrs, capCount, caps, clearSlots, mountCount, mounts, setAction, setAttrCount, setCapCount,
   setMountCount, setSlot, setTypeKind, slotAt, slotLen, slotPtr, slotTag,
@@ -98,7 +103,6 @@ function scanString(): bool {
   strL = <i32>(pos - s);
   strEsc = esc;
   pos++;
-  if (strL > MAX_STRING) tooLarge = true;
   return true;
 }
 
@@ -233,12 +237,17 @@ function skipValue(holder: i32): bool {
   return false;
 }
 
+/** The slot tag of the last string scanned: BIG over MAX_STRING, else STR or STRESC. */
+@inline function strTag(): i32 {
+  return strL > MAX_STRING ? BIG : strEsc ? STRESC : STR;
+}
+
 /** Reads a scalar of the wanted kind into slot s; another JSON type is a type error. */
 function valueInto(s: usize, want: i32, holder: i32): bool {
   const c = peek();
   if (c == 0x22) {
     if (!scanString()) return false;
-    setSlot(s, strS, strL, strEsc ? STRESC : STR);
+    setSlot(s, strS, strL, strTag());
     if (want != K_STR) typeErr = true;
     return true;
   }
@@ -304,8 +313,9 @@ function parseAttributes(holder: i32): bool {
   if (o != 1) return true;
   let n: i32 = 0;
   while (true) {
-    if (!scanKey(true)) return false;
-    if (++n > MAX_ATTRS) tooLarge = true;
+    if (!scanKey(n < MAX_ATTRS)) return false;
+    const keyBig = strL > MAX_STRING;
+    n++;
     const c = peek();
     if (c == 0x22 || c == 0x6E) {
       if (c == 0x22) { if (!scanString()) return false; }
@@ -314,7 +324,8 @@ function parseAttributes(holder: i32): bool {
         const e = attrs + <usize>((n - 1) * ATTR);
         store<u32>(e, <u32>keyP);
         store<i32>(e, keyL, 4);
-        if (c == 0x22) setSlot(e + 8, strS, strL, strEsc ? STRESC : STR);
+        if (keyBig) setSlot(e + 8, 0, 0, BIG);
+        else if (c == 0x22) setSlot(e + 8, strS, strL, strTag());
         else setSlot(e + 8, 0, 0, ABSENT);
       }
     } else {
@@ -357,12 +368,12 @@ function parseCapAdd(holder: i32): bool {
     skipWs();
     if (peek() == 0x22) {
       if (!scanString()) return false;
-      if (n < MAX_LIST) setSlotAt(caps + <usize>(n * SLOT), strS, strL, strEsc ? STRESC : STR);
+      if (n < MAX_LIST) setSlotAt(caps + <usize>(n * SLOT), strS, strL, strTag());
     } else {
       if (!skipValue(holder + 1)) return false;
       typeErr = true;
     }
-    if (++n > MAX_LIST) tooLarge = true;
+    n++;
     if (!next(0x5D)) return false;
     if (!more) break;
   }
@@ -394,6 +405,8 @@ function parseMount(m: usize, holder: i32): bool {
   return false;
 }
 
+const spareMount: usize = memory.data(MOUNT, 8);
+
 function parseMounts(holder: i32): bool {
   setMountCount(0);
   const o = openObject(holder, 0x5D);
@@ -403,14 +416,13 @@ function parseMounts(holder: i32): bool {
   while (true) {
     skipWs();
     if (peek() == 0x7B) {
-      if (n < MAX_LIST) {
-        if (!parseMount(mounts + <usize>(n * MOUNT), holder + 1)) return false;
-      } else if (!skipValue(holder + 1)) return false;
+      // Past MAX_LIST a mount is still checked (into a scratch record) but not kept.
+      if (!parseMount(n < MAX_LIST ? mounts + <usize>(n * MOUNT) : spareMount, holder + 1)) return false;
     } else {
       if (!skipValue(holder + 1)) return false;
       typeErr = true;
     }
-    if (++n > MAX_LIST) tooLarge = true;
+    n++;
     if (!next(0x5D)) return false;
     if (!more) break;
   }
@@ -446,7 +458,7 @@ function parseContainer(holder: i32): bool {
 }
 
 function parseExec(holder: i32): bool {
-  clearSlots(S_E_TTY, S_E_PRIVILEGED + 1);
+  clearSlots(S_E_TTY, S_E_HEALTHCHECK + 1);
   const o = openObject(holder, 0x7D);
   if (o < 0) return false;
   if (o != 1) return true;
@@ -457,6 +469,7 @@ function parseExec(holder: i32): bool {
     if (isKey("tty")) ok = valueInto(slotAt(S_E_TTY), K_BOOL, d);
     else if (isKey("user")) ok = valueInto(slotAt(S_E_USER), K_STR, d);
     else if (isKey("privileged")) ok = valueInto(slotAt(S_E_PRIVILEGED), K_BOOL, d);
+    else if (isKey("healthcheck")) ok = valueInto(slotAt(S_E_HEALTHCHECK), K_BOOL, d);
     else ok = skipValue(d);
     if (!ok || !next(0x7D)) return false;
     if (!more) return true;
@@ -465,7 +478,7 @@ function parseExec(holder: i32): bool {
 }
 
 function parseFalco(holder: i32): bool {
-  clearSlots(S_ENDPOINT, S_E_PRIVILEGED + 1);
+  clearSlots(S_ENDPOINT, S_E_HEALTHCHECK + 1);
   setCapCount(0);
   setMountCount(0);
   const o = openObject(holder, 0x7D);
@@ -538,7 +551,8 @@ function slotIs(s: usize, lit: string): bool {
 function finish(): void {
   const t = slotAt(S_TYPE);
   let k = T_NONE;
-  if (slotTag(t) == STR || slotTag(t) == STRESC) {
+  if (slotTag(t) == BIG) k = T_OTHER;
+  else if (slotTag(t) == STR || slotTag(t) == STRESC) {
     decodeSlot(t);
     if (slotIs(t, "container")) k = T_CONTAINER;
     else if (slotIs(t, "image")) k = T_IMAGE;
@@ -549,7 +563,14 @@ function finish(): void {
   }
   setTypeKind(k);
   const a = slotAt(S_ACTION);
-  if (slotTag(a) == STR || slotTag(a) == STRESC) {
+  const big = slotTag(a) == BIG;
+  if (big) {
+    // Decoded for docker.action.name only; the slot stays BIG (docker.action has no value).
+    const n = decodeString(slotPtr(a), slotLen(a), arenaPos);
+    setSlot(a, arenaPos, n, BIG);
+    arenaPos += <usize>n;
+  }
+  if (big || slotTag(a) == STR || slotTag(a) == STRESC) {
     decodeSlot(a);
     const p = slotPtr(a);
     const n = slotLen(a);
@@ -557,9 +578,9 @@ function finish(): void {
     for (let i = 0; i + 1 < n; i++) {
       if (load<u8>(p + <usize>i) == 0x3A && load<u8>(p + <usize>i + 1) == 0x20) { split = i; break; }
     }
-    if (split >= 0) setAction(p, n, split, p + <usize>split + 2, n - split - 2);
-    else setAction(p, n, n, 0, 0);
-  } else setAction(0, -1, -1, 0, 0);
+    if (split >= 0) setAction(p, n, split, p + <usize>split + 2, n - split - 2, big);
+    else setAction(p, n, n, 0, 0, big);
+  } else setAction(0, -1, -1, 0, 0, false);
 }
 
 function syntaxOrUtf8(len: i32): i32 {

@@ -16,11 +16,11 @@ export const ERR_ARG: i32 = -12;
 export const MAX_EVENT: i32 = 4 << 20;
 /** Largest field argument accepted by dkr_arg (64 KiB). */
 export const MAX_ARG: i32 = 64 << 10;
-/** Largest JSON string (key or value, encoded bytes between the quotes) anywhere in an event. */
+/** Largest JSON string (key or value, encoded bytes between the quotes) that has a value; a longer one is present without value (ABI.md). */
 export const MAX_STRING: i32 = 64 << 10;
 /** Deepest nesting of objects/arrays; the top-level object is depth 1. */
 export const MAX_DEPTH: i32 = 64;
-/** Most members of Actor.Attributes. */
+/** Most members of Actor.Attributes kept; later ones are validated and skipped. */
 export const MAX_ATTRS: i32 = 1024;
-/** Most elements of falco.container.capAdd and of falco.container.mounts; also the result area size. */
+/** Most elements of falco.container.capAdd and of falco.container.mounts kept (extras skipped); also the result area size. */
 export const MAX_LIST: i32 = 1024;

@@ -18,7 +18,7 @@ const REQUIRED = [
   "docker.container.mount.source", "docker.container.mount.destination", "docker.container.mounts",
   "docker.container.network_mode", "docker.container.pid_mode", "docker.container.ipc_mode", "docker.container.user",
   "docker.container.image_id", "docker.container.readonly_rootfs", "docker.exec.tty", "docker.exec.user",
-  "docker.exec.privileged", "docker.collector.gap", "docker.collector.dropped",
+  "docker.exec.privileged", "docker.collector.gap", "docker.collector.dropped", "docker.exec.healthcheck",
 ];
 
 describe("field table", () => {

@@ -22,13 +22,16 @@ const VALUES = [
   '""', '"x"', '"\\ud800"', '"a\\"b"', "{}", "[]", '{"a":[1,{"b":null}]}', '["x",1]', '"137"', '"12.5"', '"/old"',
   '"exec_start: sh -c id"', '"exec_create: /bin/sh"', '"exec_start:  /a/b/ x  y "', '"exec_start: "', '"exec_start: \\/x\\u00e9\\/\\ud800 -c"',
   '"health_status: healthy"', '"container"', '"network"', '"volume"', '"image"', '"collector"',
+  `"${"x".repeat(65536)}"`, `"${"x".repeat(65537)}"`, `"exec_start: sh ${"y".repeat(70000)}"`, `"\\u0041${"z".repeat(65534)}"`,
 ];
 const KNOWN_KEYS = [
   "Type", "Action", "Actor", "ID", "Attributes", "scope", "time", "timeNano", "status", "id", "from", "falco",
   "exitCode", "execDuration", "execID", "oldName", "container", "name", "image", "read/write", "gapNs", "dropped",
 ];
 const FALCO = [
-  '{"endpoint":"unix:///s","container":{"privileged":true,"capAdd":["SYS_ADMIN"],"mounts":[{"source":"/a","destination":"/b","rw":false,"mode":"ro","type":"bind"}],"user":"0","networkMode":"host","pidMode":"host","ipcMode":"","imageId":"sha256:x","readonlyRootfs":true},"exec":{"tty":true,"user":"u","privileged":false}}',
+  '{"endpoint":"unix:///s","container":{"privileged":true,"capAdd":["SYS_ADMIN"],"mounts":[{"source":"/a","destination":"/b","rw":false,"mode":"ro","type":"bind"}],"user":"0","networkMode":"host","pidMode":"host","ipcMode":"","imageId":"sha256:x","readonlyRootfs":true},"exec":{"tty":true,"user":"u","privileged":false,"healthcheck":true}}',
+  '{"exec":{"healthcheck":false,"healthcheck":null}}',
+  '{"exec":{"healthcheck":"true"}}',
   '{"container":{"capAdd":null,"mounts":[{}]},"exec":null}',
   '{"container":{"capAdd":[1]}}',
   '{"container":{"mounts":[null]}}',

@@ -280,7 +280,45 @@ case('{"Actor":"x","Type":"container"}', "docker.type", [], parse=-5)
 case('{"Actor":{"Attributes":{"a":1}}}', "docker.type", [], parse=-5)
 case('{"falco":{"container":{"privileged":"yes"}}}', "docker.container.privileged", [], parse=-5)
 case('{"a":' + '[' * 100 + ']' * 100 + '}', "docker.type", [], parse=-3, note="nesting over 64")
-case('{"Type":"container","Actor":{"Attributes":{"big":"' + 'x' * 70000 + '"}}}', "docker.type", [], parse=-3, note="string over 64 KiB")
+# --- limits on user content degrade only the offending part -------------------------------
+# A label value over 64 KiB (Docker copies every label into Actor.Attributes) must not blind
+# the rules to the rest of the event: the attribute has no value, everything else does.
+# (Few cases here, each oversize payload is 70 KB; tests/extractor/limits.test.ts has more.)
+BIGV = "a" * 70000
+BIGC = ('{"Type":"container","Action":"create","Actor":{"ID":"c1","Attributes":{"big":"' + BIGV +
+        '","image":"dkr-busybox:latest","name":"evil"}},"scope":"local","time":1700000000,"timeNano":1700000000000000000,'
+        '"falco":{"endpoint":"unix:///s","container":{"privileged":true,"capAdd":["SYS_ADMIN"]}}}')
+case(BIGC, "docker.type", ["container"], note="70,000-byte label: the event still parses")
+case(BIGC, "docker.container.privileged", [True], note="enrichment of a container with a 70,000-byte label")
+case(BIGC, "docker.attributes", [], arg="big", note="the oversize label itself has no value")
+case(BIGC, "docker.container.name", ["evil"])
+BIGN = '{"Type":"container","Action":"create","Actor":{"ID":"c1","Attributes":{"image":"i","name":"' + BIGV + '"}}}'
+case(BIGN, "docker.container.name", [], note="compat field reading an oversize attribute: no value")
+BIGA = '{"Type":"container","Action":"exec_start: sh -c ' + "y" * 70000 + '","Actor":{"ID":"c1","Attributes":{"execID":"e1"}}}'
+case(BIGA, "docker.action.name", ["exec_start"], note="oversize exec command line: the action name remains")
+case(BIGA, "docker.exec.cmdline", [], note="oversize exec command line: no value")
+ATTRS = ",".join('"k%d":"v%d"' % (i, i) for i in range(1100))
+MANY = '{"Type":"container","Action":"start","Actor":{"ID":"c1","Attributes":{"name":"web",' + ATTRS + '}},"falco":{"container":{"privileged":true}}}'
+case(MANY, "docker.container.name", ["web"], note="1,101 attributes: name is among the first 1,024")
+case(MANY, "docker.attributes", ["v1022"], arg="k1022", note="the 1,024th member")
+case(MANY, "docker.attributes", [], arg="k1023", note="the 1,025th member is skipped")
+case(MANY, "docker.container.privileged", [True])
+MANY2 = '{"Type":"container","Actor":{"ID":"c1","Attributes":{' + ATTRS + ',"name":"late"}}}'
+case(MANY2, "docker.container.name", [], note="name past the 1,024th member: no value")
+case(MANY2, "docker.container.id", ["c1"])
+CAPS = ",".join('"C%d"' % i for i in range(1100))
+case('{"Type":"container","falco":{"container":{"privileged":true,"capAdd":[' + CAPS + ']}}}', "docker.container.privileged", [True], note="1,100 capAdd elements: extras skipped")
+case('{"falco":{"container":{"mounts":[' + ",".join('{"source":"/s%d"}' % i for i in range(1030)) + ',{"rw":"x"}]}}}', "docker.container.privileged", [], parse=-5, note="mounts past the limit are still type-checked")
+case('{"Type":"container","a":' + '[' * 70 + ']' * 70 + '}', "docker.type", [], parse=-3, note="nesting over 64 still fails the event")
+# --- exec healthcheck (collector enrichment) ------------------------------------------------
+HC = '{"Type":"container","Action":"exec_start: /bin/sh -c cat /tmp/ok","Actor":{"ID":"c1","Attributes":{"execID":"e1"}},"falco":{"exec":{"tty":false,"user":"","privileged":false,"healthcheck":%s}}}'
+case(HC % "true", "docker.exec.healthcheck", [True], note="the container's own HEALTHCHECK")
+case(HC % "false", "docker.exec.healthcheck", [False])
+case(HC % "null", "docker.exec.healthcheck", [], note="null: the collector could not tell")
+case(HC % '"true"', "docker.exec.healthcheck", [], parse=-5, note="not a bool")
+case(ev("enriched-events.jsonl", 5), "docker.exec.healthcheck", [], note="older enrichment without the key")
+case(ev("exec.jsonl", 3), "docker.exec.healthcheck", [], note="no falco key")
+case('{"falco":{"exec":{"healthcheck":true},"exec":{"tty":true}}}', "docker.exec.healthcheck", [], note="a duplicate exec object replaces the first")
 # ABI misuse (missing or extra argument: ERR_ARG) is tested on the module directly
 # (tests/extractor/robustness.test.ts), not here: these vectors are about values.
 

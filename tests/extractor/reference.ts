@@ -13,9 +13,9 @@ const MAX_ATTRS = 1024;
 const MAX_LIST = 1024;
 
 type Node =
-  | { k: "obj"; members: Array<[string, Node]> }
+  | { k: "obj"; members: Array<[string, Node, boolean]> }      // key, value, key over MAX_STRING
   | { k: "arr"; items: Node[] }
-  | { k: "str"; v: string }
+  | { k: "str"; v: string; big: boolean }                      // big: over MAX_STRING encoded bytes
   | { k: "num"; raw: string }
   | { k: "bool"; v: boolean }
   | { k: "null" };
@@ -24,10 +24,10 @@ const utf8 = new TextEncoder();
 /** A string as it comes out of UTF-8 (lone surrogates become U+FFFD), as the module sees keys. */
 export const norm = (v: string): string => new TextDecoder().decode(utf8.encode(v));
 
-/** Tree of a text JSON.parse accepted; also reports strings over MAX_STRING encoded bytes. */
+/** Tree of a text JSON.parse accepted; marks strings over MAX_STRING encoded bytes. */
 class Walker {
   i = 0;
-  longString = false;
+  big = false;                                                 // the last str() was over MAX_STRING
   constructor(private readonly t: string) {}
   ws(): void {
     while (this.i < this.t.length && " \t\n\r".includes(this.t[this.i] as string)) this.i++;
@@ -38,7 +38,7 @@ class Walker {
     const r = m.exec(this.t);
     if (!r) throw new Error("walker: string");
     this.i = m.lastIndex;
-    if (utf8.encode(r[0]).length - 2 > MAX_STRING) this.longString = true;
+    this.big = utf8.encode(r[0]).length - 2 > MAX_STRING;
     return JSON.parse(r[0]) as string;
   }
   value(): Node {
@@ -46,15 +46,16 @@ class Walker {
     const c = this.t[this.i];
     if (c === "{") {
       this.i++;
-      const members: Array<[string, Node]> = [];
+      const members: Array<[string, Node, boolean]> = [];
       this.ws();
       if (this.t[this.i] === "}") { this.i++; return { k: "obj", members }; }
       for (;;) {
         this.ws();
         const key = this.str();
+        const keyBig = this.big;
         this.ws();
         this.i++; // ':'
-        members.push([key, this.value()]);
+        members.push([key, this.value(), keyBig]);
         this.ws();
         if (this.t[this.i++] === "}") return { k: "obj", members };
       }
@@ -70,7 +71,7 @@ class Walker {
         if (this.t[this.i++] === "]") return { k: "arr", items };
       }
     }
-    if (c === '"') return { k: "str", v: this.str() };
+    if (c === '"') { const v = this.str(); return { k: "str", v, big: this.big }; }
     if (this.t.startsWith("true", this.i)) { this.i += 4; return { k: "bool", v: true }; }
     if (this.t.startsWith("false", this.i)) { this.i += 5; return { k: "bool", v: false }; }
     if (this.t.startsWith("null", this.i)) { this.i += 4; return { k: "null" }; }
@@ -98,18 +99,24 @@ function maxDepth(t: string): number {
   return max;
 }
 
+/** A string over MAX_STRING encoded bytes: present, but it has no value (v: its decoded text). */
+export class Big {
+  constructor(readonly v: string) {}
+}
+type Str = string | Big;
+
 /** Decoded, type-checked event: only what the fields read. */
 export interface RefEvent {
-  Type?: string; Action?: string; scope?: string; status?: string; id?: string; from?: string;
+  Type?: Str; Action?: Str; scope?: Str; status?: Str; id?: Str; from?: Str;
   time?: string; timeNano?: string;                 // number tokens, raw
-  actorId?: string;
-  attrs: Map<string, string | null>;                // null: present with a null value
+  actorId?: Str;
+  attrs: Map<string, Str | null>;                   // null: present with a null value
   falco: {
-    endpoint?: string;
-    privileged?: boolean; readonlyRootfs?: boolean; user?: string; networkMode?: string; pidMode?: string;
-    ipcMode?: string; imageId?: string; capAdd: string[];
-    mounts: Array<{ type?: string; source?: string; destination?: string; mode?: string; rw?: boolean }>;
-    tty?: boolean; execUser?: string; execPrivileged?: boolean;
+    endpoint?: Str;
+    privileged?: boolean; readonlyRootfs?: boolean; user?: Str; networkMode?: Str; pidMode?: Str;
+    ipcMode?: Str; imageId?: Str; capAdd: Str[];
+    mounts: Array<{ type?: Str; source?: Str; destination?: Str; mode?: Str; rw?: boolean }>;
+    tty?: boolean; execUser?: Str; execPrivileged?: boolean; healthcheck?: boolean;
   };
 }
 
@@ -117,16 +124,15 @@ type Kind = "str" | "num" | "bool";
 
 class Checker {
   type = false;
-  large = false;
-  scalar(n: Node, want: Kind): string | boolean | undefined {
+  scalar(n: Node, want: Kind): Str | boolean | undefined {
     if (n.k === "null") return undefined;
     if (n.k !== want) { this.type = true; return undefined; }
-    if (n.k === "str") return n.v;
+    if (n.k === "str") return n.big ? new Big(n.v) : n.v;
     if (n.k === "num") return n.raw;
     if (n.k === "bool") return n.v;
     return undefined;
   }
-  obj(n: Node): Array<[string, Node]> | undefined {
+  obj(n: Node): Array<[string, Node, boolean]> | undefined {
     if (n.k === "null") return undefined;
     if (n.k !== "obj") { this.type = true; return undefined; }
     return n.members;
@@ -153,14 +159,14 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
     return ERR.SYNTAX;
   }
   if (text.trimStart()[0] !== "{" || !/^[ \t\n\r]*\{/.test(text)) return ERR.NOT_OBJECT;
+  // The only structural limits; sizes and counts of user content degrade per value below.
   if (maxDepth(text) > MAX_DEPTH) return ERR.TOO_LARGE;
   const w = new Walker(text);
   const root = w.value();
   if (root.k !== "obj") return ERR.NOT_OBJECT;
   const ck = new Checker();
-  if (w.longString) ck.large = true;
   const ev: RefEvent = { attrs: new Map(), falco: { capAdd: [], mounts: [] } };
-  const S = (n: Node): string | undefined => ck.scalar(n, "str") as string | undefined;
+  const S = (n: Node): Str | undefined => ck.scalar(n, "str") as Str | undefined;
   const B = (n: Node): boolean | undefined => ck.scalar(n, "bool") as boolean | undefined;
   for (const [key, val] of root.members) {
     switch (key) {
@@ -180,12 +186,14 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
           else if (ak === "Attributes") {
             ev.attrs = new Map();
             const members = ck.obj(av) ?? [];
-            if (members.length > MAX_ATTRS) ck.large = true;
-            for (const [k, v] of members) {
-              if (v.k === "str") ev.attrs.set(norm(k), v.v);
-              else if (v.k === "null") ev.attrs.set(norm(k), null);
-              else ck.type = true;
-            }
+            // Every member is type-checked; only the first MAX_ATTRS are kept.
+            members.forEach(([k, v, keyBig], i) => {
+              if (v.k !== "str" && v.k !== "null") { ck.type = true; return; }
+              if (i >= MAX_ATTRS) return;
+              if (keyBig) ev.attrs.set(norm(k), new Big(""));
+              else if (v.k === "str") ev.attrs.set(norm(k), v.big ? new Big(v.v) : v.v);
+              else ev.attrs.set(norm(k), null);
+            });
           }
         }
         break;
@@ -209,19 +217,17 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
                 case "imageId": f.imageId = S(cv); break;
                 case "capAdd": {
                   const items = ck.arr(cv) ?? [];
-                  if (items.length > MAX_LIST) ck.large = true;
                   f.capAdd = [];
-                  for (const it of items) {
-                    if (it.k === "str") f.capAdd.push(it.v);
-                    else ck.type = true;
-                  }
+                  items.forEach((it, i) => {
+                    if (it.k !== "str") { ck.type = true; return; }
+                    if (i < MAX_LIST) f.capAdd.push(it.big ? new Big(it.v) : it.v);
+                  });
                   break;
                 }
                 case "mounts": {
                   const items = ck.arr(cv) ?? [];
-                  if (items.length > MAX_LIST) ck.large = true;
                   f.mounts = [];
-                  for (const it of items) {
+                  for (const [i, it] of items.entries()) {
                     if (it.k !== "obj") { ck.type = true; continue; }
                     const m: RefEvent["falco"]["mounts"][number] = {};
                     for (const [mk, mv] of it.members) {
@@ -231,18 +237,19 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
                       else if (mk === "mode") m.mode = S(mv);
                       else if (mk === "rw") m.rw = B(mv);
                     }
-                    f.mounts.push(m);
+                    if (i < MAX_LIST) f.mounts.push(m);
                   }
                   break;
                 }
               }
             }
           } else if (fk === "exec") {
-            f.tty = f.execUser = f.execPrivileged = undefined;
+            f.tty = f.execUser = f.execPrivileged = f.healthcheck = undefined;
             for (const [ek, evv] of ck.obj(fv) ?? []) {
               if (ek === "tty") f.tty = B(evv);
               else if (ek === "user") f.execUser = S(evv);
               else if (ek === "privileged") f.execPrivileged = B(evv);
+              else if (ek === "healthcheck") f.healthcheck = B(evv);
             }
           }
         }
@@ -251,16 +258,15 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
       }
     }
   }
-  if (ck.large) return ERR.TOO_LARGE;
   if (ck.type) return ERR.TYPE;
   return ev;
 }
 
 // ---- values ------------------------------------------------------------------------------
 
-/** Round-trips through UTF-8 as the module's output does (lone surrogates become U+FFFD). */
-function s(v: string | undefined | null): string[] {
-  if (v === undefined || v === null) return [];
+/** Round-trips through UTF-8 as the module's output does (lone surrogates become U+FFFD); no value for a Big string. */
+function s(v: Str | undefined | null): string[] {
+  if (v === undefined || v === null || v instanceof Big) return [];
   return [norm(v)];
 }
 
@@ -308,10 +314,18 @@ export type RefValue = string | boolean;
 
 /** Values of one field for a parsed event ([] = no value); null for an unknown field name. */
 export function refExtract(ev: RefEvent, field: string, arg: string | null): RefValue[] | null {
-  const a = (k: string): string | undefined => ev.attrs.get(k) ?? undefined;
-  const sep = ev.Action === undefined ? -1 : ev.Action.indexOf(": ");
-  const actionName = ev.Action === undefined ? undefined : sep < 0 ? ev.Action : ev.Action.slice(0, sep);
-  const suffix = ev.Action !== undefined && sep >= 0 ? ev.Action.slice(sep + 2) : undefined;
+  // An attribute over the string limit reads as absent for every field.
+  const a = (k: string): string | undefined => {
+    const v = ev.attrs.get(k);
+    return typeof v === "string" ? v : undefined;
+  };
+  // An Action over the string limit keeps only its name (when that is within the limit).
+  const actionBig = ev.Action instanceof Big;
+  const action = ev.Action instanceof Big ? ev.Action.v : ev.Action;
+  const sep = action === undefined ? -1 : action.indexOf(": ");
+  let actionName = action === undefined ? undefined : sep < 0 ? action : action.slice(0, sep);
+  if (actionName !== undefined && utf8.encode(actionName).length > MAX_STRING) actionName = undefined;
+  const suffix = action !== undefined && sep >= 0 && !actionBig ? action.slice(sep + 2) : undefined;
   const t = ev.Type;
   const isC = t === "container";
   const f = ev.falco;
@@ -347,10 +361,11 @@ export function refExtract(ev: RefEvent, field: string, arg: string | null): Ref
     case "docker.action.name": return s(actionName);
     case "docker.exec.cmdline":
       return actionName === "exec_create" || actionName === "exec_start" ? s(suffix) : [];
+    case "docker.exec.healthcheck": return b(f.healthcheck);
     case "docker.health.status": return actionName === "health_status" ? s(suffix) : [];
     case "docker.exec.exe":
     case "docker.exec.args": {
-      if (actionName !== "exec_create" && actionName !== "exec_start") return [];
+      if ((actionName !== "exec_create" && actionName !== "exec_start") || suffix === undefined) return [];
       // Docker writes the exec's argv joined with single spaces: program word, one space, the rest.
       const m = /^ *([^ ]+)(?: ([^]*))?$/.exec(suffix ?? "");
       if (!m) return [];
@@ -385,7 +400,7 @@ export function refExtract(ev: RefEvent, field: string, arg: string | null): Ref
     case "docker.container.readonly_rootfs": return b(f.readonlyRootfs);
     case "docker.container.cap_add": return f.capAdd.flatMap((c) => s(c));
     case "docker.container.mounts":
-      return f.mounts.flatMap((m) => s(`${m.source ?? ""}:${m.destination ?? ""}:${m.rw === false ? "ro" : "rw"}`));
+      return f.mounts.flatMap((m) => m.source instanceof Big || m.destination instanceof Big ? [] : s(`${m.source ?? ""}:${m.destination ?? ""}:${m.rw === false ? "ro" : "rw"}`));
     case "docker.container.mount.source": return f.mounts.flatMap((m) => s(m.source));
     case "docker.container.mount.destination": return f.mounts.flatMap((m) => s(m.destination));
     case "docker.container.mount.mode": return f.mounts.flatMap((m) => s(m.mode));

@@ -57,11 +57,17 @@ describe("malformed input", () => {
     }
   });
 
-  it("limits: 1 MiB label value, 10,000 attributes, deep nesting, long lists", () => {
-    expectParse(x, `{"Type":"container","Actor":{"ID":"a","Attributes":{"big":"${"x".repeat(1 << 20)}"}}}`, -3);
-    expectParse(x, `{"unknown":"${"é".repeat(40000)}"}`, -3);
+  it("limits: 1 MiB label value and 10,000 attributes degrade (no value for them), deep nesting fails, long lists are cut", () => {
+    expect(x.parse(`{"Type":"container","Actor":{"ID":"a","Attributes":{"big":"${"x".repeat(1 << 20)}","name":"n"}}}`)).toBe(0);
+    expect(x.extract("docker.attributes", "big")).toEqual([]);
+    expect(x.extract("docker.container.name")).toEqual(["n"]);
+    expect(x.parse(`{"unknown":"${"é".repeat(40000)}","Type":"image"}`)).toBe(0);
+    expect(x.extract("docker.type")).toEqual(["image"]);
     const attrs = Array.from({ length: 10000 }, (_v, i) => `"k${i}":"v${i}"`).join(",");
-    expectParse(x, `{"Type":"container","Actor":{"ID":"a","Attributes":{${attrs}}}}`, -3);
+    expect(x.parse(`{"Type":"container","Actor":{"ID":"a","Attributes":{${attrs}}}}`)).toBe(0);
+    expect(x.extract("docker.attributes", "k1023")).toEqual(["v1023"]);
+    expect(x.extract("docker.attributes", "k1024")).toEqual([]);
+    expect(x.extract("docker.container.id")).toEqual(["a"]);
     const okAttrs = Array.from({ length: 1024 }, (_v, i) => `"k${i}":"v${i}"`).join(",");
     expect(x.parse(`{"Type":"container","Actor":{"ID":"a","Attributes":{${okAttrs}}}}`)).toBe(0);
     expect(x.extract("docker.attributes", "k1023")).toEqual(["v1023"]);
@@ -69,8 +75,11 @@ describe("malformed input", () => {
     expectParse(x, `{"a":${"{\"b\":".repeat(5000)}1${"}".repeat(5000)}}`, -3);
     expect(x.parse(`{"a":${"[".repeat(63)}${"]".repeat(63)}}`)).toBe(0);
     expectParse(x, `{"a":${"[".repeat(64)}${"]".repeat(64)}}`, -3);
-    const caps = Array.from({ length: 1025 }, () => '"X"').join(",");
-    expectParse(x, `{"falco":{"container":{"capAdd":[${caps}]}}}`, -3);
+    const caps = Array.from({ length: 1025 }, (_v, i) => `"X${i}"`).join(",");
+    expect(x.parse(`{"falco":{"container":{"capAdd":[${caps}]}}}`)).toBe(0);
+    const c = x.extract("docker.container.cap_add");
+    expect(Array.isArray(c) && c.length).toBe(1024);
+    expect(Array.isArray(c) && c[1023]).toBe("X1023");
     const mounts = Array.from({ length: 1024 }, (_v, i) => `{"source":"/s${i}","destination":"/d${i}","rw":true}`).join(",");
     expect(x.parse(`{"falco":{"container":{"mounts":[${mounts}]}}}`)).toBe(0);
     const all = x.extract("docker.container.mounts");
@@ -78,9 +87,10 @@ describe("malformed input", () => {
     expect(Array.isArray(all) && all[1023]).toBe("/s1023:/d1023:rw");
   });
 
-  it("a limit error beats a type error, a syntax error beats both", () => {
-    expectParse(x, `{"Type":1,"a":"${"x".repeat(70000)}"}`, -3);
-    expectParse(x, `{"Type":1,"a":"${"x".repeat(70000)}"`, -1);
+  it("a limit error beats a type error, a syntax error beats both; an oversize string is no error", () => {
+    expectParse(x, `{"Type":1,"a":${"[".repeat(70)}${"]".repeat(70)}}`, -3);
+    expectParse(x, `{"Type":1,"a":${"[".repeat(70)}${"]".repeat(70)}`, -1);
+    expectParse(x, `{"Type":1,"a":"${"x".repeat(70000)}"}`, -5);
     expectParse(x, '{"Type":1', -1);
   });
 
