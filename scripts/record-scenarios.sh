@@ -97,10 +97,17 @@ s_plugin() {
   docker plugin rm -f sc-plugin:1 >/dev/null
   rm -rf "$d"
 }
+s_healthcheck() {
+  docker run -d --label dkr-scenario=x --name sc-health --health-cmd 'test -d /' --health-interval 1s $img sleep 60 >/dev/null
+  sleep 3.5
+  docker exec sc-health sh -c 'true'
+  docker exec sc-health cat /etc/hostname >/dev/null
+  clean
+}
 s_visibility() {
   DKR_TEST_ROOT=$DKR_TEST_ROOT scripts/dockerd.sh restart >/dev/null
   docker run --rm --label dkr-scenario=x --name sc-after $img true
 }
 
-all=(exec privileged mounts namespaces capabilities copy commit oom swarm plugin visibility)
+all=(exec privileged mounts namespaces capabilities copy commit oom swarm plugin healthcheck visibility)
 for s in "${@:-${all[@]}}"; do record "$s" "s_$s"; done
