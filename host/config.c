@@ -28,7 +28,8 @@ static const char k_schema[] =
   "\"inspectTimeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000,\"default\":250,\"description\":\"Bound of one enrichment inspect.\"},"
   "\"reconnectMaxMs\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":600000,\"default\":5000,\"description\":\"Ceiling of the collector's reconnect backoff to a daemon.\"},"
   "\"restartMaxMs\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":600000,\"default\":10000,\"description\":\"Ceiling of the plugin's backoff when restarting a crashed collector.\"},"
-  "\"hangTimeoutMs\":{\"type\":\"integer\",\"minimum\":1000,\"maximum\":3600000,\"default\":10000,\"description\":\"A running collector whose ring heartbeat (written at least every second) has not changed for this long is hung: it is killed (SIGKILL) and restarted like a crashed one. Counted from its first heartbeat.\"}}},"
+  "\"hangTimeoutMs\":{\"type\":\"integer\",\"minimum\":1000,\"maximum\":3600000,\"default\":10000,\"description\":\"A running collector whose ring heartbeat (written at least every second) has not changed for this long is hung: it is killed (SIGKILL) and restarted like a crashed one. Counted from its first heartbeat.\"},"
+  "\"stateDir\":{\"type\":\"string\",\"pattern\":\"^(/.*)?$\",\"default\":\"/var/run/falco-docker-plugin\",\"description\":\"Directory where closing a live source saves where each daemon's stream stopped (resume-<hash of the open params>.bin, mode 0600, directory 0700 created if missing); the next open with the same open params resumes from there, so a Falco hot reload or restart loses no events. Empty: no resume across close/open. I/O errors only log a warning.\"}}},"
  "\"tls\":{\"type\":\"object\",\"additionalProperties\":false,"
   "\"description\":\"TLS for tcp:// endpoints; used when ca, cert or key is set (otherwise DOCKER_TLS_VERIFY/DOCKER_CERT_PATH decide).\",\"properties\":{"
   "\"ca\":{\"type\":\"string\",\"default\":\"\",\"description\":\"CA certificate (PEM) file.\"},"
@@ -153,6 +154,29 @@ static int get_str(json_t *obj, const char *sect, const char *key, char **out, c
 	return 0;
 }
 
+/* Like get_str, but "" means "none" (NULL) rather than the default; relative paths are
+ * refused (Falco's working directory is not a place to keep state). */
+static int get_dir(json_t *obj, const char *sect, const char *key, char **out, char *err,
+                   size_t n)
+{
+	json_t *v = obj ? json_object_get(obj, key) : NULL;
+	if (v == NULL)
+		return 0;
+	if (json_is_string(v) && json_string_length(v) == 0) {
+		free(*out);
+		*out = NULL;
+		return 0;
+	}
+	if (get_str(obj, sect, key, out, err, n) != 0)
+		return -1;
+	if ((*out)[0] != '/') {
+		snprintf(err, n, "init_config: '%s.%s' must be an absolute directory path or \"\" "
+		         "(got '%s')", sect, key, *out);
+		return -1;
+	}
+	return 0;
+}
+
 void dkr_config_free(dkr_config *c)
 {
 	free(c->extractor_module);
@@ -161,6 +185,7 @@ void dkr_config_free(dkr_config *c)
 	free(c->tls_ca);
 	free(c->tls_cert);
 	free(c->tls_key);
+	free(c->state_dir);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -180,7 +205,9 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	c->batch_max_events = 1024;
 	c->batch_wait_ms = 20;
 	c->collector_node = strdup("node");
-	if (c->collector_node == NULL) {
+	c->state_dir = strdup("/var/run/falco-docker-plugin");
+	if (c->collector_node == NULL || c->state_dir == NULL) {
+		dkr_config_free(c);
 		snprintf(err, n, "out of memory");
 		return -1;
 	}
@@ -201,7 +228,7 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	static const char *const k_ex[] = {"module", "maxMemoryMiB", "callTimeoutMs", NULL};
 	static const char *const k_co[] = {"node", "path", "enrich", "queueMax", "inspectTimeoutMs",
 	                                   "reconnectMaxMs", "restartMaxMs", "hangTimeoutMs",
-	                                   NULL};
+	                                   "stateDir", NULL};
 	static const char *const k_tl[] = {"ca", "cert", "key", "verify", NULL};
 	static const char *const k_ri[] = {"capacityMiB", NULL};
 	static const char *const k_ba[] = {"maxEvents", "waitMs", NULL};
@@ -231,6 +258,7 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	    get_uint(co, "collector", "reconnectMaxMs", 10, 600000, &c->reconnect_max_ms, err, n) ||
 	    get_uint(co, "collector", "restartMaxMs", 10, 600000, &c->restart_max_ms, err, n) ||
 	    get_uint(co, "collector", "hangTimeoutMs", 1000, 3600000, &c->hang_timeout_ms, err, n) ||
+	    get_dir(co, "collector", "stateDir", &c->state_dir, err, n) ||
 	    get_str(tl, "tls", "ca", &c->tls_ca, err, n) ||
 	    get_str(tl, "tls", "cert", &c->tls_cert, err, n) ||
 	    get_str(tl, "tls", "key", &c->tls_key, err, n) ||

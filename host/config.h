@@ -19,6 +19,7 @@ typedef struct dkr_config {
 	uint32_t reconnect_max_ms;  /* 5000 */
 	uint32_t restart_max_ms;    /* 10000: supervisor backoff ceiling */
 	uint32_t hang_timeout_ms;   /* 10000: heartbeat older than this = hung */
+	char *state_dir;            /* "/var/run/falco-docker-plugin"; NULL = "" = no resume file */
 	/* tls for tcp:// endpoints (passed only when a file is set) */
 	char *tls_ca, *tls_cert, *tls_key;
 	int tls_verify;             /* 1 */

@@ -26,13 +26,13 @@ void dkr_metrics_init(dkr_metrics *m)
 {
 	for (int i = 0; i < DKR_M_COUNT; i++)
 		atomic_init(&m->v[i], 0);
-	pthread_mutex_init(&m->out_mu, NULL);
+	atomic_init(&m->next_out, 0);
 	memset(m->out, 0, sizeof(m->out));
 }
 
 void dkr_metrics_fini(dkr_metrics *m)
 {
-	pthread_mutex_destroy(&m->out_mu);
+	(void)m;
 }
 
 ss_plugin_metric *plugin_get_metrics(ss_plugin_t *s, uint32_t *num_metrics)
@@ -42,14 +42,16 @@ ss_plugin_metric *plugin_get_metrics(ss_plugin_t *s, uint32_t *num_metrics)
 		return NULL;
 	}
 	dkr_metrics *m = &s->metrics;
-	pthread_mutex_lock(&m->out_mu);
+	/* This call's own array (see metrics.h): concurrent callers get different ones. */
+	uint32_t k = atomic_fetch_add_explicit(&m->next_out, 1, memory_order_relaxed) %
+	             DKR_METRICS_BUFFERS;
+	ss_plugin_metric *out = m->out[k];
 	for (int i = 0; i < DKR_M_COUNT; i++) {
-		m->out[i].name = k_metrics[i].name;
-		m->out[i].type = k_metrics[i].type;
-		m->out[i].value_type = SS_PLUGIN_METRIC_VALUE_TYPE_U64;
-		m->out[i].value.u64 = atomic_load_explicit(&m->v[i], memory_order_relaxed);
+		out[i].name = k_metrics[i].name;
+		out[i].type = k_metrics[i].type;
+		out[i].value_type = SS_PLUGIN_METRIC_VALUE_TYPE_U64;
+		out[i].value.u64 = atomic_load_explicit(&m->v[i], memory_order_relaxed);
 	}
-	pthread_mutex_unlock(&m->out_mu);
 	*num_metrics = DKR_M_COUNT;
-	return m->out;
+	return out;
 }

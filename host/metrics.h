@@ -1,11 +1,19 @@
 /* Per-state counters. Written by the event-loop thread (next_batch, extract_fields) with
  * relaxed atomics, read by plugin_get_metrics from any thread (Falco's web server). Ring
  * counters are copied here by next_batch so get_metrics never touches the ring, which
- * close may unmap concurrently. */
+ * close may unmap concurrently.
+ *
+ * get_metrics returns an array the framework reads after the call returns, and two threads
+ * (Falco's web server and its stats writer) may call it on the same state at once. So there
+ * is no single output array: each call takes the next of DKR_METRICS_BUFFERS arrays owned by
+ * the state (an atomic counter modulo the count) and fills it without a lock. An array is
+ * written again only after DKR_METRICS_BUFFERS - 1 further calls on that state; the
+ * framework copies the values out right after each call (sinsp's get_metrics wrapper), so
+ * concurrent callers never write an array another caller is still reading. No allocation,
+ * nothing to free. */
 #ifndef DKR_METRICS_H
 #define DKR_METRICS_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -27,10 +35,12 @@ enum {
 	DKR_M_COUNT
 };
 
+#define DKR_METRICS_BUFFERS 16u
+
 typedef struct dkr_metrics {
 	_Atomic uint64_t v[DKR_M_COUNT];
-	pthread_mutex_t out_mu;           /* get_metrics may run on two threads at once */
-	ss_plugin_metric out[DKR_M_COUNT];
+	_Atomic uint32_t next_out;        /* get_metrics: which out[] array the next call fills */
+	ss_plugin_metric out[DKR_METRICS_BUFFERS][DKR_M_COUNT];
 } dkr_metrics;
 
 void dkr_metrics_init(dkr_metrics *m);

@@ -1,7 +1,8 @@
 /* Consumer side of the shared-memory ring (contracts/ring.md, version 2). The ring is
  * untrusted: every record is bounds-checked and a corrupt ring is reported, never read
- * out of bounds. The resume area (per-endpoint resume points) belongs to the producer: the
- * host creates it zeroed and never reads it. */
+ * out of bounds. The resume area (per-endpoint resume points) belongs to the producer while
+ * it runs: the host creates it zeroed, and only resume.c copies it (from a stopped
+ * collector's ring to a file, and from the file into a new ring before a collector starts). */
 #ifndef DKR_RING_H
 #define DKR_RING_H
 

@@ -5,6 +5,7 @@
 
 #include "collector.h"
 #include "plugin.h"
+#include "resume.h"
 #include "ring.h"
 
 #include <errno.h>
@@ -26,6 +27,8 @@ struct ss_instance_t {
 	dkr_ring ring;
 	dkr_collector col;
 	int replay;
+	char *state_path;           /* live sources with collector.stateDir: the resume file */
+	uint64_t state_key;
 	int eof;
 	int failed;
 	uint8_t *buf;               /* batch events, writable, owned */
@@ -293,6 +296,7 @@ static void instance_free(ss_instance_t *h)
 {
 	dkr_collector_stop(&h->col);
 	dkr_ring_destroy(&h->ring);
+	free(h->state_path);
 	free(h->buf);
 	free(h->ptrs);
 	free(h);
@@ -341,6 +345,18 @@ ss_instance_t *plugin_open(ss_plugin_t *s, const char *params, ss_plugin_rc *rc)
 		dkr_set_error(s, "open: %s", err);
 		return NULL;
 	}
+	/* A live source resumes where the last close of the same endpoints left off (Falco
+	 * closes and reopens sources on every hot reload). */
+	if (!h->replay && s->cfg.state_dir != NULL) {
+		if (dkr_resume_path(s->cfg.state_dir, (const char *const *)eps.v, eps.n,
+		                    &h->state_path, &h->state_key) != 0) {
+			dkr_endpoints_free(&eps);
+			instance_free(h);
+			dkr_set_error(s, "out of memory");
+			return NULL;
+		}
+		dkr_resume_load(h->state_path, h->state_key, h->ring.base, &s->log);
+	}
 	char **argv = collector_argv(s, &eps, err, sizeof(err));
 	dkr_endpoints_free(&eps);
 	if (argv == NULL ||
@@ -359,9 +375,12 @@ ss_instance_t *plugin_open(ss_plugin_t *s, const char *params, ss_plugin_rc *rc)
 
 void plugin_close(ss_plugin_t *s, ss_instance_t *h)
 {
-	(void)s;
 	if (h == NULL)
 		return;
+	/* Stop the producer first so the resume points saved are its last ones. */
+	dkr_collector_stop(&h->col);
+	if (h->state_path != NULL && s != NULL)
+		dkr_resume_save(h->state_path, h->state_key, h->ring.base, &s->log);
 	instance_free(h);
 }
 

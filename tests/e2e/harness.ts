@@ -2,7 +2,9 @@
 // printing one JSON line per event. Used by the end-to-end tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 
 export const ROOT = resolve(__dirname, "../..");
 export const HARNESS = resolve(ROOT, "build/dkr-harness");
@@ -28,16 +30,41 @@ export function parseLine(line: string): EventLine {
   return { evtnum: raw.evtnum, ts: BigInt(raw.ts), source: raw.source, fields: raw.fields };
 }
 
+export interface HarnessOptions {
+  /**
+   * init_config collector.stateDir of this run (where close saves, and open reads, the resume
+   * state). Default: a fresh temporary directory removed when the run exits, so runs never see
+   * each other's (or a real Falco's) state. Ignored when `args` has --config.
+   */
+  stateDir?: string;
+}
+
+/** A fresh temporary directory for collector.stateDir; the caller removes it. */
+export function tempStateDir(): string {
+  return mkdtempSync(join(tmpdir(), "dkr-e2e-state-"));
+}
+
 export class HarnessRun {
   readonly events: EventLine[] = [];
+  /** collector.stateDir of this run (null when the test gave its own --config). */
+  readonly stateDir: string | null;
   readonly stderr: string[] = [];
   private readonly child: ChildProcess;
   private waiters: Array<() => void> = [];
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
+  constructor(args: string[], opts: HarnessOptions = {}) {
     const lib = args.includes("--lib") ? [] : ["--lib", LIB];
-    this.child = spawn(HARNESS, ["run", ...lib, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let config: string[] = [];
+    let ownDir: string | null = null;
+    if (args.includes("--config")) {
+      this.stateDir = null;
+    } else {
+      if (opts.stateDir === undefined) ownDir = tempStateDir();
+      this.stateDir = opts.stateDir ?? ownDir;
+      config = ["--config", JSON.stringify({ collector: { stateDir: this.stateDir } })];
+    }
+    this.child = spawn(HARNESS, ["run", ...lib, ...config, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     createInterface({ input: this.child.stdout! }).on("line", (l) => {
       if (l.trim() === "") return;
       this.events.push(parseLine(l));
@@ -46,7 +73,11 @@ export class HarnessRun {
     createInterface({ input: this.child.stderr! }).on("line", (l) => {
       this.stderr.push(l);
     });
-    this.exited = new Promise((res) => this.child.on("exit", (code) => { this.wake(); res(code); }));
+    this.exited = new Promise((res) => this.child.on("exit", (code) => {
+      if (ownDir !== null) rmSync(ownDir, { recursive: true, force: true });
+      this.wake();
+      res(code);
+    }));
   }
 
   private wake(): void {

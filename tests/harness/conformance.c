@@ -419,7 +419,10 @@ static void t_schema(const dkr_api *a)
 		"{\"tls\":{\"ca\":\"\",\"cert\":\"\",\"key\":\"\",\"verify\":false}}",
 		"{\"ring\":{\"capacityMiB\":1},\"batch\":{\"maxEvents\":1,\"waitMs\":5}}",
 		"{\"ring\":null}",
+		"{\"collector\":{\"stateDir\":\"\"}}",
+		"{\"collector\":{\"stateDir\":\"/tmp/dkr-state\"}}",
 		/* invalid */
+		"{\"collector\":{\"stateDir\":7}}",
 		"{\"bogus\":1}",
 		"{\"extractor\":{\"maxMemoryMiB\":\"64\"}}",
 		"{\"extractor\":{\"maxMemoryMiB\":1}}",
@@ -725,6 +728,12 @@ static void t_replay(const dkr_api *a)
 				CHECK(strcmp(m[q].name, m[k].name) != 0, "duplicate metric %s", m[k].name);
 		}
 		CHECK(seen_events && nm >= 10, "metrics: %u, events present %d", nm, seen_events);
+		/* A second caller (Falco's web server and stats writer may call at once) gets its own
+		 * array: the first one's values are not rewritten under it. */
+		uint32_t nm2 = 0;
+		ss_plugin_metric *m2 = a->get_metrics(s, &nm2);
+		CHECK(m2 != m && nm2 == nm && memcmp(m2, m, nm * sizeof(*m)) == 0,
+		      "get_metrics: two calls share one output array (%p, %p)", (void *)m, (void *)m2);
 		a->close(s, h);
 	}
 out:
@@ -1485,6 +1494,194 @@ static void t_supervision(const dkr_api *a)
 	lines_free(&want);
 }
 
+/* ------------------------------------------------------------------ 12. resume across reopen */
+
+static uint64_t fnv64(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t at64(const uint8_t *p, size_t off)
+{
+	uint64_t v;
+	memcpy(&v, p + off, 8);
+	return v;
+}
+
+/* Opens `params` with the fake collector in live mode (it dumps the ring header + resume
+ * area it was handed to `dump`), waits for its one event, closes. Returns the event's ts. */
+static uint64_t live_once(const dkr_api *a, ss_plugin_t *s, const char *params, const char *dump)
+{
+	char mode[1200];
+	snprintf(mode, sizeof(mode), "live:%s", dump);
+	setenv("DKR_FAKE_MODE", mode, 1);
+	unlink(dump);
+	ss_plugin_rc rc;
+	ss_instance_t *h = a->open(s, params, &rc);
+	uint64_t ts = 0;
+	if (!CHECK(h != NULL, "open %s: %s", params, a->get_last_error(s)))
+		return 0;
+	double deadline = dkr_mono_s() + 20;
+	while (ts == 0 && dkr_mono_s() < deadline) {
+		uint32_t n = 0;
+		ss_plugin_event **evts;
+		rc = a->next_batch(s, h, &n, &evts);
+		if (!CHECK(rc != SS_PLUGIN_FAILURE, "next_batch: %s", a->get_last_error(s)))
+			break;
+		if (n > 0)
+			ts = evts[0]->ts;
+	}
+	CHECK(ts != 0, "the fake live collector published nothing");
+	a->close(s, h);
+	return ts;
+}
+
+static void t_resume(const dkr_api *a)
+{
+	g_section = "resume";
+	if (g.fake == NULL || access(g.fake, X_OK) != 0) {
+		CHECK(0, "fake collector %s not executable", g.fake ? g.fake : "(none)");
+		return;
+	}
+	char dir[] = "/tmp/dkr-harness-resume-XXXXXX";
+	if (!CHECK(mkdtemp(dir) != NULL, "mkdtemp"))
+		return;
+	char state[256], dump[256], file[300], c[2048];
+	snprintf(state, sizeof(state), "%s/state/sub", dir); /* created on the first close */
+	snprintf(dump, sizeof(dump), "%s/dump.bin", dir);
+	const char *ep = "unix:///nonexistent/dkr-harness.sock";
+	snprintf(file, sizeof(file), "%s/resume-%016llx.bin", state,
+	         (unsigned long long)fnv64(ep, strlen(ep)));
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"%s\"}}",
+	         g.fake, g.fixture, state);
+	ss_plugin_rc rc;
+	logcap lc;
+	cap_init(&lc);
+	ss_plugin_t *s = dkr_api_init(a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	if (!CHECK(rc == SS_PLUGIN_SUCCESS, "init: %s", s ? a->get_last_error(s) : "")) {
+		if (s)
+			a->destroy(s);
+		return;
+	}
+	size_t len = 0;
+	/* First open: no state yet, the collector gets a zero resume area. Close saves it. */
+	uint64_t ts1 = live_once(a, s, ep, dump);
+	uint8_t *d = (uint8_t *)read_text(dump, &len);
+	CHECK(d && len == DKR_RING_HEADER_SIZE && at64(d, DKR_RH_LAST_TS) == 0 &&
+	          at64(d, DKR_RING_RESUME_AT) == 0, "first open: the ring already has a resume point");
+	free(d);
+	struct stat st;
+	CHECK(stat(state, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700,
+	      "state dir %s not created 0700 (mode %o)", state, (unsigned)st.st_mode & 0777);
+	CHECK(stat(file, &st) == 0 && (st.st_mode & 0777) == 0600, "close did not save %s 0600",
+	      file);
+	/* Second open (a hot reload): the collector starts with the first run's resume points. */
+	uint64_t ts2 = live_once(a, s, ep, dump);
+	d = (uint8_t *)read_text(dump, &len);
+	uint64_t key = fnv64(ep, strlen(ep));
+	if (CHECK(d && len == DKR_RING_HEADER_SIZE, "no dump from the second open")) {
+		CHECK(at64(d, DKR_RH_LAST_TS) == ts1 && at64(d, DKR_RH_LAST_HASH) != 0,
+		      "reopened ring's last_ts %" PRIu64 ", want %" PRIu64, at64(d, DKR_RH_LAST_TS), ts1);
+		CHECK(at64(d, DKR_RING_RESUME_AT) == key && at64(d, DKR_RING_RESUME_AT + 8) == ts1 &&
+		          at64(d, DKR_RING_RESUME_AT + 24) == 2,
+		      "reopened ring's resume entry: key %" PRIx64 " ts %" PRIu64 " seq %" PRIu64,
+		      at64(d, DKR_RING_RESUME_AT), at64(d, DKR_RING_RESUME_AT + 8),
+		      at64(d, DKR_RING_RESUME_AT + 24));
+		CHECK(at64(d, DKR_RH_WRITE_POS) == 0 && at64(d, DKR_RH_EVENTS_WRITTEN) == 0,
+		      "reopened ring carries positions/counters over");
+	}
+	free(d);
+	CHECK(ts1 != 0 && ts2 == ts1 + 1, "second run resumed at %" PRIu64 ", want %" PRIu64, ts2,
+	      ts1 + 1);
+	CHECK(strstr(lc.text, "resuming after event"), "resume not logged: %s", lc.text);
+	/* Other endpoints: another file, nothing resumed. */
+	char ep2[] = "unix:///nonexistent/other.sock";
+	live_once(a, s, ep2, dump);
+	d = (uint8_t *)read_text(dump, &len);
+	CHECK(d && len == DKR_RING_HEADER_SIZE && at64(d, DKR_RH_LAST_TS) == 0,
+	      "another endpoint got this endpoint's resume point");
+	free(d);
+	/* A damaged file is ignored with a warning; open still succeeds. */
+	uint8_t *f = (uint8_t *)read_text(file, &len);
+	if (CHECK(f && len > 200, "state file unreadable")) {
+		f[100] ^= 0xFF;
+		write_file(file, f, len);
+		lc.len = 0;
+		lc.text[0] = '\0';
+		live_once(a, s, ep, dump);
+		d = (uint8_t *)read_text(dump, &len);
+		CHECK(d && len == DKR_RING_HEADER_SIZE && at64(d, DKR_RH_LAST_TS) == 0 &&
+		          at64(d, DKR_RING_RESUME_AT) == 0, "a damaged state file was used");
+		free(d);
+		CHECK(strstr(lc.text, "ignored (checksum mismatch)"), "damage not logged: %s", lc.text);
+	}
+	free(f);
+	/* Replays never save state. */
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/resume-*", state);
+	if (system(cmd) != 0)
+		fprintf(stderr, "note: %s failed\n", cmd);
+	setenv("DKR_FAKE_MODE", "ok", 1);
+	char params[1100];
+	snprintf(params, sizeof(params), "file://%s", g.fixture);
+	ss_instance_t *h = a->open(s, params, &rc);
+	if (CHECK(h != NULL, "open replay: %s", a->get_last_error(s))) {
+		double deadline = dkr_mono_s() + 20;
+		uint32_t n;
+		ss_plugin_event **evts;
+		while (a->next_batch(s, h, &n, &evts) != SS_PLUGIN_EOF && dkr_mono_s() < deadline)
+			;
+		a->close(s, h);
+	}
+	glob_t gl;
+	CHECK(glob(state, 0, NULL, &gl) == 0 && gl.gl_pathc == 1, "state dir gone");
+	globfree(&gl);
+	char pat[300];
+	snprintf(pat, sizeof(pat), "%s/*", state);
+	CHECK(glob(pat, 0, NULL, &gl) == GLOB_NOMATCH, "a replay wrote resume state");
+	globfree(&gl);
+	a->destroy(s);
+	/* An unusable stateDir only costs a warning: open and close succeed. */
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":"
+	         "\"/proc/dkr-no-such-dir\"}}", g.fake, g.fixture);
+	lc.len = 0;
+	lc.text[0] = '\0';
+	s = dkr_api_init(a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	if (CHECK(rc == SS_PLUGIN_SUCCESS, "init: %s", s ? a->get_last_error(s) : "")) {
+		CHECK(live_once(a, s, ep, dump) != 0, "open with an unusable stateDir");
+		CHECK(strstr(lc.text, "resume state /proc/dkr-no-such-dir") && strstr(lc.text, "cannot"),
+		      "save failure not logged: %s", lc.text);
+	}
+	if (s)
+		a->destroy(s);
+	/* stateDir "": nothing is saved (the default directory is not touched either). */
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\"}}",
+	         g.fake, g.fixture);
+	s = dkr_api_init(a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	if (CHECK(rc == SS_PLUGIN_SUCCESS, "init: %s", s ? a->get_last_error(s) : "")) {
+		lc.len = 0;
+		lc.text[0] = '\0';
+		live_once(a, s, ep, dump);
+		live_once(a, s, ep, dump);
+		d = (uint8_t *)read_text(dump, &len);
+		CHECK(d && len == DKR_RING_HEADER_SIZE && at64(d, DKR_RH_LAST_TS) == 0,
+		      "stateDir \"\" still resumed");
+		free(d);
+		CHECK(strstr(lc.text, "resume state") == NULL, "stateDir \"\" logged: %s", lc.text);
+	}
+	if (s)
+		a->destroy(s);
+	unsetenv("DKR_FAKE_MODE");
+	pthread_mutex_destroy(&lc.mu);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "note: could not remove %s\n", dir);
+}
+
 /* ------------------------------------------------------------------ main */
 
 int dkr_conformance_main(int argc, char **argv)
@@ -1541,6 +1738,7 @@ int dkr_conformance_main(int argc, char **argv)
 		{"info", t_info}, {"fields", t_fields}, {"schema", t_schema},
 		{"open_params", t_open_params}, {"replay", t_replay}, {"field_vectors", t_field_vectors},
 		{"two_states", t_two_states}, {"swap", t_swap}, {"supervision", t_supervision},
+		{"resume", t_resume},
 	};
 	if (only == NULL || !strcmp(only, "symbols"))
 		t_symbols();

@@ -3,8 +3,12 @@
  * a crash (restart + resume), a hang (alive, SIGTERM ignored, heartbeat stopped; restart +
  * resume) and a permanent misconfiguration (exit 2). It replays the file:// endpoints into
  * the ring of --ring-fd like the real one does.
- *   DKR_FAKE_MODE=ok | crash-once:<marker file> | hang-once:<marker file> | exit2 | stall
- *   (environment). Only hang-once writes the ring's heartbeat_ns (at start and after each
+ *   DKR_FAKE_MODE=ok | crash-once:<marker file> | hang-once:<marker file> | exit2 | stall |
+ *   live:<dump file> (environment). live stands in for a live daemon (the first endpoint):
+ *   it writes the ring's header and resume area as it found them to <dump file>, publishes one
+ *   event one ns after the resume point it found (or at 1700000000000000000) with the header's
+ *   last_ts/last_hash and the endpoint's resume entry updated as contracts/ring.md says, then
+ *   waits for SIGTERM. Only hang-once writes the ring's heartbeat_ns (at start and after each
  *   event), so the other modes never arm the host's hang detection. */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -30,6 +34,15 @@ static uint64_t wall_ns(void)
 	struct timespec t;
 	clock_gettime(CLOCK_REALTIME, &t);
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static uint64_t fnv(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
 }
 
 static uint64_t ts_of(const char *line)
@@ -110,7 +123,8 @@ int main(int argc, char **argv)
 		        hsize, (long long)sb.st_size);
 		return 2;
 	}
-	for (unsigned i = DKR_RING_RESUME_AT; i < DKR_RING_HEADER_SIZE; i++) {
+	int live = strncmp(mode, "live:", 5) == 0;
+	for (unsigned i = DKR_RING_RESUME_AT; !live && i < DKR_RING_HEADER_SIZE; i++) {
 		if (b[i] != 0) {
 			fprintf(stderr, "error corrupt ring: resume area byte %u is not zero\n", i);
 			return 2;
@@ -147,6 +161,37 @@ int main(int argc, char **argv)
 		if (f)
 			fclose(f);
 		st(b, DKR_RH_FINISHED, 1);
+		return 0;
+	}
+	if (live) {
+		FILE *d = fopen(mode + 5, "wb");
+		int dumped = d && fwrite(b, 1, DKR_RING_HEADER_SIZE, d) == DKR_RING_HEADER_SIZE;
+		if (d == NULL || fclose(d) != 0 || !dumped) {
+			fprintf(stderr, "error cannot write %s\n", mode + 5);
+			return 2;
+		}
+		const char *ep = neps ? eps[0] : "";
+		uint64_t key = fnv(ep, strlen(ep));
+		key = key ? key : 1;
+		uint8_t *e = b + DKR_RING_RESUME_AT;
+		uint64_t ts = ld(e, 0) == key && ld(e, 8) ? ld(e, 8) : ld(b, DKR_RH_LAST_TS);
+		ts = ts ? ts + 1 : 1700000000000000000ull;
+		char payload[256];
+		int l = snprintf(payload, sizeof(payload), "{\"Type\":\"container\",\"Action\":"
+		                 "\"create\",\"Actor\":{\"ID\":\"fake\",\"Attributes\":{}},"
+		                 "\"scope\":\"local\",\"time\":%llu,\"timeNano\":%llu}",
+		                 (unsigned long long)(ts / 1000000000ull), (unsigned long long)ts);
+		publish(b, payload, (uint32_t)l, ts);
+		uint64_t hash = fnv(payload, (size_t)l);
+		st(b, DKR_RH_LAST_HASH, hash);
+		st(e, 24, ld(e, 24) + 1);
+		st(e, 0, key);
+		st(e, 8, ts);
+		st(e, 16, hash);
+		st(e, 24, ld(e, 24) + 1);
+		fprintf(stderr, "info fake live daemon: published %llu\n", (unsigned long long)ts);
+		while (!g_stop)
+			usleep(10000);
 		return 0;
 	}
 	if (strcmp(mode, "stall") == 0) {

@@ -1,0 +1,71 @@
+// Falco closes and reopens every source on a hot reload (SIGHUP, a rules or config edit). The
+// plugin saves where the daemon's stream stopped on close (init_config collector.stateDir) and
+// the next open of the same endpoint resumes from there: the events of the gap are delivered
+// once, and what the first run already delivered is not delivered again.
+import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { HarnessRun, ROOT, tempStateDir, type EventLine } from "./harness";
+
+function dockerHost(): string {
+  return process.env.DKR_TEST_DOCKER_HOST ??
+    execFileSync("bash", ["scripts/dockerd.sh", "start"], { cwd: ROOT, encoding: "utf8" }).trim();
+}
+
+function docker(host: string, ...args: string[]): string {
+  return execFileSync("docker", args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8" }).trim();
+}
+
+const FIELDS = "docker.type,docker.action,docker.actor.id";
+const isConnect = (e: EventLine): boolean => e.fields["docker.type"] === "collector" && e.fields["docker.action"] === "connect";
+
+describe("close and reopen (Falco hot reload)", () => {
+  it("delivers the events of the gap exactly once and nothing of the first run again", async () => {
+    const host = dockerHost();
+    const stateDir = tempStateDir();
+    const tag = randomBytes(4).toString("hex");
+    const created: string[] = [];
+    try {
+      const first = new HarnessRun(["--open", host, "--fields", FIELDS, "--timeout-ms", "120000"], { stateDir });
+      let a: string;
+      try {
+        await first.waitFor(isConnect);
+        a = docker(host, "create", "--name", `reopen-a-${tag}`, "dkr-busybox", "true");
+        created.push(a);
+        await first.waitFor((e) => e.fields["docker.actor.id"] === a && e.fields["docker.action"] === "create");
+      } finally {
+        expect(await first.stop()).toBe(0);
+      }
+      // close saved the resume state, private to its owner.
+      const files = readdirSync(stateDir).filter((f) => /^resume-[0-9a-f]{16}\.bin$/.test(f));
+      expect(files).toHaveLength(1);
+      expect(statSync(join(stateDir, files[0])).mode & 0o777).toBe(0o600);
+
+      // While no source is open, the daemon keeps producing events.
+      const b = docker(host, "create", "--name", `reopen-b-${tag}`, "dkr-busybox", "true");
+      created.push(b);
+
+      const second = new HarnessRun(["--open", host, "--fields", FIELDS, "--timeout-ms", "120000"], { stateDir });
+      try {
+        await second.waitFor((e) => e.fields["docker.actor.id"] === b && e.fields["docker.action"] === "create");
+        // A marker after the gap: once it is seen, everything the daemon replayed has been too.
+        const c = docker(host, "create", "--name", `reopen-c-${tag}`, "dkr-busybox", "true");
+        created.push(c);
+        await second.waitFor((e) => e.fields["docker.actor.id"] === c && e.fields["docker.action"] === "create");
+        const actions = (id: string): Array<string | undefined> =>
+          second.events.filter((e) => e.fields["docker.actor.id"] === id).map((e) => e.fields["docker.action"] as string | undefined);
+        expect(actions(b)).toEqual(["create"]);
+        expect(actions(a)).toEqual([]);
+        expect(actions(c)).toEqual(["create"]);
+        expect(second.stderr.join("\n")).toMatch(/resuming after event/);
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+    } finally {
+      if (created.length > 0) docker(host, "rm", ...created);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
