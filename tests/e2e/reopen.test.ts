@@ -41,7 +41,7 @@ describe("close and reopen (Falco hot reload)", () => {
       // close saved the resume state, private to its owner.
       const files = readdirSync(stateDir).filter((f) => /^resume-[0-9a-f]{16}\.bin$/.test(f));
       expect(files).toHaveLength(1);
-      expect(statSync(join(stateDir, files[0])).mode & 0o777).toBe(0o600);
+      expect(statSync(join(stateDir, files[0]!)).mode & 0o777).toBe(0o600);
 
       // While no source is open, the daemon keeps producing events.
       const b = docker(host, "create", "--name", `reopen-b-${tag}`, "dkr-busybox", "true");
