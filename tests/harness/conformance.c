@@ -887,9 +887,49 @@ static void t_field_vectors(const dkr_api *a)
 
 /* ------------------------------------------------------------------ 8. ring vectors */
 
+/* The consumer's constants (host/ring.h) are the numbers of contracts/ring.json, the machine
+ * form of ring.md; the collector's test checks its own against the same file. */
+static void t_ring_contract(void)
+{
+	char path[1200];
+	snprintf(path, sizeof(path), "%s/contracts/ring.json", g.root);
+	json_error_t je;
+	json_t *c = json_load_file(path, 0, &je);
+	if (!CHECK(c != NULL, "cannot read %s: %s", path, je.text))
+		return;
+	const char *magic = json_string_value(json_object_get(c, "magic"));
+	CHECK(magic != NULL && strtoull(magic, NULL, 16) == DKR_RING_MAGIC, "magic differs from ring.json");
+	struct { const char *a, *b; uint64_t want; } k[] = {
+		{"version", NULL, DKR_RING_VERSION}, {"headerSize", NULL, DKR_RING_HEADER_SIZE},
+		{"minCapacity", NULL, DKR_RING_MIN_CAPACITY}, {"maxCapacity", NULL, DKR_RING_MAX_CAPACITY},
+		{"wrapMarker", NULL, DKR_RING_WRAP}, {"recordHeaderSize", NULL, DKR_RING_RECORD_HEADER},
+		{"header", "magic", DKR_RH_MAGIC}, {"header", "version", DKR_RH_VERSION},
+		{"header", "headerSize", DKR_RH_HEADER_SIZE}, {"header", "capacity", DKR_RH_CAPACITY},
+		{"header", "flags", DKR_RH_FLAGS}, {"header", "writePos", DKR_RH_WRITE_POS},
+		{"header", "eventsWritten", DKR_RH_EVENTS_WRITTEN}, {"header", "eventsDropped", DKR_RH_EVENTS_DROPPED},
+		{"header", "oversizeDropped", DKR_RH_OVERSIZE_DROPPED}, {"header", "reconnects", DKR_RH_RECONNECTS},
+		{"header", "queueDepth", DKR_RH_QUEUE_DEPTH}, {"header", "lastTs", DKR_RH_LAST_TS},
+		{"header", "lastHash", DKR_RH_LAST_HASH}, {"header", "readPos", DKR_RH_READ_POS},
+		{"header", "eventsRead", DKR_RH_EVENTS_READ}, {"header", "connected", DKR_RH_CONNECTED},
+		{"header", "inspectFailures", DKR_RH_INSPECT_FAILURES}, {"header", "parseErrors", DKR_RH_PARSE_ERRORS},
+		{"header", "heartbeatNs", DKR_RH_HEARTBEAT_NS}, {"header", "sourceRead", DKR_RH_SOURCE_READ},
+		{"header", "sourceTotal", DKR_RH_SOURCE_TOTAL}, {"header", "finished", DKR_RH_FINISHED},
+		{"resume", "offset", DKR_RING_RESUME_AT}, {"resume", "entries", DKR_RING_RESUME_ENTRIES},
+		{"resume", "entrySize", DKR_RING_RESUME_ENTRY_SIZE},
+	};
+	for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		json_t *v = k[i].b ? json_object_get(json_object_get(c, k[i].a), k[i].b) : json_object_get(c, k[i].a);
+		CHECK(json_is_integer(v) && (uint64_t)json_integer_value(v) == k[i].want,
+		      "ring.json %s%s%s differs from host/ring.h (%llu)", k[i].a, k[i].b ? "." : "",
+		      k[i].b ? k[i].b : "", (unsigned long long)k[i].want);
+	}
+	json_decref(c);
+}
+
 static void t_ring_vectors(void)
 {
 	g_section = "ring vectors";
+	t_ring_contract();
 	char pat[1200];
 	snprintf(pat, sizeof(pat), "%s/tests/vectors/ring/*.json", g.root);
 	glob_t gl;
