@@ -29,7 +29,7 @@ static int g_fail, g_pass;
 static const char *g_section = "";
 static struct {
 	const char *lib, *root, *fake;
-	char collector_cfg[1024]; /* JSON fragment "collector":{...} */
+	char collector_cfg[PATH_MAX + 1024]; /* JSON fragment "collector":{...} */
 	char fixture[1024];
 	int valgrind;
 } g;
@@ -1750,7 +1750,7 @@ int dkr_conformance_main(int argc, char **argv)
 	}
 	g.root = root_abs;
 	g.lib = lib_abs;
-	char script[1200];
+	char script[PATH_MAX + 32];
 	snprintf(script, sizeof(script), "%s/build/collector/main.js", g.root);
 	if (access(script, R_OK) == 0) {
 		snprintf(g.collector_cfg, sizeof(g.collector_cfg), "\"collector\":{\"path\":\"%s\"}", script);
