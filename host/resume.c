@@ -19,33 +19,16 @@
 #define RESUME_AREA_SIZE (DKR_RING_RESUME_ENTRIES * DKR_RING_RESUME_ENTRY_SIZE)
 #define RESUME_FILE_SIZE (RESUME_HEAD + 16u + RESUME_AREA_SIZE + 8u)
 
-uint64_t dkr_fnv1a64(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 int dkr_resume_path(const char *dir, const char *const *eps, size_t n, char **out,
                     uint64_t *key)
 {
 	*out = NULL;
-	uint64_t h = 0xcbf29ce484222325ull;
+	/* The key hashes the endpoints joined by commas. */
+	uint64_t h = DKR_FNV1A64_INIT;
 	for (size_t i = 0; i < n; i++) {
-		const char *s = i == 0 ? eps[i] : NULL;
-		if (i > 0) {
-			h ^= (uint8_t)',';
-			h *= 0x100000001b3ull;
-			s = eps[i];
-		}
-		for (; *s; s++) {
-			h ^= (uint8_t)*s;
-			h *= 0x100000001b3ull;
-		}
+		if (i > 0)
+			h = dkr_fnv1a64_update(h, ",", 1);
+		h = dkr_fnv1a64_update(h, eps[i], strlen(eps[i]));
 	}
 	*key = h;
 	if (dir == NULL)

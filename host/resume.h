@@ -17,8 +17,6 @@
 
 #include "log.h"
 
-uint64_t dkr_fnv1a64(const void *data, size_t len);
-
 /* The endpoint list as the resume key: the endpoints joined by ",". `out` gets the file
  * path (NULL when `dir` is NULL); -1 only when out of memory. */
 int dkr_resume_path(const char *dir, const char *const *eps, size_t n, char **out,

@@ -10,6 +10,21 @@
 #include <stdint.h>
 
 #define DKR_RING_MAGIC 0x31474E4952524B44ull
+
+/* FNV-1a 64, the hash of ring.md (last_hash, resume-entry keys): start from
+ * DKR_FNV1A64_INIT and feed bytes with dkr_fnv1a64_update. */
+#define DKR_FNV1A64_INIT 0xcbf29ce484222325ull
+static inline uint64_t dkr_fnv1a64_update(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)data;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+static inline uint64_t dkr_fnv1a64(const void *data, size_t len)
+{
+	return dkr_fnv1a64_update(DKR_FNV1A64_INIT, data, len);
+}
 #define DKR_RING_VERSION 2u
 /* The 256-byte header, then the resume area (64 entries of 64 bytes); data starts here. */
 #define DKR_RING_RESUME_AT 256u

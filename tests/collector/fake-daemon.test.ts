@@ -5,26 +5,13 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FakeDaemon } from "./fake-daemon.mjs";
-import { Collector, type Rec, RingReader, collectorSuite, timeNanoOf, until, withoutFalco } from "./helpers";
+import { type Rec, RingReader, collectorSuite, timeNanoOf, until, withoutFalco } from "./helpers";
 
 const START_TS = 1795786267000000000n; // fake daemon timeNano of event 0; +1000 per event
 
 const suite = collectorSuite("fake");
-const { running, daemons } = suite;
-
-let n = 0;
-async function fake(opts: ConstructorParameters<typeof FakeDaemon>[1] = {}): Promise<FakeDaemon> {
-  const d = new FakeDaemon(join(suite.dir(), `fake-${n++}.sock`), opts);
-  await d.start();
-  daemons.push(d);
-  return d;
-}
-
-function collector(args: string[]): Collector {
-  const c = new Collector(args);
-  running.push(c);
-  return c;
-}
+const { fake, collector } = suite;
+let n = 0; // names of the rings and sockets a test makes itself
 
 function seqOf(r: { json: { Actor: { Attributes: Record<string, string> } } }): number {
   return Number(r.json.Actor.Attributes.seq);
@@ -172,7 +159,7 @@ describe("stream", () => {
     expect(r.get("connected")).toBe(0n);
     const d = new FakeDaemon(sock);
     await d.start();
-    daemons.push(d);
+    suite.track(d);
     const conn = await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
     expect(conn.json.Actor.Attributes.apiVersion).toBe("1.41");
     await until("connected gauge", () => r.get("connected") === 1n);

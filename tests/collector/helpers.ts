@@ -9,6 +9,7 @@ import mmap from "@riaskov/mmap-io";
 import { type HeaderField, RingMemory } from "../../collector/src/ring";
 import { RingConsumer } from "../../collector/src/ring-consumer";
 import { afterAll, afterEach, beforeAll } from "vitest";
+import { FakeDaemon } from "./fake-daemon.mjs";
 
 export const ROOT = resolve(__dirname, "../..");
 export const MAIN = resolve(ROOT, "build/collector/main.js");
@@ -26,14 +27,26 @@ export function privateDir(tag: string): { dir: string; cleanup: () => void } {
 /** Things a test file starts and that must be stopped after each test. */
 export interface Stoppable { stop(): Promise<unknown> }
 
+export interface CollectorSuite {
+  /** The file's private directory (rings, sockets); valid inside tests. */
+  dir: () => string;
+  /** Starts a fake daemon on a fresh socket in dir(), stopped after the test. */
+  fake: (opts?: ConstructorParameters<typeof FakeDaemon>[1]) => Promise<FakeDaemon>;
+  /** Starts the built collector with args, stopped after the test (before the daemons). */
+  collector: (args: string[]) => Collector;
+  /** Stops a daemon the test started itself, after the test. */
+  track: (d: Stoppable) => void;
+}
+
 /**
  * Registers the usual lifecycle of a collector test file: the collector built, a private
  * directory for rings and sockets, and every collector and fake daemon a test started stopped
- * after it (collectors first). Push what you start into `running` / `daemons`.
+ * after it (collectors first).
  */
-export function collectorSuite(tag: string): { dir: () => string; running: Stoppable[]; daemons: Stoppable[] } {
+export function collectorSuite(tag: string): CollectorSuite {
   let dir = "";
   let cleanup: () => void = () => undefined;
+  let sockets = 0;
   const running: Stoppable[] = [];
   const daemons: Stoppable[] = [];
   beforeAll(() => {
@@ -45,7 +58,23 @@ export function collectorSuite(tag: string): { dir: () => string; running: Stopp
     await Promise.all(running.splice(0).map((c) => c.stop()));
     await Promise.all(daemons.splice(0).map((d) => d.stop()));
   });
-  return { dir: () => dir, running, daemons };
+  return {
+    dir: () => dir,
+    fake: async (opts = {}) => {
+      const d = new FakeDaemon(join(dir, `fake-${sockets++}.sock`), opts);
+      await d.start();
+      daemons.push(d);
+      return d;
+    },
+    collector: (args) => {
+      const c = new Collector(args);
+      running.push(c);
+      return c;
+    },
+    track: (d) => {
+      daemons.push(d);
+    },
+  };
 }
 
 export async function until<T>(what: string, probe: () => T | undefined | null | false, ms = 30_000, every = 20): Promise<T> {

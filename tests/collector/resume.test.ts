@@ -16,20 +16,9 @@ const KILL_AT = 80;
 const RESTART_AT = 160;
 
 const suite = collectorSuite("resume");
-const { running, daemons } = suite;
+const { collector } = suite;
+const fake = (_name: string, startTs: bigint) => suite.fake({ startTs });
 
-async function fake(name: string, startTs: bigint): Promise<FakeDaemon> {
-  const d = new FakeDaemon(join(suite.dir(), `${name}.sock`), { startTs });
-  await d.start();
-  daemons.push(d);
-  return d;
-}
-
-function collector(args: string[]): Collector {
-  const c = new Collector(args);
-  running.push(c);
-  return c;
-}
 
 describe("collector restart with several daemons", () => {
   it("resumes each daemon from its own point: every event of both exactly once across a SIGKILL", async () => {

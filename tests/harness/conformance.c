@@ -1536,15 +1536,6 @@ static void t_supervision(const dkr_api *a)
 
 /* ------------------------------------------------------------------ 12. resume across reopen */
 
-static uint64_t fnv64(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static uint64_t at64(const uint8_t *p, size_t off)
 {
 	uint64_t v;
@@ -1595,7 +1586,7 @@ static void t_resume(const dkr_api *a)
 	snprintf(dump, sizeof(dump), "%s/dump.bin", dir);
 	const char *ep = "unix:///nonexistent/dkr-harness.sock";
 	snprintf(file, sizeof(file), "%s/resume-%016llx.bin", state,
-	         (unsigned long long)fnv64(ep, strlen(ep)));
+	         (unsigned long long)dkr_fnv1a64(ep, strlen(ep)));
 	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"%s\"}}",
 	         g.fake, g.fixture, state);
 	ss_plugin_rc rc;
@@ -1622,7 +1613,7 @@ static void t_resume(const dkr_api *a)
 	/* Second open (a hot reload): the collector starts with the first run's resume points. */
 	uint64_t ts2 = live_once(a, s, ep, dump);
 	d = (uint8_t *)read_text(dump, &len);
-	uint64_t key = fnv64(ep, strlen(ep));
+	uint64_t key = dkr_fnv1a64(ep, strlen(ep));
 	if (CHECK(d && len == DKR_RING_HEADER_SIZE, "no dump from the second open")) {
 		CHECK(at64(d, DKR_RH_LAST_TS) == ts1 && at64(d, DKR_RH_LAST_HASH) != 0,
 		      "reopened ring's last_ts %" PRIu64 ", want %" PRIu64, at64(d, DKR_RH_LAST_TS), ts1);

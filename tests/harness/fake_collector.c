@@ -36,15 +36,6 @@ static uint64_t wall_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
-static uint64_t fnv(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static uint64_t ts_of(const char *line)
 {
 	const char *p = strstr(line, "\"timeNano\":");
@@ -171,7 +162,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		const char *ep = neps ? eps[0] : "";
-		uint64_t key = fnv(ep, strlen(ep));
+		uint64_t key = dkr_fnv1a64(ep, strlen(ep));
 		key = key ? key : 1;
 		uint8_t *e = b + DKR_RING_RESUME_AT;
 		uint64_t ts = ld(e, 0) == key && ld(e, 8) ? ld(e, 8) : ld(b, DKR_RH_LAST_TS);
@@ -182,7 +173,7 @@ int main(int argc, char **argv)
 		                 "\"scope\":\"local\",\"time\":%llu,\"timeNano\":%llu}",
 		                 (unsigned long long)(ts / 1000000000ull), (unsigned long long)ts);
 		publish(b, payload, (uint32_t)l, ts);
-		uint64_t hash = fnv(payload, (size_t)l);
+		uint64_t hash = dkr_fnv1a64(payload, (size_t)l);
 		st(b, DKR_RH_LAST_HASH, hash);
 		st(e, 24, ld(e, 24) + 1);
 		st(e, 0, key);
