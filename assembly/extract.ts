@@ -17,6 +17,16 @@ import * as F from "./fields";
 let outPos: usize = 0;
 let n: i32 = 0;
 
+/** Ends the string of len bytes written at d: NUL after it, and its {ptr, len} result entry (ABI.md). */
+@inline function endString(d: usize, len: i32): void {
+  store<u8>(d + <usize>len, 0);
+  outPos = d + <usize>len + 1;
+  const r = resultArea + <usize>(n << 3);
+  store<u32>(r, <u32>d);
+  store<u32>(r, <u32>len, 4);
+  n++;
+}
+
 /** Appends the string value of slot s (decoded) to the result; false if the slot holds no string. */
 function pushSlot(s: usize): bool {
   const tag = slotTag(s);
@@ -27,12 +37,7 @@ function pushSlot(s: usize): bool {
     len = slotLen(s);
     memory.copy(d, slotPtr(s), <usize>len);
   } else len = decodeString(slotPtr(s), slotLen(s), d);
-  store<u8>(d + <usize>len, 0);
-  outPos = d + <usize>len + 1;
-  const r = resultArea + <usize>(n << 3);
-  store<u32>(r, <u32>d);
-  store<u32>(r, <u32>len, 4);
-  n++;
+  endString(d, len);
   return true;
 }
 
@@ -40,12 +45,7 @@ function pushSlot(s: usize): bool {
 function pushBytes(p: usize, len: i32): void {
   const d = outPos;
   memory.copy(d, p, <usize>len);
-  store<u8>(d + <usize>len, 0);
-  outPos = d + <usize>len + 1;
-  const r = resultArea + <usize>(n << 3);
-  store<u32>(r, <u32>d);
-  store<u32>(r, <u32>len, 4);
-  n++;
+  endString(d, len);
 }
 
 @inline function pushU64(v: u64): void {
