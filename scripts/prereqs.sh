@@ -4,7 +4,9 @@
 # otherwise names the apt-get command to run. Called by `npm start`, `npm test` and .ci/run.
 set -euo pipefail
 build=(cmake ninja-build gcc g++ make libjansson-dev curl)
-test=("${build[@]}" docker.io busybox-static valgrind)
+# The real Falco the tests run (../shared/falco, or $FALCO_BIN) needs these runtime libraries.
+falco=(libjsoncpp25 libre2-9 libtbb12 libyaml-cpp0.7 zlib1g)
+test=("${build[@]}" docker.io busybox-static valgrind "${falco[@]}")
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
   test) want=("${test[@]}") ;;
