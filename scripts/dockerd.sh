@@ -2,6 +2,8 @@
 # Starts (or stops) a private Docker daemon for tests and demos, and makes the tiny
 # busybox image every test uses. Everything lives under $DKR_TEST_ROOT (default
 # /tmp/docker-plugin-dockerd) so it never touches the machine's own daemon.
+# Another dockerd (scripts/engines.sh: Docker 28) is run with DKR_DOCKERD (its binary),
+# DKR_DOCKERD_PATH (put first in its PATH: its containerd, shim and runc) and DKR_DOCKER_CLI.
 #   scripts/dockerd.sh start   -> prints the DOCKER_HOST to use
 #   scripts/dockerd.sh stop
 #   scripts/dockerd.sh restart -> stops and starts the same daemon (same data root)
@@ -10,17 +12,20 @@ root=${DKR_TEST_ROOT:-/tmp/docker-plugin-dockerd}
 sock="$root/docker.sock"
 host="unix://$sock"
 image=${DKR_TEST_IMAGE:-dkr-busybox:latest}
+dockerd=${DKR_DOCKERD:-dockerd}
+cli=${DKR_DOCKER_CLI:-docker}
+docker() { command "$cli" "$@"; }
 
 is_up() { DOCKER_HOST=$host timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 
 start() {
   mkdir -p "$root"
   if is_up; then echo "$host"; return 0; fi
-  command -v dockerd >/dev/null || { echo "dockerd not found: apt-get install docker.io" >&2; exit 1; }
-  # containerd is started by dockerd itself when no --containerd is given.
-  nohup dockerd --host "$host" --data-root "$root/data" --exec-root "$root/exec" \
-    --pidfile "$root/dockerd.pid" --storage-driver vfs --iptables=false --ip-masq=false \
-    --bridge=none --log-level warn >>"$root/dockerd.log" 2>&1 &
+  command -v "$dockerd" >/dev/null || { echo "dockerd not found: apt-get install docker.io" >&2; exit 1; }
+  # containerd is started by dockerd itself when no --containerd is given (the first in PATH).
+  PATH=${DKR_DOCKERD_PATH:+$DKR_DOCKERD_PATH:}$PATH nohup "$dockerd" --host "$host" --data-root "$root/data" --exec-root "$root/exec" \
+    --pidfile "$root/dockerd.pid" --storage-driver vfs --iptables=false --ip6tables=false --ip-masq=false \
+    --bridge=none --userland-proxy=false --log-level warn >>"$root/dockerd.log" 2>&1 &
   for _ in $(seq 1 120); do is_up && break; sleep 0.5; done
   is_up || { echo "dockerd did not come up; see $root/dockerd.log" >&2; tail -20 "$root/dockerd.log" >&2; exit 1; }
   if ! DOCKER_HOST=$host docker image inspect "$image" >/dev/null 2>&1; then
