@@ -2,13 +2,15 @@
 // split lines, drop the duplicates an inclusive `since` brings back, enrich, queue in order;
 // on any end or error reconnect with capped exponential backoff and resume from the last
 // timeNano seen. Synthetic connect / disconnect / reconnect events mark visibility changes.
+// The engine (Docker or Podman, engine.ts) is told by each connection's version answer.
 import type { IncomingMessage } from "node:http";
 import { Docker } from "./dockerode";
 import { nowNs } from "./clock";
 import { collectorEvent, type CollectorAction } from "./collector-event";
 import { type Endpoint, dockerOptions } from "./endpoint";
 import { type Enricher, actionNeedsInspect, inspectTarget } from "./enrich";
-import { type DockerEventFields, EventParser, falcoTail } from "./event";
+import { DOCKER, type Engine, type VersionAnswer, engineOf } from "./engine";
+import { type DockerEventFields, EventParser, type ParsedEvent, falcoTail } from "./event";
 import { fnv1a64, hashToBigInt } from "./hash";
 import { LineSplitter, MAX_LINE_BYTES } from "./lines";
 import { log } from "./log";
@@ -43,14 +45,16 @@ export function sinceParam(ts: bigint): string {
  * events on `since`, so only lines with a ts up to the last one seen before a reconnect can be
  * duplicates. Lines are kept as the daemon's bytes (views of the stream's chunks, no copy, no
  * string per event); the lookup set of strings is built once per reconnect, and dropped once
- * the stream is past the replay (an event newer than everything seen before: the daemon replays
- * its buffer in order, so nothing after that can be a duplicate).
+ * the stream is past the replay: an event newer than everything seen before by more than the
+ * engine's slack (Docker: 0, its timeNano grows in stream order; Podman: its events can be
+ * written out of timeNano order by up to that much), after which nothing can be a duplicate.
  */
 class RecentLines {
   private readonly lines: Array<Buffer | null>;
   private at = 0;
   private set: Set<string> | null = null;
   private until: bigint = -1n;
+  private slack: bigint = 0n;
 
   constructor(size: number) {
     this.lines = new Array<Buffer | null>(size).fill(null);
@@ -61,16 +65,17 @@ class RecentLines {
     this.at = (this.at + 1) % this.lines.length;
   }
 
-  /** A new stream resumes with since = `maxTs`: what it replays up to there may be known. */
-  reconnected(maxTs: bigint): void {
+  /** A new stream resumes with since = `maxTs` - `slack`: what it replays up to maxTs + slack may be known. */
+  reconnected(maxTs: bigint, slack: bigint): void {
     this.set = new Set();
     for (const l of this.lines) if (l !== null) this.set.add(l.toString("utf8"));
     this.until = maxTs;
+    this.slack = slack;
   }
 
   seen(ts: bigint, line: Buffer): boolean {
     if (this.set === null) return false;
-    if (ts > this.until) {
+    if (ts > this.until + this.slack) {
       this.set = null;
       return false;
     }
@@ -87,11 +92,10 @@ export interface LiveSourceOptions {
   resume: ResumePoint | null;
 }
 
-interface VersionInfo {
-  ApiVersion?: string;
-  MinAPIVersion?: string;
-  Version?: string;
-}
+/** Replayed events held while looking for the resume point, at most (then they are delivered). */
+const HOLD_MAX = 4096;
+/** Held events are delivered when the resume point has not come this long after the last one. */
+const HOLD_IDLE_MS = 1000;
 
 interface EventsCall {
   abortSignal: AbortSignal;
@@ -103,11 +107,26 @@ export class LiveSource {
   private readonly o: LiveSourceOptions;
   private readonly recent = new RecentLines(1024);
   private readonly parser = new EventParser();
-  private readonly falcoBase: string;
-  private readonly baseTail: Buffer;
+  private falcoBase = "";
+  private baseTail: Buffer = Buffer.alloc(0);
+  /** The engine of the current (or last) connection. */
+  private engine: Engine = DOCKER;
   private sinceTs: bigint | null = null;
-  /** After a collector restart: this endpoint's last event the ring holds, skipped when the daemon replays it. */
+  /**
+   * When the first stream was established (this host's clock, less a second for the daemon's):
+   * a stream lost before any event came resumes from there, so what happened while it was down
+   * is not lost (a remote daemon's clock ahead of this one by more than a second would replay less).
+   */
+  private firstStreamAt: bigint | null = null;
+  /**
+   * After a collector restart: this endpoint's last event the ring holds. The replay from a
+   * little before it (the engine's slack) is held until that event comes by: all held are then
+   * in the ring (the replay is in the original stream order) and dropped; an event newer than it
+   * by more than the slack, or HOLD_IDLE_MS without it, delivers them instead (no loss).
+   */
   private resume: { ts: bigint; hash: bigint } | null;
+  private held: Buffer[] = [];
+  private heldTimer: NodeJS.Timeout | null = null;
   private docker: Docker | null = null;
   private stopped = false;
   private abort: AbortController | null = null;
@@ -120,8 +139,7 @@ export class LiveSource {
   constructor(o: LiveSourceOptions) {
     this.o = o;
     this.url = o.endpoint.url;
-    this.falcoBase = JSON.stringify({ endpoint: this.url });
-    this.baseTail = Buffer.from(`,"falco":${this.falcoBase}}`, "utf8");
+    this.setEngine(DOCKER);
     // A resume point without a hash (an entry caught mid-update) skips nothing: duplicates, never a loss.
     this.resume = o.resume !== null && o.resume.hash !== null ? { ts: o.resume.ts, hash: o.resume.hash } : null;
     if (o.resume !== null) this.sinceTs = o.resume.ts;
@@ -129,6 +147,13 @@ export class LiveSource {
 
   start(): void {
     this.loop = this.run();
+  }
+
+  /** The falco key every event of this endpoint carries at least: endpoint and engine. */
+  private setEngine(engine: Engine): void {
+    this.engine = engine;
+    this.falcoBase = JSON.stringify({ endpoint: this.url, engine: engine.name });
+    this.baseTail = Buffer.from(`,"falco":${this.falcoBase}}`, "utf8");
   }
 
   async stop(): Promise<void> {
@@ -151,14 +176,17 @@ export class LiveSource {
       let wasConnected = false;
       try {
         const probe = new Docker(dockerOptions(this.o.endpoint, undefined));
-        const version = probe.version.bind(probe) as unknown as (o: { abortSignal: AbortSignal }) => Promise<VersionInfo>;
+        const version = probe.version.bind(probe) as unknown as (o: { abortSignal: AbortSignal }) => Promise<VersionAnswer>;
         const v = await version({ abortSignal: AbortSignal.timeout(10_000) });
         const api = negotiateApi(v.ApiVersion ?? CLIENT_MIN_API, v.MinAPIVersion);
+        this.setEngine(engineOf(v));
+        const slack = this.engine.sinceSlackNs;
         const docker = new Docker(dockerOptions(this.o.endpoint, `v${api}`));
         this.abort = new AbortController();
         const query: Record<string, string> = {};
-        if (this.sinceTs !== null) query.since = sinceParam(this.sinceTs);
-        if (this.sinceTs !== null) this.recent.reconnected(this.sinceTs);
+        const from = this.sinceTs ?? this.firstStreamAt;
+        if (from !== null) query.since = sinceParam(from > slack ? from - slack : 0n);
+        if (this.sinceTs !== null) this.recent.reconnected(this.sinceTs, slack);
         const call: EventsCall = { abortSignal: this.abort.signal, _query: query };
         const getEvents = docker.getEvents.bind(docker) as unknown as (c: EventsCall) => Promise<IncomingMessage>;
         const stream = await getEvents(call);
@@ -168,11 +196,12 @@ export class LiveSource {
         }
         this.docker = docker;
         wasConnected = true;
+        if (this.firstStreamAt === null) this.firstStreamAt = nowNs() - 1_000_000_000n;
         this.o.sink.add("connected", 1);
         if (!this.everConnected) {
           this.everConnected = true;
-          this.emit("connect", { apiVersion: api });
-          log("info", `connected to ${this.url} (daemon ${v.Version ?? "?"}, API ${api})`);
+          this.emit("connect", { apiVersion: api, engine: this.engine.name });
+          log("info", `connected to ${this.url} (${this.engine.name} ${v.Version ?? "?"}, API ${api})`);
         } else {
           const gap = this.disconnectedAt !== null ? nowNs() - this.disconnectedAt : 0n;
           this.o.sink.add("reconnects", 1);
@@ -185,6 +214,8 @@ export class LiveSource {
       } catch (e) {
         reason = errorText(e);
       }
+      // Held replay is asked for again by the next stream (since has not moved past it).
+      this.dropHeld();
       if (wasConnected) this.o.sink.add("connected", -1);
       this.docker = null;
       if (this.stopped) break;
@@ -244,30 +275,59 @@ export class LiveSource {
       return;
     }
     if (this.resume !== null) {
-      if (ev.ts === this.resume.ts) {
-        if (hashToBigInt(fnv1a64(ev.bytes)) === this.resume.hash) {
-          this.resume = null;
-          this.duplicates++;
-          return;
-        }
-      } else if (ev.ts > this.resume.ts) {
+      const r = this.resume;
+      if (ev.ts === r.ts && hashToBigInt(fnv1a64(ev.bytes)) === r.hash) {
         this.resume = null;
+        this.duplicates += this.held.length + 1;
+        this.dropHeld();
+        return;
       }
+      if (ev.ts <= r.ts + this.engine.sinceSlackNs && this.held.length < HOLD_MAX) {
+        this.held.push(ev.bytes);
+        if (this.heldTimer !== null) clearTimeout(this.heldTimer);
+        this.heldTimer = setTimeout(() => this.deliverHeld("the resume point did not come"), HOLD_IDLE_MS);
+        return;
+      }
+      this.deliverHeld("an event past the resume point came first");
     }
+    this.deliver(ev);
+  }
+
+  private dropHeld(): void {
+    if (this.heldTimer !== null) clearTimeout(this.heldTimer);
+    this.heldTimer = null;
+    this.held = [];
+  }
+
+  /** The resume point is not in the replay (the daemon lost it): the held events are delivered, duplicates maybe, never a loss. */
+  private deliverHeld(why: string): void {
+    const held = this.held;
+    this.resume = null;
+    this.dropHeld();
+    if (held.length === 0) return;
+    log("info", `${this.url}: ${why}: delivering ${held.length} replayed events held while looking for it`);
+    for (const line of held) {
+      const ev = this.parser.parse(line);
+      if (ev !== null) this.deliver(ev);
+    }
+    this.o.pipeline.drain();
+  }
+
+  private deliver(ev: ParsedEvent): void {
     if (this.recent.seen(ev.ts, ev.bytes)) {
       this.duplicates++;
       return;
     }
     this.recent.remember(ev.bytes);
     if (this.sinceTs === null || ev.ts > this.sinceTs) this.sinceTs = ev.ts;
-    if (this.o.enricher !== null && ev.type === "container" && ev.action === "destroy") {
+    if (this.o.enricher !== null && ev.type === "container" && (ev.action === "destroy" || ev.action === "remove")) {
       const id = (JSON.parse(ev.bytes.toString("utf8")) as DockerEventFields).Actor?.ID;
       if (typeof id === "string") this.o.enricher.forget(this.url, id);
     }
     // Only container create/start/exec_* (and destroy) events are parsed into objects (for the ids).
     const target =
-      this.o.enricher !== null && this.docker !== null && ev.type === "container" && ev.action !== null && actionNeedsInspect(ev.action)
-        ? inspectTarget(JSON.parse(ev.bytes.toString("utf8")) as DockerEventFields)
+      this.o.enricher !== null && this.docker !== null && ev.type === "container" && ev.action !== null && actionNeedsInspect(ev.action, this.engine)
+        ? inspectTarget(JSON.parse(ev.bytes.toString("utf8")) as DockerEventFields, this.engine)
         : null;
     if (target === null || this.o.enricher === null || this.docker === null) {
       this.o.pipeline.offer(KIND_DOCKER, ev.ts, ev.bytes, falcoTail(ev.bytes, this.falcoBase, this.baseTail), this.url);
@@ -275,7 +335,7 @@ export class LiveSource {
     }
     const slot = new Slot(KIND_DOCKER, ev.ts, ev.bytes, null, false);
     if (!this.o.pipeline.push(slot, this.url, false)) return;
-    void this.o.enricher.enrich(this.docker, target, this.url).then((falco) => {
+    void this.o.enricher.enrich(this.docker, target, this.url, this.engine.name).then((falco) => {
       slot.tail = falcoTail(slot.body, JSON.stringify(falco));
       slot.ready = true;
       this.o.pipeline.drain();

@@ -5,9 +5,13 @@
 // Healthchecks: the daemon runs each one as an ordinary exec (exec_create / exec_start events),
 // so the exec context says whether the exec's argv is the container's healthcheck command
 // (remembered from the container inspects, per endpoint and container, in a bounded LRU).
+// Podman's `exec` event carries neither the command nor the exec ID: the exec is found among the
+// container's exec sessions (GET /containers/{id}/json ExecIDs, then GET /exec/{id}/json) and its
+// command line is added to the exec context (exec.cmdline), when it can be told which one it is.
 import type Docker from "dockerode";
 import type { DockerEventFields } from "./event";
 import { performance } from "node:perf_hooks";
+import type { Engine, EngineName } from "./engine";
 import { log } from "./log";
 
 export interface FalcoMount {
@@ -36,29 +40,40 @@ export interface FalcoExec {
   privileged: boolean;
   /** The exec's argv is exactly the container's healthcheck command; absent when the healthcheck is unknown. */
   healthcheck?: boolean;
+  /** The exec's command line as Docker writes it in exec_start actions (argv joined by single spaces); only for events that lack it (Podman's exec). */
+  cmdline?: string;
 }
 
 export interface FalcoKey {
   endpoint: string;
+  engine?: EngineName;
   container?: FalcoContainer;
   exec?: FalcoExec;
 }
 
-/** An exec's `container` is the event's Actor.ID ("" when absent). */
-export type InspectTarget = { what: "container"; id: string } | { what: "exec"; id: string; container: string };
+/**
+ * An exec's `container` is the event's Actor.ID ("" when absent). "session": an exec event
+ * without exec ID (Podman's `exec`), to be found among the container's exec sessions.
+ */
+export type InspectTarget =
+  | { what: "container"; id: string }
+  | { what: "exec"; id: string; container: string }
+  | { what: "session"; id: string };
 
 /** True when a container event with this Action calls for an inspect (cheap pre-check of inspectTarget). */
-export function actionNeedsInspect(action: string): boolean {
-  return action === "create" || action === "start" || action.startsWith("exec_start") || action.startsWith("exec_create");
+export function actionNeedsInspect(action: string, engine: Engine): boolean {
+  return action === "create" || action === "start" || action.startsWith("exec_start") || action.startsWith("exec_create") ||
+    (engine.execWithoutCommand && action === "exec");
 }
 
 /** Which inspect an event calls for, if any. */
-export function inspectTarget(ev: DockerEventFields): InspectTarget | null {
+export function inspectTarget(ev: DockerEventFields, engine: Engine): InspectTarget | null {
   if (ev.Type !== "container" || typeof ev.Action !== "string") return null;
   const action = ev.Action;
-  if (action === "create" || action === "start") {
+  if (action === "create" || action === "start" || (engine.execWithoutCommand && action === "exec")) {
     const id = ev.Actor?.ID ?? ev.id;
-    return typeof id === "string" && id !== "" ? { what: "container", id } : null;
+    if (typeof id !== "string" || id === "") return null;
+    return action === "exec" ? { what: "session", id } : { what: "container", id };
   }
   if (action.startsWith("exec_start") || action.startsWith("exec_create")) {
     const id = ev.Actor?.Attributes?.execID;
@@ -109,6 +124,11 @@ export function execContext(inspect: unknown): FalcoExec {
 
 function strings(v: unknown): string[] | null {
   return Array.isArray(v) && v.every((x): x is string => typeof x === "string") ? v : null;
+}
+
+/** An argv as Docker writes it after "exec_start: " (joined by single spaces, no quoting). */
+export function cmdlineOf(argv: string[]): string {
+  return argv.join(" ");
 }
 
 /** The exec's argv as the daemon runs it: ProcessConfig entrypoint then arguments (null when not given). */
@@ -175,9 +195,44 @@ export class HealthCache {
   }
 }
 
+/**
+ * The exec sessions of each container already accounted for (per endpoint and container id,
+ * the least recently used dropped past `max`): a Podman `exec` event is the one session that is
+ * new since the container's previous exec event (or since the collector first looked).
+ */
+export class SessionCache {
+  private readonly map = new Map<string, Set<string>>();
+  private readonly max: number;
+
+  constructor(max = 10_000) {
+    this.max = max;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The sessions of `ids` not accounted for yet; `ids` become the container's accounted sessions. */
+  fresh(endpoint: string, id: string, ids: string[]): string[] {
+    const k = `${endpoint}\n${id}`;
+    const known = this.map.get(k);
+    this.map.delete(k);
+    this.map.set(k, new Set(ids));
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+    return known === undefined ? ids : ids.filter((x) => !known.has(x));
+  }
+
+  forget(endpoint: string, id: string): void {
+    this.map.delete(`${endpoint}\n${id}`);
+  }
+}
+
 export interface FailureCounter {
   add(field: "inspectFailures", n: number): void;
 }
+
+/** New exec sessions looked at for one Podman exec event, at most. */
+const MAX_SESSIONS = 8;
 
 /** Inspects in flight at once, per collector (more wait in arrival order). */
 export const INSPECT_CONCURRENCY = 16;
@@ -259,6 +314,9 @@ export class Enricher {
   private readonly gate: Gate;
   private readonly concurrency: number;
   readonly health = new HealthCache();
+  readonly sessions = new SessionCache();
+  /** Per endpoint and container: the previous exec-session lookup, so that they run in event order. */
+  private readonly sessionChains = new Map<string, Promise<unknown>>();
 
   constructor(timeoutMs: number, counter: FailureCounter, concurrency = INSPECT_CONCURRENCY) {
     this.timeoutMs = timeoutMs;
@@ -267,9 +325,25 @@ export class Enricher {
     this.gate = new Gate(concurrency);
   }
 
-  /** A container is gone (destroy): its healthcheck is forgotten. */
+  /** A container is gone (destroy, Podman's remove): its healthcheck and exec sessions are forgotten. */
   forget(endpoint: string, id: string): void {
     this.health.forget(endpoint, id);
+    this.sessions.forget(endpoint, id);
+  }
+
+  /** The inspect of the sessions `ids` when they all ran the same exec (argv, user, tty, privileged), else null. */
+  private async alikeSessions(docker: Docker, ids: string[], signal: AbortSignal): Promise<unknown> {
+    let first: unknown = null;
+    let firstKey = "";
+    for (const id of ids) {
+      const inspect: unknown = await docker.getExec(id).inspect({ abortSignal: signal } as unknown as object);
+      const k = JSON.stringify([execArgv(inspect), execContext(inspect)]);
+      if (first === null) {
+        first = inspect;
+        firstKey = k;
+      } else if (k !== firstKey) return null;
+    }
+    return first;
   }
 
   /** Inspects running now. */
@@ -282,8 +356,20 @@ export class Enricher {
    * run at once; the others wait in arrival order. The whole wait, queue and inspect, is bounded
    * by --inspect-timeout-ms from the call: an event is never held longer than that.
    */
-  async enrich(docker: Docker, target: InspectTarget, endpoint: string): Promise<FalcoKey> {
-    const key: FalcoKey = { endpoint };
+  async enrich(docker: Docker, target: InspectTarget, endpoint: string, engine: EngineName = "docker"): Promise<FalcoKey> {
+    if (target.what !== "session") return this.inspect(docker, target, endpoint, engine);
+    // One container's exec events are matched to its sessions in event order.
+    const k = `${endpoint}\n${target.id}`;
+    const previous = this.sessionChains.get(k);
+    const mine = (previous ?? Promise.resolve()).then(() => this.inspect(docker, target, endpoint, engine));
+    this.sessionChains.set(k, mine);
+    const key = await mine;
+    if (this.sessionChains.get(k) === mine) this.sessionChains.delete(k);
+    return key;
+  }
+
+  private async inspect(docker: Docker, target: InspectTarget, endpoint: string, engine: EngineName): Promise<FalcoKey> {
+    const key: FalcoKey = { endpoint, engine };
     const deadline = performance.now() + this.timeoutMs;
     const admitted = this.gate.enter(this.timeoutMs);
     if (admitted !== true && !(await admitted)) {
@@ -298,6 +384,26 @@ export class Enricher {
         const inspect: unknown = await docker.getContainer(target.id).inspect(opts);
         key.container = containerContext(inspect);
         this.health.set(endpoint, target.id, healthArgv(inspect));
+      } else if (target.what === "session") {
+        const c: unknown = await docker.getContainer(target.id).inspect(opts);
+        const health = healthArgv(c);
+        this.health.set(endpoint, target.id, health);
+        const fresh = this.sessions.fresh(endpoint, target.id, strings(rec(c).ExecIDs) ?? []);
+        // Several new sessions (execs started within the event stream's delay of each other) can
+        // only be told apart when they are alike: sessions carry no time, their order is by ID.
+        const alike = fresh.length >= 1 && fresh.length <= MAX_SESSIONS ? await this.alikeSessions(docker, fresh, signal) : null;
+        if (alike === null) {
+          // None (podman exec removes its session when it ends), or several that differ: no exec context.
+          log("debug", `exec on ${target.id.slice(0, 12)} (${endpoint}): ${fresh.length} new exec sessions, not one alike: the exec stays unknown`);
+          return key;
+        }
+        const exec = execContext(alike);
+        const argv = execArgv(alike);
+        if (argv !== null) {
+          exec.healthcheck = health !== null && sameArgv(argv, health);
+          exec.cmdline = cmdlineOf(argv);
+        }
+        key.exec = exec;
       } else {
         const inspect: unknown = await docker.getExec(target.id).inspect({ abortSignal: signal } as unknown as object);
         const exec = execContext(inspect);

@@ -136,8 +136,9 @@ export interface Rec {
     scope?: string;
     falco?: {
       endpoint: string;
+      engine?: string;
       container?: Record<string, unknown>;
-      exec?: { tty: boolean; user: string; privileged: boolean; healthcheck?: boolean };
+      exec?: { tty: boolean; user: string; privileged: boolean; healthcheck?: boolean; cmdline?: string };
     };
   };
 }
