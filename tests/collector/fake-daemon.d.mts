@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 export declare function eventLine(i: number, ts: bigint, action?: string): string;
 export declare function parseSince(s: string | null): bigint | null;
 export declare class FakeDaemon {
-  constructor(socketPath: string, opts?: { apiVersion?: string; minApi?: string; inspect?: "ok" | "404" | "hang" | "slow"; inspectDelayMs?: number; healthTest?: string[] | null; containerInspect?: "ok" | "404"; execArgv?: string[]; sliceBytes?: number; startTs?: bigint; tls?: { key: Buffer; cert: Buffer; ca?: Buffer } });
+  constructor(socketPath: string, opts?: { apiVersion?: string; minApi?: string; inspect?: "ok" | "404" | "hang" | "slow"; inspectDelayMs?: number; healthTest?: string[] | null; containerInspect?: "ok" | "404"; execArgv?: string[]; podman?: boolean; sliceBytes?: number; startTs?: bigint; tls?: { key: Buffer; cert: Buffer; ca?: Buffer } });
   port: number;
   readonly socketPath: string;
   readonly url: string;
@@ -12,6 +12,12 @@ export declare class FakeDaemon {
   healthTest: string[] | null;
   containerInspect: "ok" | "404";
   execArgv: string[];
+  /** Podman's version answer (component "Podman Engine"). */
+  podman: boolean;
+  /** Exec sessions per container id: [exec id, argv] (container inspects list them as ExecIDs). */
+  sessions: Map<string, Array<[string, string[]]>>;
+  /** Records a line with timeNano ts for `since` replays, in any order. */
+  remember(ts: bigint, line: string): string;
   /** Inspect requests received and not yet answered or abandoned by the client; the most seen at once; how many. */
   inspectsInFlight: number;
   maxInspectsInFlight: number;

@@ -31,6 +31,10 @@ export class FakeDaemon {
     this.healthTest = opts.healthTest ?? null; // Config.Healthcheck.Test of every container inspect answer (null: none)
     this.containerInspect = opts.containerInspect ?? "ok"; // "404": container inspects fail (exec inspects as `inspect`)
     this.execArgv = opts.execArgv ?? ["sh", "-c", "true"]; // ProcessConfig entrypoint + arguments of every exec inspect answer
+    // Podman's Docker-compatible API: its version answer; container inspects list `sessions`
+    // (container id -> [[exec id, argv]]) as ExecIDs, exec inspects answer each one's argv.
+    this.podman = opts.podman ?? false;
+    this.sessions = new Map();
     this.inspectsInFlight = 0; // inspect requests received and not yet answered or abandoned
     this.maxInspectsInFlight = 0;
     this.inspectRequests = 0;
@@ -70,7 +74,8 @@ export class FakeDaemon {
     if (path === "/_ping") { res.end("OK"); return; }
     if (path === "/version") {
       res.setHeader("Content-Type", "application/json");
-      res.end(JSON.stringify({ Version: "fake", ApiVersion: this.apiVersion, MinAPIVersion: this.minApi, Os: "linux" }));
+      const components = this.podman ? [{ Name: "Podman Engine", Version: "fake" }] : [{ Name: "Engine", Version: "fake" }];
+      res.end(JSON.stringify({ Version: "fake", ApiVersion: this.apiVersion, MinAPIVersion: this.minApi, Os: "linux", Components: components }));
       return;
     }
     if (path === "/events") {
@@ -113,9 +118,12 @@ export class FakeDaemon {
     this.inspectsInFlight--;
     if (this.inspect === "404" || (what === "containers" && this.containerInspect === "404")) { res.statusCode = 404; res.end(JSON.stringify({ message: `No such ${what}: ${id}` })); return; }
     res.setHeader("Content-Type", "application/json");
-    const [entrypoint, ...args] = this.execArgv;
+    let argv = this.execArgv;
+    for (const list of this.sessions.values()) for (const [sid, a] of list) if (sid === id) argv = a;
+    const [entrypoint, ...args] = argv;
+    const execIds = (this.sessions.get(id) ?? []).map(([sid]) => sid).sort();
     if (what === "exec") res.end(JSON.stringify({ ID: id, ProcessConfig: { tty: true, entrypoint, arguments: args, user: "nobody", privileged: true } }));
-    else res.end(JSON.stringify({ Id: id, Image: "sha256:fake", Config: { User: "1000", ...(this.healthTest ? { Healthcheck: { Test: this.healthTest } } : {}) }, HostConfig: { Privileged: false, CapAdd: ["NET_ADMIN"], NetworkMode: "host", PidMode: "", IpcMode: "shareable", ReadonlyRootfs: true }, Mounts: [] }));
+    else res.end(JSON.stringify({ Id: id, ExecIDs: execIds, Image: "sha256:fake", Config: { User: "1000", ...(this.healthTest ? { Healthcheck: { Test: this.healthTest } } : {}) }, HostConfig: { Privileged: false, CapAdd: ["NET_ADMIN"], NetworkMode: "host", PidMode: "", IpcMode: "shareable", ReadonlyRootfs: true }, Mounts: [] }));
   }
 
   /** Resolves when at least `n` event streams are open. */
@@ -133,6 +141,13 @@ export class FakeDaemon {
     const ts = this.nextTs;
     this.nextTs += 1000n;
     const line = eventLine(i, ts, action);
+    this.history.push([ts, line]);
+    if (this.history.length > 256) this.history.shift();
+    return line;
+  }
+
+  /** Records a line the daemon sent with timeNano ts (any order: Podman's is not monotonic), for `since` replays. */
+  remember(ts, line) {
     this.history.push([ts, line]);
     if (this.history.length > 256) this.history.shift();
     return line;

@@ -88,7 +88,7 @@ describe("stream", () => {
     expect(withoutFalco(got[30]!.text)).toBe(odd);
     expect(got[30]!.ts).toBe(18446744073709551615n);
     for (const x of got.slice(0, 30)) expect(x.ts).toBe(timeNanoOf(x.text));
-    for (const x of got) expect(x.json.falco).toEqual({ endpoint: d.url });
+    for (const x of got) expect(x.json.falco).toEqual({ endpoint: d.url, engine: "docker" });
     await until("parse errors counted", () => r.get("parseErrors") === 2n);
   });
 
@@ -199,9 +199,10 @@ describe("enrichment", () => {
     expect(withoutFalco(got[0]!.text)).toBe(create);
     expect(got[0]!.json.falco).toEqual({
       endpoint: d.url,
+      engine: "docker",
       container: { privileged: false, capAdd: ["NET_ADMIN"], user: "1000", networkMode: "host", pidMode: "", ipcMode: "shareable", imageId: "sha256:fake", readonlyRootfs: true, mounts: [] },
     });
-    expect(got[1]!.json.falco).toEqual({ endpoint: d.url, exec: { tty: true, user: "nobody", privileged: true, healthcheck: false } });
+    expect(got[1]!.json.falco).toEqual({ endpoint: d.url, engine: "docker", exec: { tty: true, user: "nobody", privileged: true, healthcheck: false } });
     expect(d.requests.some((q) => /\/containers\/c0ffee[0-9a-f]+\/json/.test(q))).toBe(true);
     expect(d.requests.some((q) => q.includes("/exec/e1/json"))).toBe(true);
     expect(r.get("inspectFailures")).toBe(0n);
@@ -217,7 +218,7 @@ describe("enrichment", () => {
     await d.write(lines.join("\n") + "\n");
     const got = await r.waitCount("all four", (x) => x.kind === 1, 4);
     expect(got.map((x) => withoutFalco(x.text))).toEqual(lines);
-    for (const x of got) expect(x.json.falco).toEqual({ endpoint: d.url });
+    for (const x of got) expect(x.json.falco).toEqual({ endpoint: d.url, engine: "docker" });
     expect(r.get("inspectFailures")).toBe(2n);
   });
 
@@ -235,7 +236,7 @@ describe("enrichment", () => {
     expect(got.map((x) => withoutFalco(x.text))).toEqual(lines);
     for (const [i, x] of got.entries()) {
       if (i === 64) expect(x.json.falco?.exec).toEqual({ tty: true, user: "nobody", privileged: true, healthcheck: false });
-      else if (i % 3 === 1) expect(x.json.falco).toEqual({ endpoint: d.url });
+      else if (i % 3 === 1) expect(x.json.falco).toEqual({ endpoint: d.url, engine: "docker" });
       else expect(x.json.falco?.container?.imageId).toBe("sha256:fake");
     }
     // 44 inspects, and the exec's container, never seen created: its healthcheck
@@ -256,7 +257,7 @@ describe("enrichment", () => {
     await d.write(lines.join("\n") + "\n");
     const got = await r.waitCount("all", (x) => x.kind === 1, 40);
     expect(got.map((x) => withoutFalco(x.text))).toEqual(lines);
-    for (const x of got) expect(x.json.falco).toEqual({ endpoint: d.url });
+    for (const x of got) expect(x.json.falco).toEqual({ endpoint: d.url, engine: "docker" });
     expect(r.get("inspectFailures")).toBe(40n);
     // each counted once, whether it gave up waiting for a place or while asking
     await new Promise((res) => setTimeout(res, 300));
@@ -304,7 +305,7 @@ describe("enrichment", () => {
     const r = await RingReader.open(ring);
     await d.write(`${execLine(START_TS + 5n)}\n`);
     const got = await r.waitFor("exec", (x) => x.kind === 1);
-    expect(got.json.falco).toEqual({ endpoint: d.url, exec: { tty: true, user: "nobody", privileged: true } });
+    expect(got.json.falco).toEqual({ endpoint: d.url, engine: "docker", exec: { tty: true, user: "nobody", privileged: true } });
     expect(d.requests.some((q) => /\/containers\/abc\/json/.test(q))).toBe(true);
     expect(r.get("inspectFailures")).toBe(1n);
   });
@@ -317,7 +318,7 @@ describe("enrichment", () => {
     const r = await RingReader.open(ring);
     await d.write(d.next("create") + "\n");
     const got = await r.waitFor("create", (x) => x.kind === 1);
-    expect(got.json.falco).toEqual({ endpoint: d.url });
+    expect(got.json.falco).toEqual({ endpoint: d.url, engine: "docker" });
     expect(d.requests.some((q) => q.includes("/containers/"))).toBe(false);
   });
 });
