@@ -42,7 +42,10 @@ export const S_E_TTY: i32 = 17;            // falco.exec.*
 export const S_E_USER: i32 = 18;
 export const S_E_PRIVILEGED: i32 = 19;
 export const S_E_HEALTHCHECK: i32 = 20;
-export const NSLOTS: i32 = 21;
+export const S_E_CMDLINE: i32 = 21;        // falco.exec.cmdline (Podman's exec events)
+export const S_ENGINE: i32 = 22;           // falco.engine
+export const S_HEALTHSTATUS: i32 = 23;     // top-level HealthStatus (Podman's health_status events)
+export const NSLOTS: i32 = 24;
 
 export const slots: usize = memory.data(NSLOTS * SLOT, 8);
 

@@ -7,7 +7,8 @@ import { decimalToU64, decodeString, numValue, numberToU64 } from "./strings";
 import {
   ABSENT, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, SLOT, STR, STRESC, TRUE,
   S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
-  S_ENDPOINT, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
+  S_ENDPOINT, S_ENGINE, S_E_CMDLINE, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_HEALTHSTATUS, S_ID, S_SCOPE,
+  S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_VOLUME,
   actionBig, actionLen, actionNameLen, actionPtr, actionSuffixLen, actionSuffixPtr, attrCount, attrs, ATTR, capCount, caps,
   findAttr, mountCount, mounts, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
@@ -164,17 +165,88 @@ function copySlot(s: usize, d: usize): i32 {
   return 0;
 }
 
+// ---- Engines. Podman (falco.engine = "podman", from the collector) reports some facts under
+// other names or places than Docker; the normalized fields give the same answer for the same
+// fact on both (README "Engines"), the compatibility fields (docker.action, docker.status,
+// docker.attributes.*, docker.actor.id...) keep the raw event.
+
+/** The string slot s holds exactly the ASCII text lit. */
+function slotIs(s: usize, lit: string): bool {
+  if (slotTag(s) != STR || slotLen(s) != lit.length) return false;
+  const p = slotPtr(s);
+  const l = changetype<usize>(lit);
+  for (let i = 0; i < lit.length; i++) {
+    if (<u32>load<u8>(p + <usize>i) != <u32>load<u16>(l + (<usize>i << 1))) return false;
+  }
+  return true;
+}
+
+/** The event came from Podman's Docker-compatible API. */
+@inline function podman(): bool {
+  return slotIs(slotAt(S_ENGINE), "podman");
+}
+
+/** Appends the ASCII literal lit as a string value. */
+function pushLit(lit: string): void {
+  const d = outPos;
+  const l = changetype<usize>(lit);
+  for (let i = 0; i < lit.length; i++) store<u8>(d + <usize>i, <u8>load<u16>(l + (<usize>i << 1)));
+  endString(d, lit.length);
+}
+
 /**
- * The program word of an exec_create/exec_start command line (the action suffix): sets
- * wordP/wordL to the first space-delimited word after any leading spaces; false for other
- * actions or a command line of spaces only.
+ * docker.action.name: the action without its argument; for Podman, in Docker's words: a
+ * container's exec / exec_died / remove are exec_start / exec_die / destroy, a network's or a
+ * volume's remove is destroy, an image's remove is delete and loadfromarchive is load.
+ */
+function pushActionName(): void {
+  if (actionLen < 0 || actionNameLen > MAX_STRING) return;
+  if (podman()) {
+    if (typeKind == T_CONTAINER) {
+      if (actionIs("exec")) { pushLit("exec_start"); return; }
+      if (actionIs("exec_died")) { pushLit("exec_die"); return; }
+      if (actionIs("remove")) { pushLit("destroy"); return; }
+    } else if (typeKind == T_NETWORK || typeKind == T_VOLUME) {
+      if (actionIs("remove")) { pushLit("destroy"); return; }
+    } else if (typeKind == T_IMAGE) {
+      if (actionIs("remove")) { pushLit("delete"); return; }
+      if (actionIs("loadfromarchive")) { pushLit("load"); return; }
+    }
+  }
+  pushBytes(actionPtr, actionNameLen);
+}
+
+/** A Podman network event about a container (connect/disconnect): its actor is the container. */
+@inline function podmanNetworkOfContainer(): bool {
+  return typeKind == T_NETWORK && podman() && (actionIs("connect") || actionIs("disconnect"));
+}
+
+/**
+ * The command line of an exec: the exec_create/exec_start action's argument, or for Podman's
+ * exec (which carries none) the collector's falco.exec.cmdline. Sets rawP/rawL; false if none.
+ */
+function execText(): bool {
+  if (actionBig) return false;
+  if (actionIs("exec_create") || actionIs("exec_start")) {
+    if (actionSuffixPtr == 0) return false;
+    rawP = actionSuffixPtr;
+    rawL = actionSuffixLen;
+    return true;
+  }
+  return typeKind == T_CONTAINER && actionIs("exec") && podman() && slotText(slotAt(S_E_CMDLINE));
+}
+
+/**
+ * The program word of an exec's command line (execText): sets wordP/wordL to the first
+ * space-delimited word after any leading spaces; false for other actions or a command line of
+ * spaces only.
  */
 let wordP: usize = 0;
 let wordL: i32 = 0;
 function execWord(): bool {
-  if (actionBig || actionSuffixPtr == 0 || !(actionIs("exec_create") || actionIs("exec_start"))) return false;
-  let p = actionSuffixPtr;
-  const end = p + <usize>actionSuffixLen;
+  if (!execText()) return false;
+  let p = rawP;
+  const end = p + <usize>rawL;
   while (p < end && load<u8>(p) == 0x20) p++;
   if (p == end) return false;
   let q = p;
@@ -195,7 +267,7 @@ function pushExecExe(): void {
 /** docker.exec.args: the command line after the program word and one space ("" if nothing follows). */
 function pushExecArgs(): void {
   if (!execWord()) return;
-  const end = actionSuffixPtr + <usize>actionSuffixLen;
+  const end = rawP + <usize>rawL;
   let p = wordP + <usize>wordL;
   if (p < end) p++;                           // the separating space
   pushBytes(p, <i32>(end - p));
@@ -250,18 +322,22 @@ export function extractField(id: i32, argLen: i32): i32 {
       }
       break;
     }
-    case F.F_ACTION_NAME: if (actionLen >= 0 && actionNameLen <= MAX_STRING) pushBytes(actionPtr, actionNameLen); break;
-    case F.F_EXEC_CMDLINE:
-      if (!actionBig && actionSuffixPtr != 0 && (actionIs("exec_create") || actionIs("exec_start"))) pushBytes(actionSuffixPtr, actionSuffixLen);
-      break;
+    case F.F_ACTION_NAME: pushActionName(); break;
+    case F.F_EXEC_CMDLINE: if (execText()) pushBytes(rawP, rawL); break;
     case F.F_HEALTH_STATUS:
-      if (!actionBig && actionSuffixPtr != 0 && actionIs("health_status")) pushBytes(actionSuffixPtr, actionSuffixLen);
+      if (!actionBig && actionIs("health_status")) {
+        if (actionSuffixPtr != 0) pushBytes(actionSuffixPtr, actionSuffixLen);
+        else if (podman()) pushSlot(slotAt(S_HEALTHSTATUS));
+      }
       break;
-    case F.F_EXITCODE: pushAttrU64("exitCode", 0, false); break;
+    case F.F_EXITCODE:
+      if (attr("exitCode") != 0) pushAttrU64("exitCode", 0, false);
+      else if (typeKind == T_CONTAINER && actionIs("exec_died") && podman()) pushAttrU64("containerExitCode", 0, false);
+      break;
     case F.F_EXEC_DURATION: pushAttrU64("execDuration", 9, true); break;
     case F.F_EXEC_ID: pushAttr("execID"); break;
     case F.F_CONTAINER_ID:
-      if (typeKind == T_CONTAINER) pushSlot(slotAt(S_ACTOR_ID));
+      if (typeKind == T_CONTAINER || podmanNetworkOfContainer()) pushSlot(slotAt(S_ACTOR_ID));
       else if (typeKind == T_NETWORK || typeKind == T_VOLUME) pushAttr("container");
       break;
     case F.F_CONTAINER_NAME: if (typeKind == T_CONTAINER) pushAttr("name"); break;
@@ -274,10 +350,15 @@ export function extractField(id: i32, argLen: i32): i32 {
       }
       break;
     }
-    case F.F_NETWORK_ID: if (typeKind == T_NETWORK) pushSlot(slotAt(S_ACTOR_ID)); break;
-    case F.F_NETWORK_NAME: if (typeKind == T_NETWORK) pushAttr("name"); break;
-    case F.F_NETWORK_TYPE: if (typeKind == T_NETWORK) pushAttr("type"); break;
-    case F.F_VOLUME_NAME: if (typeKind == T_VOLUME) pushSlot(slotAt(S_ACTOR_ID)); break;
+    case F.F_NETWORK_ID: if (typeKind == T_NETWORK && !podmanNetworkOfContainer()) pushSlot(slotAt(S_ACTOR_ID)); break;
+    case F.F_NETWORK_NAME: if (typeKind == T_NETWORK) pushAttr(podman() ? "network" : "name"); break;
+    case F.F_NETWORK_TYPE: if (typeKind == T_NETWORK) pushAttr(podman() ? "driver" : "type"); break;
+    case F.F_VOLUME_NAME:
+      if (typeKind == T_VOLUME) {
+        if (podman()) pushAttr("name");
+        else pushSlot(slotAt(S_ACTOR_ID));
+      }
+      break;
     case F.F_VOLUME_DRIVER: if (typeKind == T_VOLUME) pushAttr("driver"); break;
     case F.F_VOLUME_DESTINATION: if (typeKind == T_VOLUME) pushAttr("destination"); break;
     case F.F_VOLUME_RW: {
@@ -313,6 +394,7 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_EXEC_EXE: pushExecExe(); break;
     case F.F_EXEC_ARGS: pushExecArgs(); break;
     case F.F_EXEC_HEALTHCHECK: pushBoolSlot(slotAt(S_E_HEALTHCHECK)); break;
+    case F.F_ENGINE: pushSlot(slotAt(S_ENGINE)); break;
     default: return ERR_FIELD;
   }
   return n;

@@ -83,7 +83,8 @@ export const F_COLLECTOR_REASON: i32 = 60;
 export const F_EXEC_EXE: i32 = 61;
 export const F_EXEC_ARGS: i32 = 62;
 export const F_EXEC_HEALTHCHECK: i32 = 63;
-export const NFIELDS: i32 = 64;
+export const F_ENGINE: i32 = 64;
+export const NFIELDS: i32 = 65;
 
 /** The "arg" member of a get_fields entry. */
 @json
@@ -172,19 +173,19 @@ function build(): Array<Field> {
   add(t, F_TIME, "docker.time", FT_ABSTIME, "Time",
     "Time of the event as the daemon stamped it, in ns since the epoch (timeNano, exact; time in seconds if timeNano is absent).");
   add(t, F_ACTION_NAME, "docker.action.name", FT_STRING, "Action Name",
-    "The action without its argument: exec_create, exec_start or health_status for \"exec_start: <command>\" or \"health_status: <status>\", otherwise the action itself.");
+    "The action without its argument: exec_create, exec_start or health_status for \"exec_start: <command>\" or \"health_status: <status>\", otherwise the action itself. In Docker's words on Podman (docker.engine = podman): a container's exec, exec_died and remove are exec_start, exec_die and destroy; a network's or volume's remove is destroy; an image's loadfromarchive is load.");
   add(t, F_EXEC_CMDLINE, "docker.exec.cmdline", FT_STRING, "Exec Command Line",
-    "Command line of an exec_create or exec_start event (the text after \"exec_start: \" in the action)." + NOTE_ABSENT);
+    "Command line of an exec_create or exec_start event (the text after \"exec_start: \" in the action); on Podman, whose exec events carry none, the command the collector found in the container's exec sessions (falco.exec.cmdline), when it could tell which." + NOTE_ABSENT);
   add(t, F_HEALTH_STATUS, "docker.health.status", FT_STRING, "Health Status",
-    "Health status of a health_status event: healthy, unhealthy or starting." + NOTE_ABSENT);
+    "Health status of a health_status event: healthy, unhealthy or starting (Docker: the action's argument; Podman: its HealthStatus key)." + NOTE_ABSENT);
   add(t, F_EXITCODE, "docker.exitcode", FT_UINT64, "Exit Code",
-    "Exit code of a container die or exec_die event, as a number (attribute exitCode)." + NOTE_ABSENT);
+    "Exit code of a container die or exec_die event, as a number (attribute exitCode; Podman's exec_died: containerExitCode)." + NOTE_ABSENT);
   add(t, F_EXEC_DURATION, "docker.exec.duration", FT_RELTIME, "Run Duration",
     "How long the container ran, on die events of Docker 24 or later (attribute execDuration, in seconds), in ns." + NOTE_ABSENT);
   add(t, F_EXEC_ID, "docker.exec.id", FT_STRING, "Exec ID",
     "ID of the exec process on exec_create, exec_start and exec_die events (attribute execID)." + NOTE_ABSENT);
   add(t, F_CONTAINER_ID, "docker.container.id", FT_STRING, "Container ID",
-    "ID of the container the event is about: the actor of container events, the container attribute of network connect/disconnect and volume mount/unmount events. No value for other events.");
+    "ID of the container the event is about: the actor of container events, the container attribute of network connect/disconnect and volume mount/unmount events (Podman: the actor of network connect/disconnect). No value for other events.");
   add(t, F_CONTAINER_NAME, "docker.container.name", FT_STRING, "Container Name",
     "Name of the container on container events (attribute name). No value for other events.");
   add(t, F_CONTAINER_IMAGE, "docker.container.image", FT_STRING, "Container Image",
@@ -192,13 +193,13 @@ function build(): Array<Field> {
   add(t, F_CONTAINER_OLDNAME, "docker.container.oldname", FT_STRING, "Container Old Name",
     "Previous name of a renamed container, without the leading slash (attribute oldName of rename events)." + NOTE_ABSENT);
   add(t, F_NETWORK_ID, "docker.network.id", FT_STRING, "Network ID",
-    "ID of the network on network events. No value for other events.");
+    "ID of the network on network events (Podman's connect/disconnect name the container, not the network: no value). No value for other events.");
   add(t, F_NETWORK_NAME, "docker.network.name", FT_STRING, "Network Name",
-    "Name of the network on network events (attribute name). No value for other events.");
+    "Name of the network on network events (attribute name; Podman: attribute network). No value for other events.");
   add(t, F_NETWORK_TYPE, "docker.network.type", FT_STRING, "Network Type",
-    "Driver of the network on network events, e.g. bridge, host, overlay (attribute type). No value for other events.");
+    "Driver of the network on network events, e.g. bridge, host, overlay (attribute type; Podman: attribute driver). No value for other events.");
   add(t, F_VOLUME_NAME, "docker.volume.name", FT_STRING, "Volume Name",
-    "Name of the volume on volume events. No value for other events.");
+    "Name of the volume on volume events (Docker: the actor ID; Podman: attribute name). No value for other events.");
   add(t, F_VOLUME_DRIVER, "docker.volume.driver", FT_STRING, "Volume Driver",
     "Driver of the volume on volume events, e.g. local (attribute driver). No value for other events.");
   add(t, F_VOLUME_DESTINATION, "docker.volume.destination", FT_STRING, "Volume Destination",
@@ -253,6 +254,8 @@ function build(): Array<Field> {
     "Arguments of an exec_create or exec_start event: the command line after its first word and the space that follows it (Docker joins the arguments with single spaces), e.g. \"-c true\" for \"/bin/sh -c true\"; empty when the program has no argument. No value when docker.exec.exe has none.");
   add(t, F_EXEC_HEALTHCHECK, "docker.exec.healthcheck", FT_BOOL, "Exec Is Healthcheck",
     "True when this exec is the container's own HEALTHCHECK (the collector matched the exec command line with the container's configured healthcheck); false for other execs; no value when the collector could not tell.");
+  add(t, F_ENGINE, "docker.engine", FT_STRING, "Engine",
+    "Engine that sent the event: docker, or podman for Podman's Docker-compatible API (podman system service), as the collector tells from the daemon's version answer (the event's \"falco\" key). On podman the normalized fields (docker.action.name, docker.container.id, docker.network.name, docker.volume.name, docker.exitcode, docker.health.status, docker.exec.cmdline...) answer in Docker's terms; the compatibility fields (docker.action, docker.status, docker.attributes.*) keep the raw event." + NOTE_ABSENT);
   assert(t.length == NFIELDS, "field table size");
   return t;
 }

@@ -27,7 +27,8 @@ import { decodeString } from "./strings";
 import {
   ABSENT, ATTR, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, NSLOTS, SLOT, STR, STRESC, TRUE,
   S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
-  S_ENDPOINT, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
+  S_ENDPOINT, S_ENGINE, S_E_CMDLINE, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_HEALTHSTATUS, S_ID, S_SCOPE,
+  S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_NONE, T_OTHER, T_VOLUME,
   attrCount, attrs, capCount, caps, clearSlots, mountCount, mounts, setAction, setAttrCount, setCapCount,
   setMountCount, setSlot, setTypeKind, slotAt, slotLen, slotPtr, slotTag,
@@ -458,7 +459,7 @@ function parseContainer(holder: i32): bool {
 }
 
 function parseExec(holder: i32): bool {
-  clearSlots(S_E_TTY, S_E_HEALTHCHECK + 1);
+  clearSlots(S_E_TTY, S_E_CMDLINE + 1);
   const o = openObject(holder, 0x7D);
   if (o < 0) return false;
   if (o != 1) return true;
@@ -470,6 +471,7 @@ function parseExec(holder: i32): bool {
     else if (isKey("user")) ok = valueInto(slotAt(S_E_USER), K_STR, d);
     else if (isKey("privileged")) ok = valueInto(slotAt(S_E_PRIVILEGED), K_BOOL, d);
     else if (isKey("healthcheck")) ok = valueInto(slotAt(S_E_HEALTHCHECK), K_BOOL, d);
+    else if (isKey("cmdline")) ok = valueInto(slotAt(S_E_CMDLINE), K_STR, d);
     else ok = skipValue(d);
     if (!ok || !next(0x7D)) return false;
     if (!more) return true;
@@ -478,7 +480,7 @@ function parseExec(holder: i32): bool {
 }
 
 function parseFalco(holder: i32): bool {
-  clearSlots(S_ENDPOINT, S_E_HEALTHCHECK + 1);
+  clearSlots(S_ENDPOINT, S_ENGINE + 1);
   setCapCount(0);
   setMountCount(0);
   const o = openObject(holder, 0x7D);
@@ -489,6 +491,7 @@ function parseFalco(holder: i32): bool {
     if (!scanKey(false)) return false;
     let ok: bool;
     if (isKey("endpoint")) ok = valueInto(slotAt(S_ENDPOINT), K_STR, d);
+    else if (isKey("engine")) ok = valueInto(slotAt(S_ENGINE), K_STR, d);
     else if (isKey("container")) ok = parseContainer(d);
     else if (isKey("exec")) ok = parseExec(d);
     else ok = skipValue(d);
@@ -525,6 +528,8 @@ function parseTop(): bool {
         break;
       case 8:
         ok = isKey("timeNano") ? valueInto(slotAt(S_TIMENANO), K_NUM, 1) : skipValue(1); break;
+      case 12:
+        ok = isKey("HealthStatus") ? valueInto(slotAt(S_HEALTHSTATUS), K_STR, 1) : skipValue(1); break;
       default:
         ok = skipValue(1);
     }

@@ -109,14 +109,15 @@ type Str = string | Big;
 export interface RefEvent {
   Type?: Str; Action?: Str; scope?: Str; status?: Str; id?: Str; from?: Str;
   time?: string; timeNano?: string;                 // number tokens, raw
+  HealthStatus?: Str;                               // Podman's health_status events
   actorId?: Str;
   attrs: Map<string, Str | null>;                   // null: present with a null value
   falco: {
-    endpoint?: Str;
+    endpoint?: Str; engine?: Str;
     privileged?: boolean; readonlyRootfs?: boolean; user?: Str; networkMode?: Str; pidMode?: Str;
     ipcMode?: Str; imageId?: Str; capAdd: Str[];
     mounts: Array<{ type?: Str; source?: Str; destination?: Str; mode?: Str; rw?: boolean }>;
-    tty?: boolean; execUser?: Str; execPrivileged?: boolean; healthcheck?: boolean;
+    tty?: boolean; execUser?: Str; execPrivileged?: boolean; healthcheck?: boolean; execCmdline?: Str;
   };
 }
 
@@ -178,6 +179,7 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
       case "from": ev.from = S(val); break;
       case "time": ev.time = ck.scalar(val, "num") as string | undefined; break;
       case "timeNano": ev.timeNano = ck.scalar(val, "num") as string | undefined; break;
+      case "HealthStatus": ev.HealthStatus = S(val); break;
       case "Actor": {
         ev.actorId = undefined;
         ev.attrs = new Map();
@@ -202,6 +204,7 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
         const f: RefEvent["falco"] = { capAdd: [], mounts: [] };
         for (const [fk, fv] of ck.obj(val) ?? []) {
           if (fk === "endpoint") f.endpoint = S(fv);
+          else if (fk === "engine") f.engine = S(fv);
           else if (fk === "container") {
             f.privileged = f.readonlyRootfs = f.user = f.networkMode = f.pidMode = f.ipcMode = f.imageId = undefined;
             f.capAdd = [];
@@ -244,12 +247,13 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
               }
             }
           } else if (fk === "exec") {
-            f.tty = f.execUser = f.execPrivileged = f.healthcheck = undefined;
+            f.tty = f.execUser = f.execPrivileged = f.healthcheck = f.execCmdline = undefined;
             for (const [ek, evv] of ck.obj(fv) ?? []) {
               if (ek === "tty") f.tty = B(evv);
               else if (ek === "user") f.execUser = S(evv);
               else if (ek === "privileged") f.execPrivileged = B(evv);
               else if (ek === "healthcheck") f.healthcheck = B(evv);
+              else if (ek === "cmdline") f.execCmdline = S(evv);
             }
           }
         }
@@ -329,6 +333,20 @@ export function refExtract(ev: RefEvent, field: string, arg: string | null): Ref
   const t = ev.Type;
   const isC = t === "container";
   const f = ev.falco;
+  // Podman (falco.engine "podman"): Docker's names for the same facts (README "Engines").
+  const podman = f.engine === "podman";
+  const PODMAN_ACTIONS: Record<string, Record<string, string>> = {
+    container: { exec: "exec_start", exec_died: "exec_die", remove: "destroy" },
+    network: { remove: "destroy" },
+    volume: { remove: "destroy" },
+    image: { remove: "delete", loadfromarchive: "load" },
+  };
+  const rawName = actionName;
+  if (podman && typeof t === "string" && actionName !== undefined) actionName = PODMAN_ACTIONS[t]?.[actionName] ?? actionName;
+  // The exec command line: the action's argument; Podman's exec carries none: the collector's.
+  const execLine = rawName === "exec_create" || rawName === "exec_start" ? suffix
+    : podman && isC && rawName === "exec" && !actionBig ? f.execCmdline : undefined;
+  const podNetContainer = podman && t === "network" && (rawName === "connect" || rawName === "disconnect");
   switch (field) {
     case "docker.status":
       return ev.status !== undefined ? s(ev.status) : isC || t === "image" ? s(ev.Action) : [];
@@ -359,34 +377,37 @@ export function refExtract(ev: RefEvent, field: string, arg: string | null): Ref
       if (ev.timeNano !== undefined) return u(numberTimes(ev.timeNano, 0));
       return ev.time !== undefined ? u(numberTimes(ev.time, 9)) : [];
     case "docker.action.name": return s(actionName);
-    case "docker.exec.cmdline":
-      return actionName === "exec_create" || actionName === "exec_start" ? s(suffix) : [];
+    case "docker.exec.cmdline": return s(execLine);
     case "docker.exec.healthcheck": return b(f.healthcheck);
-    case "docker.health.status": return actionName === "health_status" ? s(suffix) : [];
+    case "docker.health.status":
+      if (rawName !== "health_status" || actionBig) return [];
+      return suffix !== undefined ? s(suffix) : podman ? s(ev.HealthStatus) : [];
     case "docker.exec.exe":
     case "docker.exec.args": {
-      if ((actionName !== "exec_create" && actionName !== "exec_start") || suffix === undefined) return [];
+      if (execLine === undefined || execLine instanceof Big) return [];
       // Docker writes the exec's argv joined with single spaces: program word, one space, the rest.
-      const m = /^ *([^ ]+)(?: ([^]*))?$/.exec(suffix ?? "");
+      const m = /^ *([^ ]+)(?: ([^]*))?$/.exec(execLine);
       if (!m) return [];
       const word = m[1] as string;
       return field === "docker.exec.exe" ? s(word.slice(word.lastIndexOf("/") + 1)) : s(m[2] ?? "");
     }
-    case "docker.exitcode": return u(decimalTimes(a("exitCode"), 0, false));
+    case "docker.exitcode":
+      if (ev.attrs.has("exitCode")) return u(decimalTimes(a("exitCode"), 0, false));
+      return podman && isC && rawName === "exec_died" ? u(decimalTimes(a("containerExitCode"), 0, false)) : [];
     case "docker.exec.duration": return u(decimalTimes(a("execDuration"), 9, true));
     case "docker.exec.id": return s(a("execID"));
     case "docker.container.id":
-      return isC ? s(ev.actorId) : t === "network" || t === "volume" ? s(a("container")) : [];
+      return isC || podNetContainer ? s(ev.actorId) : t === "network" || t === "volume" ? s(a("container")) : [];
     case "docker.container.name": return isC ? s(a("name")) : [];
     case "docker.container.image": return isC ? s(a("image")) : [];
     case "docker.container.oldname": {
       const o = a("oldName");
       return o === undefined ? [] : s(o.startsWith("/") ? o.slice(1) : o);
     }
-    case "docker.network.id": return t === "network" ? s(ev.actorId) : [];
-    case "docker.network.name": return t === "network" ? s(a("name")) : [];
-    case "docker.network.type": return t === "network" ? s(a("type")) : [];
-    case "docker.volume.name": return t === "volume" ? s(ev.actorId) : [];
+    case "docker.network.id": return t === "network" && !podNetContainer ? s(ev.actorId) : [];
+    case "docker.network.name": return t === "network" ? s(a(podman ? "network" : "name")) : [];
+    case "docker.network.type": return t === "network" ? s(a(podman ? "driver" : "type")) : [];
+    case "docker.volume.name": return t === "volume" ? (podman ? s(a("name")) : s(ev.actorId)) : [];
     case "docker.volume.driver": return t === "volume" ? s(a("driver")) : [];
     case "docker.volume.destination": return t === "volume" ? s(a("destination")) : [];
     case "docker.volume.rw": {
@@ -416,6 +437,7 @@ export function refExtract(ev: RefEvent, field: string, arg: string | null): Ref
     case "docker.collector.gap": return t === "collector" ? u(decimalTimes(a("gapNs"), 0, false)) : [];
     case "docker.collector.dropped": return t === "collector" ? u(decimalTimes(a("dropped"), 0, false)) : [];
     case "docker.collector.reason": return t === "collector" ? s(a("reason")) : [];
+    case "docker.engine": return s(f.engine);
     default: return null;
   }
 }
