@@ -254,13 +254,13 @@ podman_start() {
   echo "unix://$sock"
 }
 
-podman_stop() {
+podman_stop() { # [keep]: a restart keeps the containers
   local root pid sock ids
   root=$(root_of podman)
   sock=$root/podman.sock
   [ -f "$root/podman.pid" ] || return 0
   pid=$(cat "$root/podman.pid")
-  if podman_up "$root"; then
+  if [ "${1:-}" != keep ] && podman_up "$root"; then
     # Containers outlive the service (conmon): remove what the tests left.
     ids=$(DOCKER_HOST=unix://$sock "$tree/usr/bin/docker" ps -aq 2>/dev/null || true)
     [ -z "$ids" ] || DOCKER_HOST=unix://$sock "$tree/usr/bin/docker" rm -f $ids >/dev/null 2>&1 || true
@@ -298,7 +298,7 @@ case "$cmd" in
   start|stop|restart)
     e=$(engine_arg "${1:-}")
     if [ "$e" = podman ]; then
-      case "$cmd" in start) podman_start ;; stop) podman_stop ;; restart) podman_stop; podman_start ;; esac
+      case "$cmd" in start) podman_start ;; stop) podman_stop ;; restart) podman_stop keep; podman_start ;; esac
     else dockerd_sh "$e" "$cmd"; fi ;;
   cli)
     e=$(engine_arg "${1:-}")
