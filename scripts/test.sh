@@ -9,9 +9,53 @@ cd "$(dirname "$0")/.."
 bash scripts/prereqs.sh test || { echo "0 passed, 1 failed"; exit 1; }
 npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
+# The engines the live suites run against: Debian 12's Docker 20.10 (required), Debian sid's
+# Docker 28 and Podman (scripts/engines.sh: pinned .debs cached under
+# ~/.cache/falco-docker-plugin/engines). Each is started once here and stopped at the end if this
+# run started it. One that cannot start is reported on one line, and its suites count as skipped.
+# DKR_TEST_ENGINES_ONLY="docker20 podman" limits the set.
+started=()
+stop_started() {
+  for e in "${started[@]}"; do
+    if [ "$e" = docker20 ]; then scripts/dockerd.sh stop >/dev/null 2>&1 || true
+    else DKR_ENGINE_ROOT=$engines_run/$e bash scripts/engines.sh stop "$e" >/dev/null 2>&1 || true; fi
+  done
+}
+trap stop_started EXIT
+engines_run=${DKR_ENGINES_RUN:-/tmp/dkr-engines}
+engines_json=""
+skipped_json=""
+skip_engine() { # NAME REASON
+  echo "SKIPPED ENGINE $1: $2 -- its live suites are counted as skipped" >&2
+  skipped_json+="${skipped_json:+,}{\"name\":\"$1\",\"reason\":$(node -e 'process.stdout.write(JSON.stringify(process.argv[1]))' "$2")}"
+}
+add_engine() { # NAME HOST CLI ROOT
+  engines_json+="${engines_json:+,}{\"name\":\"$1\",\"host\":\"$2\",\"cli\":\"$3\",\"root\":\"$4\"}"
+}
+want_engine() { [ -z "${DKR_TEST_ENGINES_ONLY:-}" ] || [[ " $DKR_TEST_ENGINES_ONLY " == *" $1 "* ]]; }
 if [ "${DKR_SKIP_DOCKER:-0}" != 1 ]; then
+  mkdir -p build
+  dkr_root=${DKR_TEST_ROOT:-/tmp/docker-plugin-dockerd}
+  DOCKER_HOST=unix://$dkr_root/docker.sock timeout 5 docker version >/dev/null 2>&1 || started+=(docker20)
   DOCKER_HOST=$(scripts/dockerd.sh start) || { echo "could not start the private dockerd (see above)"; echo "0 passed, 1 failed"; exit 1; }
   export DOCKER_HOST DKR_TEST_DOCKER_HOST=$DOCKER_HOST
+  add_engine docker20 "$DOCKER_HOST" docker "$dkr_root"
+  for e in docker28 podman; do
+    want_engine "$e" || { skip_engine "$e" "not in DKR_TEST_ENGINES_ONLY"; continue; }
+    root=$engines_run/$e
+    if [ "$e" = podman ]; then up() { timeout 5 curl -sf --unix-socket "$root/podman.sock" http://localhost/_ping >/dev/null 2>&1; }
+    else up() { timeout 5 curl -sf --unix-socket "$root/docker.sock" http://localhost/_ping >/dev/null 2>&1; }; fi
+    was_up=0; up && was_up=1
+    if host=$(DKR_ENGINE_ROOT=$root bash scripts/engines.sh start "$e" 2>"build/engine-$e.log"); then
+      [ $was_up = 1 ] || started+=("$e")
+      add_engine "$e" "$host" "$(bash scripts/engines.sh cli "$e" 2>/dev/null)" "$root"
+      echo "engine $e: $host" >&2
+    else
+      [ $was_up = 1 ] || started+=("$e")
+      skip_engine "$e" "could not start ($(tail -n 3 "build/engine-$e.log" | tr '\n' ' ' | cut -c1-300))"
+    fi
+  done
+  export DKR_TEST_ENGINES="[$engines_json]" DKR_TEST_ENGINES_SKIPPED="[$skipped_json]"
 fi
 
 mkdir -p build

@@ -1,5 +1,6 @@
-// Healthcheck execs against a REAL dockerd (its own private daemon under
-// DKR_COLLECTOR_HEALTH_TEST_ROOT, default /tmp/dkr-collector-health): the daemon runs every
+// Healthcheck execs against a REAL dockerd (Docker 20.10: its own private daemon under
+// DKR_COLLECTOR_HEALTH_TEST_ROOT, default /tmp/dkr-collector-health; Docker 28 as npm test
+// started it; Podman runs its checks without exec events: tests/e2e/live.test.ts): the daemon runs every
 // healthcheck as an ordinary exec (exec_create / exec_start events); the collector marks the
 // exec context with healthcheck=true when the exec's argv is the container's healthcheck command
 // (shell form: /bin/sh -c s; exec form: the Test arguments), false for other execs, including a
@@ -10,13 +11,18 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Docker } from "../../collector/src/dockerode";
 import { Collector, ROOT, type Rec, RingReader, ensureBuilt, privateDir } from "./helpers";
+import { type LiveEngine, describeEngines } from "../support/engines";
 
 const TEST_ROOT = process.env.DKR_COLLECTOR_HEALTH_TEST_ROOT ?? "/tmp/dkr-collector-health";
-const skip = process.env.DKR_SKIP_DOCKER === "1";
 
+describe.skip("healthcheck execs [podman] NOT APPLICABLE: Podman runs its healthchecks without exec events (tests/e2e/live.test.ts checks that)", () => {
+  it("marks healthcheck execs", () => undefined);
+});
+
+describeEngines("healthcheck execs on a real daemon", (engine: LiveEngine) => {
 let host = "";
 function docker(...args: string[]): string {
-  return execFileSync("docker", args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
+  return execFileSync(engine.cli, args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
 }
 
 const uniq = (p: string) => `${p}-${randomBytes(4).toString("hex")}`;
@@ -28,8 +34,9 @@ const containers: string[] = [];
 
 beforeAll(() => {
   ensureBuilt();
-  if (skip) return;
-  host = execFileSync("bash", ["scripts/dockerd.sh", "start"], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim();
+  host = engine.name === "docker20"
+    ? execFileSync("bash", ["scripts/dockerd.sh", "start"], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim()
+    : engine.host;
   ({ dir, cleanup } = privateDir("health"));
 });
 afterAll(() => cleanup());
@@ -41,7 +48,7 @@ afterEach(async () => {
 let n = 0;
 async function start(): Promise<RingReader> {
   const ring = join(dir, `ring-${n++}`);
-  const c = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500"]);
+  const c = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500", "--inspect-timeout-ms", "5000"]);
   running.push(c);
   const r = await RingReader.open(ring);
   await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
@@ -63,7 +70,7 @@ async function apiExec(d: Docker, id: string, cmd: string[]): Promise<string> {
   return exec.id;
 }
 
-describe.skipIf(skip)("healthcheck execs on a real dockerd", () => {
+{
   it("marks shell-form and exec-form healthcheck execs, not other execs; an exact mimic is marked too", async () => {
     const r = await start();
     const api = new Docker({ socketPath: host.replace(/^unix:\/\//, "") });
@@ -118,4 +125,5 @@ describe.skipIf(skip)("healthcheck execs on a real dockerd", () => {
     expect(r.docker().some((x) => x.json.Actor.ID === shell && x.json.Action === "start")).toBe(false);
     expect(r.get("inspectFailures")).toBe(0n);
   });
-});
+}
+}, ["docker20", "docker28"]);
