@@ -16,6 +16,10 @@ npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 # DKR_TEST_ENGINES_ONLY="docker20 podman" limits the set.
 started=()
 stop_started() {
+  # the private daemons the collector suites start for themselves (they restart them)
+  for r in "${DKR_COLLECTOR_TEST_ROOT:-/tmp/dkr-collector}" "${DKR_COLLECTOR_HEALTH_TEST_ROOT:-/tmp/dkr-collector-health}"; do
+    DKR_TEST_ROOT=$r scripts/dockerd.sh stop >/dev/null 2>&1 || true
+  done
   for e in "${started[@]}"; do
     if [ "$e" = docker20 ]; then scripts/dockerd.sh stop >/dev/null 2>&1 || true
     else DKR_ENGINE_ROOT=$engines_run/$e bash scripts/engines.sh stop "$e" >/dev/null 2>&1 || true; fi
