@@ -20,57 +20,56 @@ describe.skip("healthcheck execs [podman] NOT APPLICABLE: Podman runs its health
 });
 
 describeEngines("healthcheck execs on a real daemon", (engine: LiveEngine) => {
-let host = "";
-function docker(...args: string[]): string {
-  return execFileSync(engine.cli, args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
-}
+  let host = "";
+  function docker(...args: string[]): string {
+    return execFileSync(engine.cli, args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
+  }
 
-const uniq = (p: string) => `${p}-${randomBytes(4).toString("hex")}`;
+  const uniq = (p: string) => `${p}-${randomBytes(4).toString("hex")}`;
 
-let dir: string;
-let cleanup: () => void = () => undefined;
-const running: Collector[] = [];
-const containers: string[] = [];
+  let dir: string;
+  let cleanup: () => void = () => undefined;
+  const running: Collector[] = [];
+  const containers: string[] = [];
 
-beforeAll(() => {
-  ensureBuilt();
-  host = engine.name === "docker20"
-    ? execFileSync("bash", ["scripts/dockerd.sh", "start"], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim()
-    : engine.host;
-  ({ dir, cleanup } = privateDir("health"));
-});
-afterAll(() => cleanup());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
-  for (const id of containers.splice(0)) docker("rm", "-f", id);
-});
-
-let n = 0;
-async function start(): Promise<RingReader> {
-  const ring = join(dir, `ring-${n++}`);
-  const c = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500", "--inspect-timeout-ms", "5000"]);
-  running.push(c);
-  const r = await RingReader.open(ring);
-  await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
-  return r;
-}
-
-const execOf = (id: string, phase: "exec_create" | "exec_start") => (x: Rec) =>
-  x.kind === 1 && x.json.Actor.ID === id && x.json.Action.startsWith(`${phase}: `);
-
-/** Runs an exec through the Engine API (its id known) and waits for it to end. */
-async function apiExec(d: Docker, id: string, cmd: string[]): Promise<string> {
-  const exec = await d.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  await new Promise<void>((res) => {
-    stream.on("end", res);
-    stream.on("close", res);
-    stream.resume();
+  beforeAll(() => {
+    ensureBuilt();
+    host = engine.name === "docker20"
+      ? execFileSync("bash", ["scripts/dockerd.sh", "start"], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim()
+      : engine.host;
+    ({ dir, cleanup } = privateDir("health"));
   });
-  return exec.id;
-}
+  afterAll(() => cleanup());
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+    for (const id of containers.splice(0)) docker("rm", "-f", id);
+  });
 
-{
+  let n = 0;
+  async function start(): Promise<RingReader> {
+    const ring = join(dir, `ring-${n++}`);
+    const c = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500", "--inspect-timeout-ms", "5000"]);
+    running.push(c);
+    const r = await RingReader.open(ring);
+    await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
+    return r;
+  }
+
+  const execOf = (id: string, phase: "exec_create" | "exec_start") => (x: Rec) =>
+    x.kind === 1 && x.json.Actor.ID === id && x.json.Action.startsWith(`${phase}: `);
+
+  /** Runs an exec through the Engine API (its id known) and waits for it to end. */
+  async function apiExec(d: Docker, id: string, cmd: string[]): Promise<string> {
+    const exec = await d.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    await new Promise<void>((res) => {
+      stream.on("end", res);
+      stream.on("close", res);
+      stream.resume();
+    });
+    return exec.id;
+  }
+
   it("marks shell-form and exec-form healthcheck execs, not other execs; an exact mimic is marked too", async () => {
     const r = await start();
     const api = new Docker({ socketPath: host.replace(/^unix:\/\//, "") });
@@ -125,5 +124,4 @@ async function apiExec(d: Docker, id: string, cmd: string[]): Promise<string> {
     expect(r.docker().some((x) => x.json.Actor.ID === shell && x.json.Action === "start")).toBe(false);
     expect(r.get("inspectFailures")).toBe(0n);
   });
-}
 }, ["docker20", "docker28"]);

@@ -31,57 +31,56 @@ function httpGet(host: string, path: string): Promise<string> {
 }
 
 describeEngines("real engine", (engine: LiveEngine) => {
-const kind = kindOf(engine);
-const podman = kind === "podman";
+  const kind = kindOf(engine);
+  const podman = kind === "podman";
 
-/** Docker 20.10: this file's own private daemon; the others: the run's, restarted in place. */
-function dockerd(cmd: "start" | "restart"): string {
-  if (engine.name !== "docker20") return engineScript(engine, cmd, engine.name);
-  return execFileSync("bash", ["scripts/dockerd.sh", cmd], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim();
-}
+  /** Docker 20.10: this file's own private daemon; the others: the run's, restarted in place. */
+  function dockerd(cmd: "start" | "restart"): string {
+    if (engine.name !== "docker20") return engineScript(engine, cmd, engine.name);
+    return execFileSync("bash", ["scripts/dockerd.sh", cmd], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim();
+  }
 
-let host = "";
-function docker(...args: string[]): string {
-  return execFileSync(engine.cli, args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
-}
-/** Podman's exec event comes through its events file with a delay: an exec started before the previous one's event came cannot be told apart by the collector. */
-const destroyAction = podman ? "remove" : "destroy";
-const pace = (): Promise<void> => new Promise((r) => setTimeout(r, podman ? 1000 : 0));
+  let host = "";
+  function docker(...args: string[]): string {
+    return execFileSync(engine.cli, args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
+  }
+  const destroyAction = podman ? "remove" : "destroy";
+  /** Podman's exec event comes through its events file with a delay: an exec started before the previous one's event came cannot be told apart by the collector. */
+  const pace = (): Promise<void> => new Promise((r) => setTimeout(r, podman ? 1000 : 0));
 
-const uniq = (p: string) => `${p}-${randomBytes(4).toString("hex")}`;
+  const uniq = (p: string) => `${p}-${randomBytes(4).toString("hex")}`;
 
-let dir: string;
-let cleanup: () => void;
-const running: Collector[] = [];
+  let dir: string;
+  let cleanup: () => void;
+  const running: Collector[] = [];
 
-beforeAll(() => {
-  ensureBuilt();
-  host = dockerd("start");
-  ({ dir, cleanup } = privateDir("live"));
-});
-afterAll(() => cleanup());
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((c) => c.stop()));
-});
+  beforeAll(() => {
+    ensureBuilt();
+    host = dockerd("start");
+    ({ dir, cleanup } = privateDir("live"));
+  });
+  afterAll(() => cleanup());
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((c) => c.stop()));
+  });
 
-let n = 0;
-async function start(ring = join(dir, `ring-${n++}`), extra: string[] = []): Promise<{ c: Collector; r: RingReader; ring: string }> {
-  const c = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500", "--inspect-timeout-ms", "5000", ...extra]);
-  running.push(c);
-  const r = await RingReader.open(ring);
-  await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
-  return { c, r, ring };
-}
+  let n = 0;
+  async function start(ring = join(dir, `ring-${n++}`), extra: string[] = []): Promise<{ c: Collector; r: RingReader; ring: string }> {
+    const c = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500", "--inspect-timeout-ms", "5000", ...extra]);
+    running.push(c);
+    const r = await RingReader.open(ring);
+    await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
+    return { c, r, ring };
+  }
 
-const of = (id: string) => (x: Rec) => x.kind === 1 && x.json.Actor.ID === id;
+  const of = (id: string) => (x: Rec) => x.kind === 1 && x.json.Actor.ID === id;
 
-/** Every docker record appears once (the daemon's bytes and timeNano). */
-function expectNoDuplicates(r: RingReader): void {
-  const keys = r.docker().map((x) => `${x.ts}|${withoutFalco(x.text)}`);
-  expect(new Set(keys).size).toBe(keys.length);
-}
+  /** Every docker record appears once (the daemon's bytes and timeNano). */
+  function expectNoDuplicates(r: RingReader): void {
+    const keys = r.docker().map((x) => `${x.ts}|${withoutFalco(x.text)}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  }
 
-{
   it("streams a container's lifecycle, exec, cp, rename and kill, byte for byte, with exact timeNano", async () => {
     const { r } = await start();
     const name = uniq("life");
@@ -248,17 +247,16 @@ function expectNoDuplicates(r: RingReader): void {
     expectNoDuplicates(r);
     expect(second.log()).toContain(`resuming after event ${lastTs}`);
   });
-}
 
-afterAll(() => {
-  if (host === "") return;
-  try {
-    if (docker("info", "--format", "{{.Swarm.LocalNodeState}}") === "active") {
-      docker("swarm", "leave", "--force");
-      docker("network", "rm", "docker_gwbridge"); // a bridge swarm left in the host's namespace
+  afterAll(() => {
+    if (host === "") return;
+    try {
+      if (docker("info", "--format", "{{.Swarm.LocalNodeState}}") === "active") {
+        docker("swarm", "leave", "--force");
+        docker("network", "rm", "docker_gwbridge"); // a bridge swarm left in the host's namespace
+      }
+    } catch {
+      /* best effort */
     }
-  } catch {
-    /* best effort */
-  }
-});
+  });
 });
