@@ -45,6 +45,7 @@ PKGS_tools="patchelf=bookworm"
 PATCH_BINS="usr/sbin/runc usr/bin/podman usr/bin/conmon usr/lib/podman/netavark usr/lib/podman/aardvark-dns
   usr/libexec/podman/rootlessport usr/libexec/podman/quadlet"
 
+apt_updated=0   # the private index is updated at most once per run, and only when a .deb is missing
 die() { echo "engines.sh: $*" >&2; exit 1; }
 log() { echo "engines.sh: $*" >&2; }
 
@@ -71,14 +72,14 @@ pins() {
 
 # Downloads (if not cached) and verifies every pinned .deb an engine needs.
 download() {
-  local e=$1 updated=0 eng pkg ver sha f tmp
+  local e=$1 eng pkg ver sha f tmp
   [ -n "$(pins "$e")" ] || die "no pins for $e in $lockfile (run: scripts/engines.sh lock)"
   mkdir -p "$cache/debs"
   while read -r eng pkg ver sha; do
     f=$cache/debs/$sha.deb
     if [ -f "$f" ] && echo "$sha  $f" | sha256sum -c --status; then continue; fi
     rm -f "$f"
-    [ $updated = 1 ] || { apt_update; updated=1; }
+    [ "$apt_updated" = 1 ] || { apt_update; apt_updated=1; }
     tmp=$(mktemp -d "$cache/debs/dl.XXXXXX")
     if ! (cd "$tmp" && apt_private apt-get download -qq "$pkg=$ver" >&2); then
       rm -rf "$tmp"
