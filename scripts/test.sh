@@ -60,6 +60,8 @@ if [ "${DKR_SKIP_DOCKER:-0}" != 1 ]; then
     fi
   done
   export DKR_TEST_ENGINES="[$engines_json]" DKR_TEST_ENGINES_SKIPPED="[$skipped_json]"
+else
+  for e in docker20 docker28 podman; do echo "SKIPPED ENGINE $e: DKR_SKIP_DOCKER=1 -- its live suites are counted as skipped" >&2; done
 fi
 
 mkdir -p build
