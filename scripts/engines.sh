@@ -308,5 +308,5 @@ case "$cmd" in
     root=$(root_of podman)
     podman_env "$root"
     exec podman --remote --url "unix://$root/podman.sock" "$@" ;;
-  *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
