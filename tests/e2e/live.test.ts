@@ -89,6 +89,18 @@ describeEngines("live daemon through the real plugin", (engine) => {
     docker("rm", "-f", id);
   });
 
+  it.runIf(kind === "podman")("sees the command of an exec started with the podman CLI (libpod API) too", async () => {
+    const name = `e2e-${randomBytes(4).toString("hex")}`;
+    const id = docker("run", "-d", "--name", name, "dkr-busybox", "sleep", "60");
+    // detached: its session is there when the collector asks
+    engineScript(engine, "podman", "exec", "-d", name, "sh", "-c", "sleep 3");
+    const exec = await run.waitFor((e) => e.fields["docker.container.id"] === id && e.fields["docker.action.name"] === "exec_start");
+    expect(exec.fields["docker.exec.cmdline"]).toBe("sh -c sleep 3");
+    expect(exec.fields["docker.exec.exe"]).toBe("sh");
+    docker("kill", id);
+    docker("rm", "-f", id);
+  });
+
   it("reports a container's health in the same field, and its healthcheck is no exec to alert on", async () => {
     const name = `e2e-${randomBytes(4).toString("hex")}`;
     const id = docker("run", "-d", "--name", name, "--health-cmd", "true", "--health-interval", "1s", "dkr-busybox", "sleep", "60");
