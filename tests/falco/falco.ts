@@ -246,3 +246,33 @@ export async function replayThroughFalco(files: string[], o: Omit<FalcoOptions, 
   await run.stop();
   return { alerts: run.alerts, code, log };
 }
+
+/** One rules file's result of `falco -V` (json_output). */
+export interface LoadResult {
+  name: string;
+  successful: boolean;
+  schema_valid: boolean;
+  errors: Array<{ code: string; message: string }>;
+  warnings: Array<{ code: string; message: string }>;
+  schema_warnings: unknown[];
+}
+
+/**
+ * `falco -V` of rules files with the plugin loaded (so plugin fields and required_plugin_versions
+ * are checked): Falco's JSON load results, its exit code and its other output.
+ */
+export function validateRules(files: string[], o: Omit<FalcoOptions, "openParams" | "rules"> = {}): { results: LoadResult[]; code: number | null; text: string } {
+  if (FALCO === null) throw new Error("no Falco found");
+  const dir = mkdtempSync(join(tmpdir(), "dkr-falco-V-"));
+  try {
+    const cfg = join(dir, "falco.yaml");
+    writeFileSync(cfg, falcoYaml({ ...o, openParams: "", rules: [] }, join(dir, "state")));
+    const args = ["-c", cfg, "-o", "json_output=true", ...files.flatMap((f) => ["-V", f])];
+    const r = spawnSync(FALCO.path, args, { encoding: "utf8", env: o.env ?? process.env });
+    const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith('{"falco_load_results"'));
+    const results = line === undefined ? [] : (JSON.parse(line) as { falco_load_results: LoadResult[] }).falco_load_results;
+    return { results, code: r.status, text: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
