@@ -89,6 +89,16 @@ export interface FalcoOptions {
   env?: NodeJS.ProcessEnv;
   /** library_path of the plugin (default build/libdocker.so). */
   libraryPath?: string;
+  /**
+   * Keep integers of 16 digits or more in output_fields exact, as decimal strings (docker.time,
+   * evt.time exceed 2^53). Default false: plain JSON numbers.
+   */
+  exactIntegers?: boolean;
+}
+
+/** JSON.parse, with every integer of 16 digits or more outside strings turned into its decimal string. */
+export function parseExact(line: string): unknown {
+  return JSON.parse(line.replace(/(?<!\\)":(\d{16,})(?=[,}\]])/g, '":"$1"'));
 }
 
 /** The falco.yaml a run uses (exported for tests that write their own variant). */
@@ -141,7 +151,7 @@ export class FalcoRun {
     createInterface({ input: this.child.stdout! }).on("line", (l) => {
       if (l.startsWith("{")) {
         try {
-          const a = JSON.parse(l) as Alert;
+          const a = (o.exactIntegers === true ? parseExact(l) : JSON.parse(l)) as Alert;
           if (typeof a.rule === "string") {
             this.alerts.push(a);
             this.wake();
