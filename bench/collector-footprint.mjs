@@ -9,7 +9,7 @@
 //          executable's and libraries' pages (RssFile: clean, shared with the page cache) and
 //          the ring (RssShmem: the shared memory file, counted in Falco's RSS too).
 // Targets: start ≤ 150 ms; RSS without the ring ≤ 40 MiB idle, ≤ 48 MiB at 1,000 events/s.
-// Variants: BENCH_FOOTPRINT=sea,sea-keep,sea-noflags,bundle,before (default all); extra
+// Variants: BENCH_FOOTPRINT=sea,sea-keep,sea-noflags,sea-nogc,bundle,before (default all); extra
 // environment for every collector: BENCH_FOOTPRINT_ENV="K=V;K2=V2" (experiments).
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -35,8 +35,9 @@ const variants = {
   sea: { name: "docker-collector (the default)", cmd: [sea] },
   "sea-keep": { name: "docker-collector, start-up pages kept (DKR_COLLECTOR_PAGEOUT=0)", cmd: [sea], env: { DKR_COLLECTOR_PAGEOUT: "0" } },
   "sea-noflags": { name: "docker-collector, no V8 flags (DKR_COLLECTOR_V8_FLAGS=\"\")", cmd: [sea], env: { DKR_COLLECTOR_V8_FLAGS: "" } },
+  "sea-nogc": { name: "docker-collector, no buffer guard (DKR_COLLECTOR_GC_MIB=0)", cmd: [sea], env: { DKR_COLLECTOR_GC_MIB: "0" } },
   bundle: { name: "node + docker-collector.js (collector.node)", cmd: [process.execPath, path.join(root, "build/docker-collector.js")] },
-  before: { name: "before: node --max-semi-space-size=8 + tsc build, no V8 flags", cmd: [process.execPath, "--max-semi-space-size=8", path.join(build, "main.js")], env: { DKR_COLLECTOR_V8_FLAGS: "" } },
+  before: { name: "before: node --max-semi-space-size=8 + tsc build, no V8 flags, no buffer guard", cmd: [process.execPath, "--max-semi-space-size=8", path.join(build, "main.js")], env: { DKR_COLLECTOR_V8_FLAGS: "", DKR_COLLECTOR_GC_MIB: "0" } },
 };
 const chosen = (process.env.BENCH_FOOTPRINT ?? Object.keys(variants).join(",")).split(",").filter((k) => k in variants).map((k) => variants[k]);
 const extraEnv = Object.fromEntries((process.env.BENCH_FOOTPRINT_ENV ?? "").split(";").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));

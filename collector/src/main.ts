@@ -1,6 +1,6 @@
 // The collector: Docker events (live daemons or recordings) into the shared-memory ring that
 // the plugin host consumes (contracts/collector-cli.md, contracts/ring.md).
-import "./v8-flags"; // first: before the rest of the collector allocates anything
+import "./memory"; // first: before the rest of the collector allocates anything
 import { type Config, parseArgs } from "./args";
 import { nowNs } from "./clock";
 import { LiveSource } from "./docker";
