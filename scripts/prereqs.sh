@@ -6,10 +6,11 @@ set -euo pipefail
 build=(cmake ninja-build gcc g++ make libjansson-dev curl)
 # The real Falco the tests run (../shared/falco, or $FALCO_BIN) needs these runtime libraries.
 falco=(libjsoncpp25 libre2-9 libtbb12 libyaml-cpp0.7 zlib1g)
+# debootstrap makes the Debian 12 root file system of the no-Node.js test (tests/falco/no-node.test.ts).
 # Docker 28 and Podman (scripts/engines.sh): apt-get, dpkg-deb, unshare, flock are in the base
 # system; the Debian archive key checks the private index.
 engines=(debian-archive-keyring)
-test=("${build[@]}" docker.io busybox-static valgrind "${falco[@]}" "${engines[@]}")
+test=("${build[@]}" docker.io busybox-static valgrind debootstrap "${falco[@]}" "${engines[@]}")
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
   test) want=("${test[@]}") ;;
