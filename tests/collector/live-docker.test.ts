@@ -69,7 +69,10 @@ describeEngines("real engine", (engine: LiveEngine) => {
     const c = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500", "--inspect-timeout-ms", "5000", ...extra]);
     running.push(c);
     const r = await RingReader.open(ring);
-    await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
+    const conn = await r.waitFor("connect", (x) => x.kind === 2 && x.json.Action === "connect");
+    // the API negotiated (Docker 28: 1.51, the collector's newest; Podman's compat API: 1.44) and the engine
+    expect(conn.json.Actor.Attributes.apiVersion).toBe({ docker20: "1.41", docker28: "1.51", podman: "1.44" }[engine.name]);
+    expect(conn.json.Actor.Attributes.engine).toBe(kind);
     return { c, r, ring };
   }
 
