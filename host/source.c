@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,22 +77,30 @@ static int check_endpoint(const char *ep, const char *origin, int *is_file, char
 	}
 	if (strncmp(ep, "file://", 7) == 0) {
 		const char *path = ep + 7;
+		if (path[0] != '/') {
+			snprintf(err, errlen, "%s '%s': a file endpoint needs an absolute path: "
+			         "file:///path/events.jsonl", origin, ep);
+			return -1;
+		}
+		/* The type first: opening a FIFO (or a device) to look at it could block forever. */
 		struct stat st;
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (path[0] != '/' || fd < 0) {
-			snprintf(err, errlen, "%s '%s': cannot read the recording %s: %s (a file endpoint "
-			         "needs an absolute path: file:///path/events.jsonl)", origin, ep, path,
-			         path[0] != '/' ? "not an absolute path" : strerror(errno));
-			if (fd >= 0)
-				close(fd);
+		if (stat(path, &st) != 0) {
+			snprintf(err, errlen, "%s '%s': cannot read the recording %s: %s", origin, ep, path,
+			         strerror(errno));
 			return -1;
 		}
-		int reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "%s '%s': %s is not a regular file (a recording is a JSONL "
+			         "file written by the collector's --record)", origin, ep, path);
+			return -1;
+		}
+		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(err, errlen, "%s '%s': cannot read the recording %s: %s", origin, ep, path,
+			         strerror(errno));
+			return -1;
+		}
 		close(fd);
-		if (!reg) {
-			snprintf(err, errlen, "%s '%s': %s is not a regular file", origin, ep, path);
-			return -1;
-		}
 		*is_file = 1;
 		return 0;
 	}
@@ -100,6 +109,23 @@ static int check_endpoint(const char *ep, const char *origin, int *is_file, char
 	         "file:///path/events.jsonl (several separated by commas), or nothing for the local "
 	         "daemon", origin, ep);
 	return -1;
+}
+
+/* 1 when two checked endpoints name the same daemon or recording: the same string (the
+ * scheme and a tcp host compared without case), or unix sockets / files that are the same
+ * inode (a symlink, "//" or "/./" in the path). Different routes to one daemon (a tcp port
+ * and its unix socket) cannot be told apart here. */
+static int same_endpoint(const char *a, const char *b)
+{
+	if (strcasecmp(a, b) == 0 && strncmp(a, "tcp://", 6) == 0)
+		return 1;
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (strncmp(a, b, 7) != 0 || strncmp(a, "tcp://", 6) == 0)
+		return 0; /* different schemes, or tcp strings that differ */
+	struct stat sa, sb;
+	return stat(a + 7, &sa) == 0 && stat(b + 7, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
 }
 
 int dkr_endpoints_parse(const char *params, dkr_endpoints *out, char *err, size_t errlen)
@@ -136,8 +162,7 @@ int dkr_endpoints_parse(const char *params, dkr_endpoints *out, char *err, size_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int all_files = 1;
-	char *save = NULL;
+	int all_files = 1, any_file = 0;
 	char *tok = p;
 	for (size_t i = 0; i < count; i++) {
 		char *comma = strchr(tok, ',');
@@ -155,6 +180,20 @@ int dkr_endpoints_parse(const char *params, dkr_endpoints *out, char *err, size_
 		if (check_endpoint(t, origin, &is_file, err, errlen) != 0)
 			goto fail;
 		all_files &= is_file;
+		any_file |= is_file;
+		if (any_file && !all_files) {
+			snprintf(err, errlen, "open params '%s': file:// recordings cannot be mixed with live "
+			         "daemons (replay recordings and watch daemons in separate runs)", params);
+			goto fail;
+		}
+		for (size_t k = 0; k < out->n; k++) {
+			if (same_endpoint(out->v[k], t)) {
+				snprintf(err, errlen, "open params '%s': '%s' and '%s' are the same %s; each "
+				         "event would be delivered twice (list every daemon or recording once)",
+				         params, out->v[k], t, is_file ? "recording" : "daemon");
+				goto fail;
+			}
+		}
 		out->v[out->n] = strdup(t);
 		if (out->v[out->n] == NULL) {
 			snprintf(err, errlen, "out of memory");
@@ -163,7 +202,6 @@ int dkr_endpoints_parse(const char *params, dkr_endpoints *out, char *err, size_
 		out->n++;
 		tok = comma ? comma + 1 : tok + strlen(tok);
 	}
-	(void)save;
 	out->replay = all_files;
 	free(copy);
 	return 0;
@@ -236,18 +274,37 @@ static char **collector_argv(ss_plugin_t *s, const dkr_endpoints *eps, char *err
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (access(script, R_OK) != 0) {
+	struct stat st;
+	const char *why = NULL;
+	if (stat(script, &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (access(script, R_OK) != 0)
+		why = strerror(errno);
+	if (why != NULL) {
 		snprintf(err, errlen, "collector script %s: %s (build it with `npm run "
-		         "build:collector`, or set init_config collector.path)", script, strerror(errno));
+		         "build:collector`, or set init_config collector.path)", script, why);
 		free(script);
 		return NULL;
 	}
 	const char *tls[3][2] = {{"--tls-ca", c->tls_ca}, {"--tls-cert", c->tls_cert},
 	                         {"--tls-key", c->tls_key}};
+	static const char *const tls_key[3] = {"tls.ca", "tls.cert", "tls.key"};
 	for (int i = 0; i < 3; i++) {
-		if (tls[i][1] && access(tls[i][1], R_OK) != 0) {
-			snprintf(err, errlen, "init_config tls: cannot read %s: %s", tls[i][1],
-			         strerror(errno));
+		if (tls[i][1] == NULL)
+			continue;
+		/* stat, not open: a FIFO here must fail open, not block it. */
+		why = NULL;
+		if (stat(tls[i][1], &st) != 0)
+			why = strerror(errno);
+		else if (!S_ISREG(st.st_mode))
+			why = "not a regular file (a PEM file is expected)";
+		else if (access(tls[i][1], R_OK) != 0)
+			why = strerror(errno);
+		if (why != NULL) {
+			snprintf(err, errlen, "init_config %s: cannot read %s: %s", tls_key[i], tls[i][1],
+			         why);
 			free(script);
 			return NULL;
 		}
@@ -359,10 +416,15 @@ ss_instance_t *plugin_open(ss_plugin_t *s, const char *params, ss_plugin_rc *rc)
 	}
 	char **argv = collector_argv(s, &eps, err, sizeof(err));
 	dkr_endpoints_free(&eps);
-	if (argv == NULL ||
-	    dkr_collector_start(&h->col, argv, h->ring.fd, s->cfg.restart_max_ms,
-	                        (const uint64_t *)(h->ring.base + DKR_RH_HEARTBEAT_NS),
-	                        s->cfg.hang_timeout_ms, &s->log, err, sizeof(err)) != 0) {
+	dkr_collector_opts co = {
+		.ring_fd = h->ring.fd,
+		.backoff_max_ms = s->cfg.restart_max_ms,
+		.heartbeat = (const uint64_t *)(h->ring.base + DKR_RH_HEARTBEAT_NS),
+		.finished = (const uint64_t *)(h->ring.base + DKR_RH_FINISHED),
+		.hang_timeout_ms = s->cfg.hang_timeout_ms,
+		.replay = h->replay,
+	};
+	if (argv == NULL || dkr_collector_start(&h->col, argv, &co, &s->log, err, sizeof(err)) != 0) {
 		instance_free(h);
 		dkr_set_error(s, "open: %s", err);
 		return NULL;
@@ -485,6 +547,7 @@ ss_plugin_rc plugin_next_batch(ss_plugin_t *s, ss_instance_t *h, uint32_t *nevts
 		}
 		if (h->col.status == DKR_COLLECTOR_FATAL) {
 			h->failed = 1;
+			update_ring_metrics(h);
 			dkr_set_error(s, "collector: %s", h->col.last_error);
 			return SS_PLUGIN_FAILURE;
 		}

@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -503,6 +504,47 @@ static void t_open_params(const dkr_api *a)
 		CHECK(msg && strlen(msg) > 10, "open(%s) failed without a message", *b);
 		if (h)
 			a->close(s, h);
+	}
+	/* A recording that is a FIFO fails at once (nothing opens it: that would block until a
+	 * writer came); mixing recordings with daemons, or naming one endpoint twice (the same
+	 * string or the same file), fails open before anything is spawned. */
+	char dir[] = "/tmp/dkr-harness-params-XXXXXX";
+	if (CHECK(mkdtemp(dir) != NULL, "mkdtemp")) {
+		char fifo[64], link[64], p2[3 * PATH_MAX];
+		snprintf(fifo, sizeof(fifo), "%s/events.fifo", dir);
+		snprintf(link, sizeof(link), "%s/link.jsonl", dir);
+		CHECK(mkfifo(fifo, 0600) == 0 && symlink(g.fixture, link) == 0, "mkfifo/symlink");
+		struct {
+			char params[3 * PATH_MAX];
+			const char *want;
+		} cases[5];
+		snprintf(cases[0].params, sizeof(cases[0].params), "file://%s", fifo);
+		cases[0].want = "not a regular file";
+		snprintf(cases[1].params, sizeof(cases[1].params), "file://%s,unix:///var/run/docker.sock",
+		         g.fixture);
+		cases[1].want = "cannot be mixed";
+		snprintf(cases[2].params, sizeof(cases[2].params), "unix:///var/run/docker.sock,file://%s",
+		         g.fixture);
+		cases[2].want = "cannot be mixed";
+		snprintf(cases[3].params, sizeof(cases[3].params), "file://%s, file://%s", g.fixture, link);
+		cases[3].want = "the same recording";
+		snprintf(cases[4].params, sizeof(cases[4].params),
+		         "tcp://Docker.example:2376,unix:///x.sock,tcp://docker.example:2376");
+		cases[4].want = "the same daemon";
+		for (size_t k = 0; k < 5; k++) {
+			double t0 = dkr_mono_s();
+			rc = SS_PLUGIN_FAILURE;
+			ss_instance_t *hh = a->open(s, cases[k].params, &rc);
+			double took = dkr_mono_s() - t0;
+			CHECK(hh == NULL && strstr(a->get_last_error(s), cases[k].want) && took < 1.0,
+			      "open(%s): %s after %.2f s: %s", cases[k].params, hh ? "succeeded" : "failed",
+			      took, a->get_last_error(s));
+			if (hh)
+				a->close(s, hh);
+		}
+		snprintf(p2, sizeof(p2), "rm -rf '%s'", dir);
+		if (system(p2) != 0)
+			fprintf(stderr, "note: could not remove %s\n", dir);
 	}
 	/* The message names the culprit and what is accepted. */
 	ss_instance_t *h = a->open(s, "bogus://x", &rc);
@@ -1503,8 +1545,17 @@ static void t_supervision(const dkr_api *a)
 	if (hs)
 		a->destroy(hs);
 	unlink(marker);
-	/* Exit 2: next_batch FAILURE with the collector's last error line. */
+	/* Exit 2 before the first heartbeat: open fails with the collector's last error line. */
 	setenv("DKR_FAKE_MODE", "exit2", 1);
+	h = a->open(s, params, &rc);
+	CHECK(h == NULL && rc == SS_PLUGIN_FAILURE &&
+	          strstr(a->get_last_error(s), "fake misconfiguration: cannot use endpoint") &&
+	          strstr(a->get_last_error(s), "exited with code 2 before it started"),
+	      "exit 2 at start: open %s, %s", h ? "succeeded" : "failed", a->get_last_error(s));
+	if (h)
+		a->close(s, h);
+	/* Exit 2 later: next_batch FAILURE with the collector's last error line. */
+	setenv("DKR_FAKE_MODE", "exit2-later", 1);
 	h = a->open(s, params, &rc);
 	if (CHECK(h != NULL, "open: %s", a->get_last_error(s))) {
 		double deadline = dkr_mono_s() + 10;
@@ -1513,7 +1564,7 @@ static void t_supervision(const dkr_api *a)
 			ss_plugin_event **evts;
 			rc = a->next_batch(s, h, &n, &evts);
 		} while (rc == SS_PLUGIN_TIMEOUT && dkr_mono_s() < deadline);
-		CHECK(rc == SS_PLUGIN_FAILURE && strstr(a->get_last_error(s), "fake misconfiguration"),
+		CHECK(rc == SS_PLUGIN_FAILURE && strstr(a->get_last_error(s), "found later"),
 		      "exit 2: rc %d, %s", (int)rc, a->get_last_error(s));
 		a->close(s, h);
 	}
@@ -1532,6 +1583,297 @@ static void t_supervision(const dkr_api *a)
 		a->destroy(s);
 	pthread_mutex_destroy(&lc.mu);
 	lines_free(&want);
+}
+
+/* ------------------------------------------------------------------ 11b. collector start */
+
+/* Pids of this process's live children. */
+static size_t child_pids(pid_t *out, size_t max)
+{
+	size_t n = 0;
+	glob_t gl;
+	if (glob("/proc/[0-9]*/stat", 0, NULL, &gl) != 0)
+		return 0;
+	for (size_t i = 0; i < gl.gl_pathc && n < max; i++) {
+		char t[1024] = ""; /* /proc files have no size: read, not read_text */
+		FILE *f = fopen(gl.gl_pathv[i], "r");
+		size_t l = f ? fread(t, 1, sizeof(t) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		t[l] = '\0';
+		char *rp = strrchr(t, ')');
+		char state;
+		int ppid;
+		if (rp && sscanf(rp + 2, "%c %d", &state, &ppid) == 2 && ppid == (int)getpid() &&
+		    state != 'Z')
+			out[n++] = (pid_t)atoi(gl.gl_pathv[i] + 6);
+	}
+	globfree(&gl);
+	return n;
+}
+
+/* Opens with config `c` (a JSON object) and `params`; returns the handle, NULL with the
+ * error in `err` when open fails; `ms` gets how long open took. */
+static ss_instance_t *open_with(const dkr_api *a, const char *c, const char *params,
+                                ss_plugin_t **sp, logcap *lc, char *err, size_t errlen,
+                                double *ms)
+{
+	ss_plugin_rc rc;
+	err[0] = '\0';
+	*sp = dkr_api_init(a, c, (ss_plugin_owner_t *)lc, cap_log, &rc);
+	if (rc != SS_PLUGIN_SUCCESS) {
+		snprintf(err, errlen, "init: %s", *sp ? a->get_last_error(*sp) : "");
+		return NULL;
+	}
+	double t0 = dkr_mono_s();
+	ss_instance_t *h = a->open(*sp, params, &rc);
+	*ms = (dkr_mono_s() - t0) * 1000;
+	if (h == NULL || rc != SS_PLUGIN_SUCCESS)
+		snprintf(err, errlen, "%s", a->get_last_error(*sp));
+	return h;
+}
+
+/* Polls next_batch until `rc` differs from TIMEOUT and no event came (or `secs` pass);
+ * counts the events seen. */
+static ss_plugin_rc drive(const dkr_api *a, ss_plugin_t *s, ss_instance_t *h, double secs,
+                          size_t *events)
+{
+	double deadline = dkr_mono_s() + secs;
+	ss_plugin_rc rc;
+	do {
+		uint32_t n = 0;
+		ss_plugin_event **evts;
+		rc = a->next_batch(s, h, &n, &evts);
+		if (events)
+			*events += n;
+	} while ((rc == SS_PLUGIN_TIMEOUT || rc == SS_PLUGIN_SUCCESS) && dkr_mono_s() < deadline);
+	return rc;
+}
+
+static void t_start(const dkr_api *a)
+{
+	g_section = "start";
+	if (g.fake == NULL || access(g.fake, X_OK) != 0) {
+		CHECK(0, "fake collector %s not executable", g.fake ? g.fake : "(none)");
+		return;
+	}
+	char dir[] = "/tmp/dkr-harness-start-XXXXXX";
+	if (!CHECK(mkdtemp(dir) != NULL, "mkdtemp"))
+		return;
+	const char *live = "unix:///nonexistent/dkr-harness.sock";
+	char c[3 * PATH_MAX], err[2048], path[PATH_MAX], params[1100];
+	snprintf(params, sizeof(params), "file://%s", g.fixture);
+	logcap lc;
+	cap_init(&lc);
+	ss_plugin_t *s;
+	ss_instance_t *h;
+	double ms;
+	/* A collector that exits before its first heartbeat fails open with how it ended and
+	 * what it said (here: nothing, and exit 1 / exit 0). */
+	static const struct {
+		const char *node, *want;
+	} quick[] = {{"/bin/false", "exited with code 1 before it started, without a message"},
+	             {"/bin/true", "exited with code 0 before it started, without a message"}};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\"}}",
+		         quick[i].node, g.fixture);
+		h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+		CHECK(h == NULL && strstr(err, quick[i].want) && strstr(err, quick[i].node),
+		      "collector.node %s: open %s: %s", quick[i].node, h ? "succeeded" : "failed", err);
+		if (h)
+			a->close(s, h);
+		if (s)
+			a->destroy(s);
+	}
+	/* collector.path a directory: refused before anything is spawned. */
+	snprintf(c, sizeof(c), "{\"collector\":{\"path\":\"%s\",\"stateDir\":\"\"}}", dir);
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	CHECK(h == NULL && strstr(err, "not a regular file") && strstr(err, dir),
+	      "collector.path a directory: %s", err);
+	if (h)
+		a->close(s, h);
+	if (s)
+		a->destroy(s);
+	/* collector.path garbage, run by the real Node.js: its SyntaxError is the message. */
+	snprintf(path, sizeof(path), "%s/garbage.js", dir);
+	write_file(path, "this is ((( not JavaScript\n", 27);
+	if (access("/usr/bin/node", X_OK) == 0 || system("command -v node >/dev/null 2>&1") == 0) {
+		snprintf(c, sizeof(c), "{\"collector\":{\"path\":\"%s\",\"stateDir\":\"\"}}", path);
+		h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+		CHECK(h == NULL && strstr(err, "SyntaxError") && strstr(err, "before it started"),
+		      "collector.path garbage: open %s: %s", h ? "succeeded" : "failed", err);
+		if (h)
+			a->close(s, h);
+		if (s)
+			a->destroy(s);
+	}
+	/* A collector that never writes a heartbeat: killed, open fails at the bound. */
+	setenv("DKR_FAKE_MODE", "silent", 1);
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\","
+	         "\"hangTimeoutMs\":1000}}", g.fake, g.fixture);
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	CHECK(h == NULL && strstr(err, "did not start within 1000 ms") && ms >= 900 && ms < 5000,
+	      "silent collector: open %s after %.0f ms: %s", h ? "succeeded" : "failed", ms, err);
+	pid_t kids[16];
+	CHECK(child_pids(kids, 16) == 0, "the silent collector was left running");
+	if (h)
+		a->close(s, h);
+	if (s)
+		a->destroy(s);
+	/* TLS files: a FIFO fails open at once (never opened: that would block), as does a
+	 * directory; garbage is the collector's to refuse (exit 2 at its start, below). */
+	snprintf(path, sizeof(path), "%s/ca.fifo", dir);
+	CHECK(mkfifo(path, 0600) == 0, "mkfifo %s", path);
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\"},"
+	         "\"tls\":{\"ca\":\"%s\"}}", g.fake, g.fixture, path);
+	setenv("DKR_FAKE_MODE", "stall", 1);
+	h = open_with(a, c, "tcp://127.0.0.1:1", &s, &lc, err, sizeof(err), &ms);
+	CHECK(h == NULL && strstr(err, "tls.ca") && strstr(err, "not a regular file") && ms < 1000,
+	      "tls.ca a FIFO: open %s after %.0f ms: %s", h ? "succeeded" : "failed", ms, err);
+	if (h)
+		a->close(s, h);
+	if (s)
+		a->destroy(s);
+	/* Garbage TLS material with the real collector: its exit 2 message fails open. */
+	char script[PATH_MAX + 32];
+	snprintf(script, sizeof(script), "%s/build/collector/main.js", g.root);
+	if (access(script, R_OK) == 0) {
+		/* tls.ca alone; tls.cert + tls.key with the key not PEM (the cert is garbage too: the
+		 * key is checked first). */
+		static const char *const which[2][2] = {{"ca", NULL}, {"key", "cert"}};
+		for (size_t i = 0; i < 2; i++) {
+			char extra[PATH_MAX + 32] = "";
+			snprintf(path, sizeof(path), "%s/garbage-%s.pem", dir, which[i][0]);
+			write_file(path, "-----BEGIN GARBAGE-----\nnot pem\n", 32);
+			if (which[i][1] != NULL)
+				snprintf(extra, sizeof(extra), ",\"%s\":\"%s\"", which[i][1], path);
+			snprintf(c, sizeof(c), "{\"collector\":{\"path\":\"%s\",\"stateDir\":\"\"},"
+			         "\"tls\":{\"%s\":\"%s\"%s}}", script, which[i][0], path, extra);
+			h = open_with(a, c, "tcp://127.0.0.1:1", &s, &lc, err, sizeof(err), &ms);
+			CHECK(h == NULL && strstr(err, path) && strstr(err, "exited with code 2") &&
+			          strstr(err, "--tls-") && strstr(err, which[i][0]),
+			      "tls.%s garbage: open %s: %s", which[i][0], h ? "succeeded" : "failed", err);
+			if (h)
+				a->close(s, h);
+			if (s)
+				a->destroy(s);
+		}
+	}
+	/* Restarts that keep dying before their heartbeat: next_batch fails with what the last one
+	 * said, after DKR_COLLECTOR_MAX_EARLY_EXITS (5) attempts, instead of restarting forever. */
+	char marker[PATH_MAX], mode[PATH_MAX + 32];
+	snprintf(marker, sizeof(marker), "%s/died", dir);
+	snprintf(mode, sizeof(mode), "die-after-start:%s", marker);
+	setenv("DKR_FAKE_MODE", mode, 1);
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\","
+	         "\"restartMaxMs\":100}}", g.fake, g.fixture);
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	if (CHECK(h != NULL, "open (die-after-start): %s", err)) {
+		ss_plugin_rc rc = drive(a, s, h, 20, NULL);
+		CHECK(rc == SS_PLUGIN_FAILURE && strstr(a->get_last_error(s), "5 restarts in a row") &&
+		          strstr(a->get_last_error(s), "Error: fake collector cannot start any more"),
+		      "restarts dying early: rc %d, %s", (int)rc, a->get_last_error(s));
+		CHECK(metric(a, s, "collector_restarts") == 5, "collector_restarts %" PRIu64,
+		      metric(a, s, "collector_restarts"));
+		a->close(s, h);
+	}
+	if (s)
+		a->destroy(s);
+	/* A live collector that exits 0 (SIGTERM from someone else) is a crash: restarted,
+	 * counted, the source goes on. */
+	char dump[PATH_MAX];
+	snprintf(dump, sizeof(dump), "%s/dump.bin", dir);
+	snprintf(mode, sizeof(mode), "live:%s", dump);
+	setenv("DKR_FAKE_MODE", mode, 1);
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\","
+	         "\"restartMaxMs\":100}}", g.fake, g.fixture);
+	lc.len = 0;
+	lc.text[0] = '\0';
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	if (CHECK(h != NULL, "open (live): %s", err)) {
+		size_t got = 0;
+		ss_plugin_rc rc = SS_PLUGIN_TIMEOUT;
+		double deadline = dkr_mono_s() + 20;
+		while (got == 0 && dkr_mono_s() < deadline && rc != SS_PLUGIN_FAILURE)
+			rc = drive(a, s, h, 0.05, &got);
+		size_t nk = child_pids(kids, 16);
+		if (CHECK(got == 1 && nk == 1, "live fake: %zu events, %zu children", got, nk))
+			kill(kids[0], SIGTERM);
+		deadline = dkr_mono_s() + 20;
+		while (got < 2 && dkr_mono_s() < deadline && rc != SS_PLUGIN_FAILURE &&
+		       rc != SS_PLUGIN_EOF)
+			rc = drive(a, s, h, 0.05, &got);
+		CHECK(got == 2 && rc != SS_PLUGIN_EOF && rc != SS_PLUGIN_FAILURE,
+		      "live collector exit 0: rc %d, %zu events: %s", (int)rc, got, a->get_last_error(s));
+		CHECK(metric(a, s, "collector_restarts") == 1, "collector_restarts %" PRIu64,
+		      metric(a, s, "collector_restarts"));
+		CHECK(strstr(lc.text, "exited with code 0 (a live source never finishes)"),
+		      "live exit 0 not logged: %s", lc.text);
+		a->close(s, h);
+	}
+	if (s)
+		a->destroy(s);
+	/* A replay collector that exits 0 before the end of its recordings (the ring's `finished`
+	 * is not set) is restarted and the replay completes: nothing silently cut short. */
+	snprintf(marker, sizeof(marker), "%s/quit", dir);
+	snprintf(mode, sizeof(mode), "quit-once:%s", marker);
+	setenv("DKR_FAKE_MODE", mode, 1);
+	h = open_with(a, c, params, &s, &lc, err, sizeof(err), &ms);
+	if (CHECK(h != NULL, "open (quit-once): %s", err)) {
+		lines want;
+		lines_read(g.fixture, &want);
+		size_t got = 0;
+		ss_plugin_rc rc = drive(a, s, h, 30, &got);
+		CHECK(rc == SS_PLUGIN_EOF && got == want.n && metric(a, s, "collector_restarts") == 1,
+		      "replay exit 0 early: rc %d, %zu of %zu events, %" PRIu64 " restarts", (int)rc, got,
+		      want.n, metric(a, s, "collector_restarts"));
+		lines_free(&want);
+		a->close(s, h);
+	}
+	if (s)
+		a->destroy(s);
+	/* Descriptors of the host process reach the collector only as its stdio and the ring
+	 * (fd 3): an fd opened without O_CLOEXEC (as Falco or a library may) is not inherited. */
+	snprintf(path, sizeof(path), "%s/leak", dir);
+	int leak = open(path, O_CREAT | O_RDWR, 0600); /* no O_CLOEXEC on purpose */
+	CHECK(leak >= 0, "open %s", path);
+	setenv("DKR_FAKE_MODE", "stall", 1);
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	if (CHECK(h != NULL, "open (stall): %s", err)) {
+		size_t nk = child_pids(kids, 16);
+		if (CHECK(nk == 1, "%zu children", nk)) {
+			char fdp[64];
+			snprintf(fdp, sizeof(fdp), "/proc/%d/fd/*", (int)kids[0]);
+			glob_t gl;
+			int found_leak = 0;
+			size_t nfd = 0;
+			if (glob(fdp, 0, NULL, &gl) == 0) {
+				nfd = gl.gl_pathc;
+				for (size_t i = 0; i < gl.gl_pathc; i++) {
+					char target[PATH_MAX];
+					ssize_t l = readlink(gl.gl_pathv[i], target, sizeof(target) - 1);
+					if (l > 0) {
+						target[l] = '\0';
+						found_leak |= strcmp(target, path) == 0;
+					}
+				}
+				globfree(&gl);
+			}
+			CHECK(!found_leak && nfd == 4, "the collector holds %zu descriptors%s (want 0-3)",
+			      nfd, found_leak ? ", the host's non-CLOEXEC file among them" : "");
+		}
+		a->close(s, h);
+	}
+	if (s)
+		a->destroy(s);
+	if (leak >= 0)
+		close(leak);
+	unsetenv("DKR_FAKE_MODE");
+	pthread_mutex_destroy(&lc.mu);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "note: could not remove %s\n", dir);
 }
 
 /* ------------------------------------------------------------------ 12. resume across reopen */
@@ -1769,7 +2111,7 @@ int dkr_conformance_main(int argc, char **argv)
 		{"info", t_info}, {"fields", t_fields}, {"schema", t_schema},
 		{"open_params", t_open_params}, {"replay", t_replay}, {"field_vectors", t_field_vectors},
 		{"two_states", t_two_states}, {"swap", t_swap}, {"supervision", t_supervision},
-		{"resume", t_resume},
+		{"start", t_start}, {"resume", t_resume},
 	};
 	if (only == NULL || !strcmp(only, "symbols"))
 		t_symbols();
