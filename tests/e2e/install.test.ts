@@ -14,7 +14,7 @@ describe("cmake --install", () => {
     try {
       execFileSync("cmake", ["--install", resolve(ROOT, "build/cmake"), "--prefix", "/usr"], { env: { ...process.env, DESTDIR: dest }, stdio: "pipe" });
       const plugins = join(dest, "usr/share/falco/plugins");
-      for (const f of ["libdocker.so", "libwasmtime.so", "libjansson.so.4", "docker_extractor.cwasm", "docker_extractor.wasm",
+      for (const f of ["libdocker.so", "libwasmtime.so", "libjansson.so.4", "docker_extractor.cwasm", "docker_extractor.cwasm.sha256", "docker_extractor.wasm",
         "collector/main.js", "collector/mmap_io.node"]) {
         expect(existsSync(join(plugins, f)), f).toBe(true);
       }
@@ -26,6 +26,8 @@ describe("cmake --install", () => {
         "--fields", "docker.type,docker.action", "--timeout-ms", "60000"]);
       expect(await run.exited).toBe(0);
       expect(run.events.filter((e) => e.fields["docker.type"] !== "collector").length).toBe(n);
+      // The installed precompiled module is used: its digest was installed with it.
+      expect(run.stderr.join("\n")).not.toMatch(/instead of loading the precompiled module/);
 
       // And live: the installed, bundled collector talks to a real daemon.
       const host = process.env.DKR_TEST_DOCKER_HOST ??

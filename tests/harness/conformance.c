@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "ring.h"
 #include "run.h"
+#include "sha256.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <wasmtime.h>
 
@@ -1311,9 +1313,19 @@ static void t_swap(const dkr_api *main_api)
 	CHECK(metric(&a, s, "payload_errors") == 1, "payload error not counted");
 	a.destroy(s);
 
-	/* A stale/foreign .cwasm is refused and the .wasm compiled; the log says why. */
+	/* A stale/foreign .cwasm (with a digest that matches it) is refused and the .wasm
+	 * compiled; the log says why. */
 	snprintf(src, sizeof(src), "%s/docker_extractor.cwasm", dir);
 	write_file(src, "not a cwasm", 11);
+	{
+		uint8_t d[DKR_SHA256_LEN];
+		char hex[2 * DKR_SHA256_LEN + 1], line[128], dpath[1500];
+		dkr_sha256("not a cwasm", 11, d);
+		dkr_sha256_hex(d, hex);
+		snprintf(line, sizeof(line), "%s  docker_extractor.cwasm\n", hex);
+		snprintf(dpath, sizeof(dpath), "%s.sha256", src);
+		write_file(dpath, line, strlen(line));
+	}
 	lc.len = 0;
 	lc.text[0] = '\0';
 	s = dkr_api_init(&a, "", (ss_plugin_owner_t *)&lc, cap_log, &rc);
@@ -1583,6 +1595,172 @@ static void t_supervision(const dkr_api *a)
 		a->destroy(s);
 	pthread_mutex_destroy(&lc.mu);
 	lines_free(&want);
+}
+
+/* ------------------------------------------------------------------ 10b. precompiled module integrity */
+
+/* SHA-256 against the FIPS 180-4 / NIST examples, in one piece and fed in odd pieces. */
+static void t_sha256(void)
+{
+	g_section = "sha256";
+	static const struct {
+		const char *msg, *hex;
+	} v[] = {
+		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+		{"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqr"
+		 "lmnopqrsmnopqrstnopqrstu",
+		 "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+	};
+	char hex[2 * DKR_SHA256_LEN + 1];
+	uint8_t d[DKR_SHA256_LEN];
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		dkr_sha256(v[i].msg, strlen(v[i].msg), d);
+		dkr_sha256_hex(d, hex);
+		CHECK(strcmp(hex, v[i].hex) == 0, "sha256(\"%s\") = %s", v[i].msg, hex);
+		for (size_t step = 1; step <= 65; step += 7) {
+			dkr_sha256_ctx c;
+			dkr_sha256_init(&c);
+			size_t len = strlen(v[i].msg);
+			for (size_t o = 0; o < len; o += step)
+				dkr_sha256_update(&c, v[i].msg + o, len - o < step ? len - o : step);
+			dkr_sha256_final(&c, d);
+			dkr_sha256_hex(d, hex);
+			CHECK(strcmp(hex, v[i].hex) == 0, "sha256 in pieces of %zu: %s", step, hex);
+		}
+	}
+	/* One million 'a', in pieces of 1000. */
+	char block[1000];
+	memset(block, 'a', sizeof(block));
+	dkr_sha256_ctx c;
+	dkr_sha256_init(&c);
+	for (int i = 0; i < 1000; i++)
+		dkr_sha256_update(&c, block, sizeof(block));
+	dkr_sha256_final(&c, d);
+	dkr_sha256_hex(d, hex);
+	CHECK(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0,
+	      "sha256(a x 1e6) = %s", hex);
+}
+
+/* A precompiled module damaged inside (its header intact) must never be deserialized: the
+ * plugin warns, compiles the .wasm instead and extracts as before; without a .wasm, init fails
+ * with a message. Before the digest, each of these crashed the process (SIGSEGV). */
+static void t_cwasm(const dkr_api *main_api)
+{
+	g_section = "cwasm";
+	(void)main_api;
+	char dir[] = "/tmp/dkr-harness-cwasm-XXXXXX";
+	if (!CHECK(mkdtemp(dir) != NULL, "mkdtemp"))
+		return;
+	char libdir[PATH_MAX], src[PATH_MAX + 64], dst[PATH_MAX + 128], err[512];
+	snprintf(libdir, sizeof(libdir), "%s", g.lib);
+	*strrchr(libdir, '/') = '\0';
+	static const char *const files[] = {"libdocker.so", "libwasmtime.so", "libjansson.so.4",
+	                                    "docker_extractor.wasm", "docker_extractor.cwasm",
+	                                    "docker_extractor.cwasm.sha256"};
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(src, sizeof(src), "%s/%s", libdir, files[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", dir, files[i]);
+		CHECK(copy_file(src, dst) == 0, "copy %s", src);
+	}
+	char lib[PATH_MAX + 64], cw[PATH_MAX + 64], wasm[PATH_MAX + 64];
+	snprintf(lib, sizeof(lib), "%s/libdocker.so", dir);
+	snprintf(cw, sizeof(cw), "%s/docker_extractor.cwasm", dir);
+	snprintf(wasm, sizeof(wasm), "%s/docker_extractor.wasm", dir);
+	size_t clen = 0;
+	uint8_t *good = (uint8_t *)read_text(cw, &clen);
+	dkr_api a;
+	if (!CHECK(good && clen > 4096, "no .cwasm in %s", libdir) ||
+	    !CHECK(dkr_api_load(&a, lib, err, sizeof(err)) == 0, "%s", err)) {
+		free(good);
+		return;
+	}
+	/* The .cwasm must be newer than the .wasm or it is not even considered. */
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+	clock_gettime(CLOCK_REALTIME, &ts[1]);
+	ts[1].tv_sec -= 100;
+	utimensat(AT_FDCWD, wasm, ts, 0);
+	hfields t;
+	hfields_parse(a.get_fields(), &t);
+	const char *payload = "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"abc\"},"
+	                      "\"time\":1700000000,\"timeNano\":1700000000000000001}";
+	ss_plugin_event *e = dkr_make_event(payload, (uint32_t)strlen(payload), 7);
+	ss_plugin_event_input ei = {.evt = e, .evtnum = 1, .evtsrc = "docker"};
+	char val[1 << 16];
+	logcap lc;
+	cap_init(&lc);
+	ss_plugin_rc rc;
+	/* Intact: loaded without a warning. */
+	ss_plugin_t *s = dkr_api_init(&a, "", (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	CHECK(rc == SS_PLUGIN_SUCCESS && strstr(lc.text, "compiling") == NULL &&
+	          strstr(lc.text, ".cwasm loaded"),
+	      "intact .cwasm not loaded: %s", lc.text);
+	if (s)
+		a.destroy(s);
+	/* Damaged at several places past the header; named by default, or by its .wasm. */
+	const size_t at[] = {64, clen / 10, clen / 3, clen / 2, (clen * 2) / 3, clen - 64};
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		uint8_t *bad = malloc(clen);
+		memcpy(bad, good, clen);
+		for (size_t j = 0; j < 16 && at[k] + j < clen; j++)
+			bad[at[k] + j] ^= 0xA5;
+		write_file(cw, bad, clen);
+		free(bad);
+		for (int named = 0; named < 2; named++) {
+			char c[PATH_MAX + 128] = "";
+			if (named)
+				snprintf(c, sizeof(c), "{\"extractor\":{\"module\":\"%s\"}}", wasm);
+			lc.len = 0;
+			lc.text[0] = '\0';
+			s = dkr_api_init(&a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+			CHECK(rc == SS_PLUGIN_SUCCESS, "init with a .cwasm damaged at %zu: %s", at[k],
+			      s ? a.get_last_error(s) : "");
+			CHECK(strstr(lc.text, "is damaged") && strstr(lc.text, "compiling"),
+			      "damage at %zu not logged: %s", at[k], lc.text);
+			CHECK(s && extract1(&a, s, &t, "docker.action", NULL, &ei, val) == 1 &&
+			          !strcmp(val, "\"start\""),
+			      "docker.action after the fallback = %s", val);
+			if (s)
+				a.destroy(s);
+		}
+	}
+	/* No digest file: not trusted either. */
+	write_file(cw, good, clen);
+	snprintf(dst, sizeof(dst), "%s.sha256", cw);
+	unlink(dst);
+	lc.len = 0;
+	lc.text[0] = '\0';
+	s = dkr_api_init(&a, "", (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	CHECK(rc == SS_PLUGIN_SUCCESS && strstr(lc.text, "no usable digest") &&
+	          strstr(lc.text, "compiling"), "missing digest: %s", lc.text);
+	if (s)
+		a.destroy(s);
+	/* Damaged and no .wasm to fall back on: init fails, with a message, no crash. */
+	good[clen / 2] ^= 0xFF;
+	write_file(cw, good, clen);
+	good[clen / 2] ^= 0xFF;
+	snprintf(src, sizeof(src), "%s/%s", libdir, "docker_extractor.cwasm.sha256");
+	copy_file(src, dst);
+	unlink(wasm);
+	char c[PATH_MAX + 128];
+	snprintf(c, sizeof(c), "{\"extractor\":{\"module\":\"%s\"}}", cw);
+	s = dkr_api_init(&a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	CHECK(rc != SS_PLUGIN_SUCCESS && s && strstr(a.get_last_error(s), "is damaged") &&
+	          strstr(a.get_last_error(s), "no "),
+	      "damaged .cwasm alone: rc %d, %s", (int)rc, s ? a.get_last_error(s) : "");
+	if (s)
+		a.destroy(s);
+	free(good);
+	free(e);
+	hfields_free(&t);
+	dkr_api_unload(&a);
+	pthread_mutex_destroy(&lc.mu);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "note: could not remove %s\n", dir);
 }
 
 /* ------------------------------------------------------------------ 11b. collector start */
@@ -2110,13 +2288,15 @@ int dkr_conformance_main(int argc, char **argv)
 	} tests[] = {
 		{"info", t_info}, {"fields", t_fields}, {"schema", t_schema},
 		{"open_params", t_open_params}, {"replay", t_replay}, {"field_vectors", t_field_vectors},
-		{"two_states", t_two_states}, {"swap", t_swap}, {"supervision", t_supervision},
+		{"two_states", t_two_states}, {"swap", t_swap}, {"cwasm", t_cwasm}, {"supervision", t_supervision},
 		{"start", t_start}, {"resume", t_resume},
 	};
 	if (only == NULL || !strcmp(only, "symbols"))
 		t_symbols();
 	if (only == NULL || !strcmp(only, "ring"))
 		t_ring_vectors();
+	if (only == NULL || !strcmp(only, "sha256"))
+		t_sha256();
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (only && strcmp(only, tests[i].name))
 			continue;
