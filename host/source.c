@@ -35,7 +35,9 @@ struct ss_instance_t {
 	uint8_t *buf;               /* batch events, writable, owned */
 	size_t buf_cap;
 	ss_plugin_event **ptrs;     /* batch array */
+	uint32_t *kinds;            /* ring record kind of each batch event */
 	uint32_t max_events;
+	uint32_t last_n;            /* events of the last batch returned (0 once Falco asks again) */
 	uint64_t base[DKR_M_COUNT]; /* state metric values at open (ring counters restart at 0) */
 	char progress[32];
 };
@@ -356,6 +358,7 @@ static void instance_free(ss_instance_t *h)
 	free(h->state_path);
 	free(h->buf);
 	free(h->ptrs);
+	free(h->kinds);
 	free(h);
 }
 
@@ -380,39 +383,47 @@ ss_instance_t *plugin_open(ss_plugin_t *s, const char *params, ss_plugin_rc *rc)
 		dkr_set_error(s, "out of memory");
 		return NULL;
 	}
+	dkr_resume_state rs;
+	int have_rs = 0;
 	h->s = s;
 	h->ring.fd = -1;
 	h->col.err_fd = -1;
 	h->replay = eps.replay;
 	h->max_events = s->cfg.batch_max_events;
 	uint64_t cap = (uint64_t)s->cfg.ring_capacity_mib << 20;
+	/* A live source resumes where the last close of the same endpoints left off (Falco
+	 * closes and reopens sources on every hot reload): what was saved undelivered comes first,
+	 * in a ring large enough for it. */
+	if (!h->replay && s->cfg.state_dir != NULL) {
+		if (dkr_resume_path(s->cfg.state_dir, (const char *const *)eps.v, eps.n,
+		                    &h->state_path, &h->state_key) != 0) {
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+		have_rs = dkr_resume_read(h->state_path, h->state_key, &rs, &s->log);
+		if (have_rs && dkr_resume_capacity(&rs, cap) > cap) {
+			dkr_log_msg(&s->log, SS_PLUGIN_LOG_SEV_INFO, "ring of %llu MiB instead of %llu "
+			            "(ring.capacityMiB) to hold the %llu undelivered event(s) saved",
+			            (unsigned long long)(dkr_resume_capacity(&rs, cap) >> 20),
+			            (unsigned long long)(cap >> 20), (unsigned long long)rs.count);
+			cap = dkr_resume_capacity(&rs, cap);
+		}
+	}
 	size_t bufmin = (size_t)dkr_ring_max_payload(cap) + DKR_PLUGIN_EVENT_PAYLOAD_OFFSET + 8;
 	h->buf_cap = bufmin > BATCH_BUF_MIN ? bufmin : BATCH_BUF_MIN;
 	h->buf = malloc(h->buf_cap);
 	h->ptrs = malloc(h->max_events * sizeof(ss_plugin_event *));
-	if (h->buf == NULL || h->ptrs == NULL) {
-		dkr_endpoints_free(&eps);
-		instance_free(h);
-		dkr_set_error(s, "out of memory (batch buffers)");
-		return NULL;
+	h->kinds = malloc(h->max_events * sizeof(uint32_t));
+	if (h->buf == NULL || h->ptrs == NULL || h->kinds == NULL) {
+		snprintf(err, sizeof(err), "out of memory (batch buffers)");
+		goto fail;
 	}
-	if (dkr_ring_create(&h->ring, cap, err, sizeof(err)) != 0) {
-		dkr_endpoints_free(&eps);
-		instance_free(h);
-		dkr_set_error(s, "open: %s", err);
-		return NULL;
-	}
-	/* A live source resumes where the last close of the same endpoints left off (Falco
-	 * closes and reopens sources on every hot reload). */
-	if (!h->replay && s->cfg.state_dir != NULL) {
-		if (dkr_resume_path(s->cfg.state_dir, (const char *const *)eps.v, eps.n,
-		                    &h->state_path, &h->state_key) != 0) {
-			dkr_endpoints_free(&eps);
-			instance_free(h);
-			dkr_set_error(s, "out of memory");
-			return NULL;
-		}
-		dkr_resume_load(h->state_path, h->state_key, h->ring.base, &s->log);
+	if (dkr_ring_create(&h->ring, cap, err, sizeof(err)) != 0)
+		goto fail;
+	if (have_rs) {
+		dkr_resume_apply(&rs, &h->ring, &s->log, h->state_path);
+		dkr_resume_state_free(&rs);
+		have_rs = 0;
 	}
 	char **argv = collector_argv(s, &eps, err, sizeof(err));
 	dkr_endpoints_free(&eps);
@@ -424,15 +435,35 @@ ss_instance_t *plugin_open(ss_plugin_t *s, const char *params, ss_plugin_rc *rc)
 		.hang_timeout_ms = s->cfg.hang_timeout_ms,
 		.replay = h->replay,
 	};
-	if (argv == NULL || dkr_collector_start(&h->col, argv, &co, &s->log, err, sizeof(err)) != 0) {
-		instance_free(h);
-		dkr_set_error(s, "open: %s", err);
-		return NULL;
-	}
+	if (argv == NULL || dkr_collector_start(&h->col, argv, &co, &s->log, err, sizeof(err)) != 0)
+		goto fail;
 	for (int i = 0; i < DKR_M_COUNT; i++)
 		h->base[i] = atomic_load_explicit(&s->metrics.v[i], memory_order_relaxed);
 	*rc = SS_PLUGIN_SUCCESS;
 	return h;
+fail:
+	if (have_rs)
+		dkr_resume_state_free(&rs);
+	dkr_endpoints_free(&eps);
+	instance_free(h);
+	dkr_set_error(s, "open: %s", err);
+	return NULL;
+}
+
+/* How many events of the last batch Falco looked at: up to the last one it extracted from
+ * (or printed). Falco takes events from a batch in order and asks for the next batch only
+ * when it has processed them all; on a restart it drops what it has not processed. */
+static uint32_t delivered_of_last_batch(const ss_plugin_t *s, const ss_instance_t *h)
+{
+	if (s->seen_evt == NULL)
+		return 0;
+	for (uint32_t i = h->last_n; i-- > 0;)
+		if (h->ptrs[i] == s->seen_evt)
+			return i + 1;
+	for (uint32_t i = h->last_n; i-- > 0;) /* a copy of one of ours */
+		if (h->ptrs[i]->ts == s->seen_ts && h->ptrs[i]->len == s->seen_len)
+			return i + 1;
+	return 0;
 }
 
 void plugin_close(ss_plugin_t *s, ss_instance_t *h)
@@ -441,8 +472,30 @@ void plugin_close(ss_plugin_t *s, ss_instance_t *h)
 		return;
 	/* Stop the producer first so the resume points saved are its last ones. */
 	dkr_collector_stop(&h->col);
-	if (h->state_path != NULL && s != NULL)
-		dkr_resume_save(h->state_path, h->state_key, h->ring.base, &s->log);
+	if (h->state_path != NULL && s != NULL) {
+		/* The undelivered rest of the last batch, then the ring's unread records. */
+		uint32_t done = delivered_of_last_batch(s, h);
+		size_t np = h->last_n - done;
+		dkr_resume_record *pending = np ? calloc(np, sizeof(*pending)) : NULL;
+		if (np > 0 && pending == NULL) {
+			dkr_log_msg(&s->log, SS_PLUGIN_LOG_SEV_WARNING, "out of memory: %zu undelivered "
+			            "event(s) of the last batch are not saved", np);
+			np = 0;
+		}
+		for (size_t i = 0; i < np; i++) {
+			const ss_plugin_event *e = h->ptrs[done + i];
+			uint32_t len;
+			memcpy(&len, (const uint8_t *)e + 30, 4);
+			pending[i] = (dkr_resume_record){.kind = h->kinds[done + i], .ts = e->ts,
+			                                 .payload = (const uint8_t *)e +
+			                                            DKR_PLUGIN_EVENT_PAYLOAD_OFFSET,
+			                                 .len = len};
+		}
+		dkr_resume_save(h->state_path, h->state_key, &h->ring, pending, np, &s->log);
+		free(pending);
+	}
+	if (s != NULL)
+		s->seen_evt = NULL;
 	instance_free(h);
 }
 
@@ -505,6 +558,7 @@ static int collect(ss_instance_t *h, char *err, size_t errlen)
 		memcpy(e, &hdr, sizeof(hdr));
 		memcpy(e + 26, lens, 12);
 		memcpy(e + DKR_PLUGIN_EVENT_PAYLOAD_OFFSET, rec.payload, rec.len);
+		h->kinds[count] = rec.kind;
 		h->ptrs[count++] = (ss_plugin_event *)e;
 		bytes += rec.len;
 		off += (need + 7) & ~(size_t)7;
@@ -524,6 +578,9 @@ ss_plugin_rc plugin_next_batch(ss_plugin_t *s, ss_instance_t *h, uint32_t *nevts
 	if (s == NULL || h == NULL)
 		return SS_PLUGIN_FAILURE;
 	*evts = h->ptrs;
+	/* Falco asks again: it has processed every event of the last batch. */
+	h->last_n = 0;
+	s->seen_evt = NULL;
 	if (h->eof)
 		return SS_PLUGIN_EOF;
 	if (h->failed)
@@ -542,6 +599,7 @@ ss_plugin_rc plugin_next_batch(ss_plugin_t *s, ss_instance_t *h, uint32_t *nevts
 		}
 		if (n > 0) {
 			*nevts = (uint32_t)n;
+			h->last_n = (uint32_t)n;
 			update_ring_metrics(h);
 			return SS_PLUGIN_SUCCESS;
 		}
@@ -607,6 +665,7 @@ const char *plugin_event_to_string(ss_plugin_t *s, const ss_plugin_event_input *
 	if (s == NULL || ei == NULL || ei->evt == NULL)
 		return "";
 	const ss_plugin_event *evt = ei->evt;
+	dkr_seen(s, evt);
 	if (evt->type != DKR_PPME_PLUGINEVENT_E || evt->nparams != 2 ||
 	    evt->len < DKR_PLUGIN_EVENT_PAYLOAD_OFFSET)
 		return "";

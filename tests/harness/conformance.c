@@ -2064,30 +2064,56 @@ static uint64_t at64(const uint8_t *p, size_t off)
 }
 
 /* Opens `params` with the fake collector in live mode (it dumps the ring header + resume
- * area it was handed to `dump`), waits for its one event, closes. Returns the event's ts. */
-static uint64_t live_once(const dkr_api *a, ss_plugin_t *s, const char *params, const char *dump)
+ * area it was handed to `dump`, then publishes `publish` events and creates <dump>.done),
+ * waits until they are published, then takes batches until `want` events came, "processing"
+ * (event_to_string, as Falco's outputs do) only the first `process` of them, and closes right
+ * after the batch that completed `want`, without asking for another: like Falco on a reload.
+ * Stores the events' ts in ts[] (up to `want`); returns how many came. */
+static size_t live_run(const dkr_api *a, ss_plugin_t *s, const char *params, const char *dump,
+                       int publish, size_t want, size_t process, uint64_t *ts)
 {
-	char mode[1200];
+	char mode[1200], done[1200], count[16];
 	snprintf(mode, sizeof(mode), "live:%s", dump);
+	snprintf(done, sizeof(done), "%s.done", dump);
+	snprintf(count, sizeof(count), "%d", publish);
 	setenv("DKR_FAKE_MODE", mode, 1);
+	setenv("DKR_FAKE_EVENTS", count, 1);
 	unlink(dump);
+	unlink(done);
 	ss_plugin_rc rc;
 	ss_instance_t *h = a->open(s, params, &rc);
-	uint64_t ts = 0;
+	unsetenv("DKR_FAKE_EVENTS");
 	if (!CHECK(h != NULL, "open %s: %s", params, a->get_last_error(s)))
 		return 0;
 	double deadline = dkr_mono_s() + 20;
-	while (ts == 0 && dkr_mono_s() < deadline) {
+	while (access(done, F_OK) != 0 && dkr_mono_s() < deadline)
+		usleep(5000);
+	size_t got = 0;
+	while (got < want && dkr_mono_s() < deadline) {
 		uint32_t n = 0;
 		ss_plugin_event **evts;
 		rc = a->next_batch(s, h, &n, &evts);
 		if (!CHECK(rc != SS_PLUGIN_FAILURE, "next_batch: %s", a->get_last_error(s)))
 			break;
-		if (n > 0)
-			ts = evts[0]->ts;
+		for (uint32_t i = 0; i < n; i++, got++) {
+			if (got < want)
+				ts[got] = evts[i]->ts;
+			if (got < process) {
+				ss_plugin_event_input ei = {.evt = evts[i], .evtnum = got + 1, .evtsrc = "docker"};
+				a->event_to_string(s, &ei);
+			}
+		}
 	}
-	CHECK(ts != 0, "the fake live collector published nothing");
 	a->close(s, h);
+	return got;
+}
+
+/* One event, processed: its ts. */
+static uint64_t live_once(const dkr_api *a, ss_plugin_t *s, const char *params, const char *dump)
+{
+	uint64_t ts = 0;
+	CHECK(live_run(a, s, params, dump, 1, 1, 1, &ts) == 1, "the fake live collector published "
+	      "nothing");
 	return ts;
 }
 
@@ -2149,6 +2175,78 @@ static void t_resume(const dkr_api *a)
 	CHECK(ts1 != 0 && ts2 == ts1 + 1, "second run resumed at %" PRIu64 ", want %" PRIu64, ts2,
 	      ts1 + 1);
 	CHECK(strstr(lc.text, "resuming after event"), "resume not logged: %s", lc.text);
+	/* Published but never taken by next_batch (Falco closed first): saved, and delivered first
+	 * after the reopen, once; the collector resumes after them. */
+	uint64_t t[8] = {0};
+	CHECK(live_run(a, s, ep, dump, 3, 0, 0, t) == 0, "events taken");
+	lc.len = 0;
+	lc.text[0] = '\0';
+	size_t got = live_run(a, s, ep, dump, 1, 4, 4, t);
+	CHECK(got == 4 && t[0] == ts2 + 1 && t[1] == ts2 + 2 && t[2] == ts2 + 3 && t[3] == ts2 + 4,
+	      "after a close with 3 events in the ring: %zu events, ts - ts2 = %lld %lld %lld %lld",
+	      got, (long long)(t[0] - ts2), (long long)(t[1] - ts2), (long long)(t[2] - ts2),
+	      (long long)(t[3] - ts2));
+	CHECK(strstr(lc.text, "with 3 undelivered event(s) delivered first"),
+	      "restored records not logged: %s", lc.text);
+	d = (uint8_t *)read_text(dump, &len);
+	CHECK(d && len == DKR_RING_HEADER_SIZE && at64(d, DKR_RH_EVENTS_WRITTEN) == 3 &&
+	          at64(d, DKR_RH_WRITE_POS) > 0 && at64(d, DKR_RH_LAST_TS) == ts2 + 3,
+	      "the reopened ring does not start with the 3 saved records");
+	free(d);
+	/* A batch Falco took but processed only in part (it drops the rest when it restarts): the
+	 * events it never looked at are saved; those it did are not delivered again. */
+	uint64_t base = t[3];
+	CHECK(live_run(a, s, ep, dump, 5, 5, 2, t) == 5 && t[0] == base + 1 && t[4] == base + 5,
+	      "one batch of 5 expected");
+	got = live_run(a, s, ep, dump, 1, 4, 4, t);
+	CHECK(got == 4 && t[0] == base + 3 && t[1] == base + 4 && t[2] == base + 5 &&
+	          t[3] == base + 6,
+	      "after a close with 3 of 5 batch events unprocessed: %zu events, ts - base = %lld %lld "
+	      "%lld %lld", got, (long long)(t[0] - base), (long long)(t[1] - base),
+	      (long long)(t[2] - base), (long long)(t[3] - base));
+	/* Saved from a larger ring than the next open is configured for: the new ring is as large
+	 * as the saved one, so every saved record fits. */
+	{
+		char c2[2048];
+		snprintf(c2, sizeof(c2), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":"
+		         "\"%s\"},\"ring\":{\"capacityMiB\":%d}}", g.fake, g.fixture, state, 2);
+		ss_plugin_t *s2 = dkr_api_init(a, c2, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+		if (s2) {
+			CHECK(live_run(a, s2, ep, dump, 2, 0, 0, t) == 0, "events taken");
+			a->destroy(s2);
+		}
+		snprintf(c2, sizeof(c2), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":"
+		         "\"%s\"},\"ring\":{\"capacityMiB\":%d}}", g.fake, g.fixture, state, 1);
+		lc.len = 0;
+		lc.text[0] = '\0';
+		s2 = dkr_api_init(a, c2, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+		if (s2) {
+			base = t[0];
+			CHECK(live_run(a, s2, ep, dump, 1, 3, 3, t) == 3, "3 events after the reopen");
+			d = (uint8_t *)read_text(dump, &len);
+			CHECK(d && len == DKR_RING_HEADER_SIZE && at64(d, DKR_RH_CAPACITY) == (2u << 20) &&
+			          strstr(lc.text, "ring of 2 MiB instead of 1"),
+			      "the ring was not enlarged for the saved records: %s", lc.text);
+			free(d);
+			a->destroy(s2);
+		}
+	}
+	/* A version 1 file (points only, FNV-1a checksum; written by earlier releases) is used. */
+	{
+		uint8_t v1[32 + 16 + DKR_RING_RESUME_ENTRIES * DKR_RING_RESUME_ENTRY_SIZE + 8];
+		memset(v1, 0, sizeof(v1));
+		uint64_t magic = 0x314D555352524B44ull, last = 1800000000000000000ull;
+		uint32_t one = 1, rv = DKR_RING_VERSION;
+		memcpy(v1, &magic, 8);
+		memcpy(v1 + 8, &one, 4);
+		memcpy(v1 + 12, &rv, 4);
+		memcpy(v1 + 16, &key, 8);
+		memcpy(v1 + 32, &last, 8);
+		uint64_t fnv = dkr_fnv1a64(v1, sizeof(v1) - 8);
+		memcpy(v1 + sizeof(v1) - 8, &fnv, 8);
+		write_file(file, v1, sizeof(v1));
+		CHECK(live_once(a, s, ep, dump) == last + 1, "a version 1 state file was not used");
+	}
 	/* Other endpoints: another file, nothing resumed. */
 	char ep2[] = "unix:///nonexistent/other.sock";
 	live_once(a, s, ep2, dump);

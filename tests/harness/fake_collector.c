@@ -6,9 +6,10 @@
  *   DKR_FAKE_MODE=ok | crash-once:<marker file> | hang-once:<marker file> | exit2 |
  *   exit2-later | stall | silent | live:<dump file> (environment). live stands in for a live
  *   daemon (the first endpoint): it writes the ring's header and resume area as it found them
- *   to <dump file>, publishes one event one ns after the resume point it found (or at
- *   1700000000000000000) with the header's last_ts/last_hash and the endpoint's resume entry
- *   updated as contracts/ring.md says, then waits for SIGTERM (exit 0, as the real one).
+ *   to <dump file>, publishes $DKR_FAKE_EVENTS (default 1) events, the first one ns after the
+ *   resume point it found (or at 1700000000000000000), the next one ns apart, each with the
+ *   header's last_ts/last_hash and the endpoint's resume entry updated as contracts/ring.md
+ *   says, creates <dump file>.done, then waits for SIGTERM (exit 0, as the real one).
  *   Like the real collector, every mode writes the ring's heartbeat_ns once it has mapped the
  *   ring (the host's start handshake) and then while it runs, except: exit2 (fails before,
  *   like a bad argument), silent (never writes one), hang-once (stops writing when it hangs).
@@ -205,19 +206,29 @@ int main(int argc, char **argv)
 		uint8_t *e = b + DKR_RING_RESUME_AT;
 		uint64_t ts = ld(e, 0) == key && ld(e, 8) ? ld(e, 8) : ld(b, DKR_RH_LAST_TS);
 		ts = ts ? ts + 1 : 1700000000000000000ull;
-		char payload[256];
-		int l = snprintf(payload, sizeof(payload), "{\"Type\":\"container\",\"Action\":"
-		                 "\"create\",\"Actor\":{\"ID\":\"fake\",\"Attributes\":{}},"
-		                 "\"scope\":\"local\",\"time\":%llu,\"timeNano\":%llu}",
-		                 (unsigned long long)(ts / 1000000000ull), (unsigned long long)ts);
-		publish(b, payload, (uint32_t)l, ts);
-		uint64_t hash = dkr_fnv1a64(payload, (size_t)l);
-		st(b, DKR_RH_LAST_HASH, hash);
-		st(e, 24, ld(e, 24) + 1);
-		st(e, 0, key);
-		st(e, 8, ts);
-		st(e, 16, hash);
-		st(e, 24, ld(e, 24) + 1);
+		const char *ne = getenv("DKR_FAKE_EVENTS");
+		int count = ne ? atoi(ne) : 1;
+		for (int k = 0; k < count; k++, ts++) {
+			char payload[256];
+			int l = snprintf(payload, sizeof(payload), "{\"Type\":\"container\",\"Action\":"
+			                 "\"create\",\"Actor\":{\"ID\":\"fake\",\"Attributes\":{}},"
+			                 "\"scope\":\"local\",\"time\":%llu,\"timeNano\":%llu}",
+			                 (unsigned long long)(ts / 1000000000ull), (unsigned long long)ts);
+			publish(b, payload, (uint32_t)l, ts);
+			uint64_t hash = dkr_fnv1a64(payload, (size_t)l);
+			st(b, DKR_RH_LAST_HASH, hash);
+			st(e, 24, ld(e, 24) + 1);
+			st(e, 0, key);
+			st(e, 8, ts);
+			st(e, 16, hash);
+			st(e, 24, ld(e, 24) + 1);
+		}
+		ts--;
+		char done[1100];
+		snprintf(done, sizeof(done), "%s.done", mode + 5);
+		FILE *df = fopen(done, "w");
+		if (df)
+			fclose(df);
 		fprintf(stderr, "info fake live daemon: published %llu\n", (unsigned long long)ts);
 		while (!g_stop) {
 			beat(b);
