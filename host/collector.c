@@ -191,7 +191,8 @@ static const char *said(const dkr_collector *c)
 	return c->last_error[0] ? c->last_error : c->first_exc[0] ? c->first_exc : c->last_line;
 }
 
-/* The message of an incarnation that ended before its first heartbeat. */
+/* The message of an incarnation that ended before its first heartbeat: what it said first
+ * (Falco cuts open errors at 256 bytes), then how it ended and what was run. */
 static void early_exit_message(const dkr_collector *c, int status, char *out, size_t n)
 {
 	char how[64];
@@ -199,11 +200,11 @@ static void early_exit_message(const dkr_collector *c, int status, char *out, si
 	const char *text = said(c);
 	const char *script = c->argv[1] && c->argv[2] ? c->argv[2] : "";
 	if (*text)
-		snprintf(out, n, "the collector ('%s' %s) %s before it started: %s", c->argv[0], script,
-		         how, text);
+		snprintf(out, n, "%s (the collector %s before it started: '%s' %s)", text, how,
+		         c->argv[0], script);
 	else
-		snprintf(out, n, "the collector ('%s' %s) %s before it started, without a message",
-		         c->argv[0], script, how);
+		snprintf(out, n, "the collector '%s' %s before it started, without a message (script "
+		         "%s)", c->argv[0], how, script);
 }
 
 static void free_argv(dkr_collector *c)

@@ -203,9 +203,9 @@ void dkr_resume_apply(const dkr_resume_state *st, dkr_ring *r, const dkr_log *lo
 	/* As a producer: the bytes, then write_pos with release order. */
 	__atomic_store_n((uint64_t *)(h + DKR_RH_EVENTS_WRITTEN), count, __ATOMIC_RELAXED);
 	__atomic_store_n((uint64_t *)(h + DKR_RH_WRITE_POS), bytes, __ATOMIC_RELEASE);
-	dkr_log_msg(log, SS_PLUGIN_LOG_SEV_INFO, "resuming after event %llu with %llu undelivered "
-	            "event(s) delivered first (state from %s)",
-	            (unsigned long long)get64(st->points), (unsigned long long)count, path);
+	dkr_log_msg(log, SS_PLUGIN_LOG_SEV_INFO, "resuming from %s: %llu undelivered event(s) "
+	            "first, then each daemon after its resume point", path,
+	            (unsigned long long)count);
 }
 
 /* mkdir -p of the directory part of `path` (new components 0700). */
