@@ -704,11 +704,13 @@ const char *plugin_list_open_params(ss_plugin_t *s, ss_plugin_rc *rc)
 	                                     "open_params is empty and DOCKER_HOST is unset)",
 	                                     "separator", ","));
 	json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "value", "tcp://127.0.0.1:2376",
-	                                     "desc", "a daemon over TCP (TLS from init_config tls)",
+	                                     "desc", "a daemon over TCP (TLS from init_config tls); "
+	                                     "several daemons separated by commas, each listed once",
 	                                     "separator", ","));
 	json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "value",
 	                                     "file:///path/to/events.jsonl", "desc",
-	                                     "replay a recording to its end (collector --record)",
+	                                     "replay a recording to its end (collector --record); "
+	                                     "recordings are not mixed with live daemons",
 	                                     "separator", ","));
 	s->open_params = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
