@@ -1692,10 +1692,12 @@ static void t_cwasm(const dkr_api *main_api)
 	logcap lc;
 	cap_init(&lc);
 	ss_plugin_rc rc;
-	/* Intact: loaded without a warning. */
+	/* Intact: loaded without a warning (valgrind's CPU lacks features the .cwasm was compiled
+	 * for: there it passes the digest and is refused by wasmtime, never crashing). */
 	ss_plugin_t *s = dkr_api_init(&a, "", (ss_plugin_owner_t *)&lc, cap_log, &rc);
-	CHECK(rc == SS_PLUGIN_SUCCESS && strstr(lc.text, "compiling") == NULL &&
-	          strstr(lc.text, ".cwasm loaded"),
+	CHECK(rc == SS_PLUGIN_SUCCESS &&
+	          (g.valgrind ? strstr(lc.text, "is damaged") == NULL
+	                      : strstr(lc.text, "compiling") == NULL && strstr(lc.text, ".cwasm loaded")),
 	      "intact .cwasm not loaded: %s", lc.text);
 	if (s)
 		a.destroy(s);
