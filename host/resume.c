@@ -200,6 +200,10 @@ void dkr_resume_apply(const dkr_resume_state *st, dkr_ring *r, const dkr_log *lo
 		memcpy(h + DKR_RING_HEADER_SIZE, st->records, st->bytes);
 	uint64_t bytes = st->bytes <= r->capacity ? st->bytes : 0;
 	uint64_t count = bytes ? st->count : 0;
+	if (bytes < st->bytes) /* only past the largest ring there is (dkr_resume_capacity) */
+		dkr_log_msg(log, SS_PLUGIN_LOG_SEV_WARNING, "resume state %s: %llu undelivered event(s) "
+		            "do not fit a ring of %llu MiB and are lost", path,
+		            (unsigned long long)st->count, (unsigned long long)(r->capacity >> 20));
 	/* As a producer: the bytes, then write_pos with release order. */
 	__atomic_store_n((uint64_t *)(h + DKR_RH_EVENTS_WRITTEN), count, __ATOMIC_RELAXED);
 	__atomic_store_n((uint64_t *)(h + DKR_RH_WRITE_POS), bytes, __ATOMIC_RELEASE);
