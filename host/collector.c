@@ -198,13 +198,14 @@ static void early_exit_message(const dkr_collector *c, int status, char *out, si
 	char how[64];
 	describe_status(c, status, how, sizeof(how));
 	const char *text = said(c);
-	const char *script = c->argv[1] && c->argv[2] ? c->argv[2] : "";
+	/* argv: the program, then the script when Node.js runs one, then the options. */
+	const char *script = c->argv[1] && strncmp(c->argv[1], "--", 2) != 0 ? c->argv[1] : NULL;
 	if (*text)
-		snprintf(out, n, "%s (the collector %s before it started: '%s' %s)", text, how,
-		         c->argv[0], script);
+		snprintf(out, n, "%s (the collector %s before it started: '%s'%s%s)", text, how,
+		         c->argv[0], script ? " " : "", script ? script : "");
 	else
-		snprintf(out, n, "the collector '%s' %s before it started, without a message (script "
-		         "%s)", c->argv[0], how, script);
+		snprintf(out, n, "the collector '%s'%s%s %s before it started, without a message",
+		         c->argv[0], script ? " running " : "", script ? script : "", how);
 }
 
 static void free_argv(dkr_collector *c)

@@ -129,7 +129,7 @@ describeFalco("host guarantees", () => {
   it.each([
     ["collector.node /bin/false", { collector: { node: "/bin/false" } }, "live", /exited with code 1 before it started/],
     ["collector.node /bin/true", { collector: { node: "/bin/true" } }, "live", /exited with code 0 before it started/],
-    ["collector.path a directory", { collector: { path: "/tmp" } }, "live", /collector script \/tmp: not a regular file/],
+    ["collector.path a directory", { collector: { path: "/tmp" } }, "live", /\/tmp: not a regular file/],
     ["tls.key not PEM", { tls: { cert: "GARBAGE", key: "GARBAGE" } }, "tcp://127.0.0.1:1", /--tls-key .*garbage\.pem: not a PEM private key/],
     ["tls.ca a FIFO", { tls: { ca: "FIFO" } }, "tcp://127.0.0.1:1", /tls\.ca: cannot read .*ca\.fifo: not a regular file/],
   ] as const)("stops at once with the collector's own message: %s", async (_name, cfg, params, want) => {
@@ -158,14 +158,16 @@ describeFalco("host guarantees", () => {
     const plugins = join(dir, "plugins");
     execFileSync("mkdir", ["-p", plugins]);
     const from = dirname(LIBRARY);
-    for (const f of ["libdocker.so", "libwasmtime.so", "libjansson.so.4", "docker_extractor.wasm", "docker_extractor.cwasm", "docker_extractor.cwasm.sha256"]) {
+    // The plugin directory's files (packaging/plugin-files.txt), the modules copied, the rest linked.
+    const listed = readFileSync(resolve(ROOT, "packaging/plugin-files.txt"), "utf8").split("\n").filter((l) => /^[0-7]+ /.test(l)).map((l) => l.split(/\s+/)[1]!);
+    for (const f of listed) {
       try {
-        copyFileSync(join(from, f), join(plugins, f));
+        if (f.startsWith("docker_extractor.") || f === "libdocker.so") copyFileSync(join(from, f), join(plugins, f));
+        else symlinkSync(resolve(from, f), join(plugins, f));
       } catch {
-        /* an old build has no digest */
+        /* an old build lacks some (the digest) */
       }
     }
-    symlinkSync(resolve(from, "collector"), join(plugins, "collector"));
     const good = readFileSync(join(from, "docker_extractor.cwasm"));
     for (const at of [0.25, 0.5, 0.75]) {
       const bad = Buffer.from(good);

@@ -1852,15 +1852,14 @@ static void t_start(const dkr_api *a)
 	 * what it said (here: nothing, and exit 1 / exit 0). */
 	static const struct {
 		const char *node, *want;
-	} quick[] = {{"/bin/false", "'/bin/false' exited with code 1 before it started, without a "
-	                            "message"},
-	             {"/bin/true", "'/bin/true' exited with code 0 before it started, without a "
-	                           "message"}};
+	} quick[] = {{"/bin/false", "exited with code 1 before it started, without a message"},
+	             {"/bin/true", "exited with code 0 before it started, without a message"}};
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\"}}",
 		         quick[i].node, g.fixture);
 		h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
-		CHECK(h == NULL && strstr(err, quick[i].want) && strstr(err, quick[i].node),
+		CHECK(h == NULL && strstr(err, quick[i].want) && strstr(err, quick[i].node) &&
+		          strncmp(err, "open: the collector '", 21) == 0,
 		      "collector.node %s: open %s: %s", quick[i].node, h ? "succeeded" : "failed", err);
 		if (h)
 			a->close(s, h);
@@ -1880,7 +1879,8 @@ static void t_start(const dkr_api *a)
 	snprintf(path, sizeof(path), "%s/garbage.js", dir);
 	write_file(path, "this is ((( not JavaScript\n", 27);
 	if (access("/usr/bin/node", X_OK) == 0 || system("command -v node >/dev/null 2>&1") == 0) {
-		snprintf(c, sizeof(c), "{\"collector\":{\"path\":\"%s\",\"stateDir\":\"\"}}", path);
+		snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"node\",\"path\":\"%s\","
+		         "\"stateDir\":\"\"}}", path);
 		h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
 		CHECK(h == NULL && strncmp(err, "open: SyntaxError", 17) == 0 &&
 		          strstr(err, "before it started"),
@@ -1930,8 +1930,9 @@ static void t_start(const dkr_api *a)
 			write_file(path, "-----BEGIN GARBAGE-----\nnot pem\n", 32);
 			if (which[i][1] != NULL)
 				snprintf(extra, sizeof(extra), ",\"%s\":\"%s\"", which[i][1], path);
-			snprintf(c, sizeof(c), "{\"collector\":{\"path\":\"%s\",\"stateDir\":\"\"},"
-			         "\"tls\":{\"%s\":\"%s\"%s}}", script, which[i][0], path, extra);
+			snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"node\",\"path\":\"%s\","
+			         "\"stateDir\":\"\"},\"tls\":{\"%s\":\"%s\"%s}}", script, which[i][0], path,
+			         extra);
 			h = open_with(a, c, "tcp://127.0.0.1:1", &s, &lc, err, sizeof(err), &ms);
 			CHECK(h == NULL && strncmp(err, "open: --tls-", 12) == 0 && strstr(err, path) &&
 			          strstr(err, "exited with code 2") && strstr(err, which[i][0]),
@@ -2367,7 +2368,8 @@ int dkr_conformance_main(int argc, char **argv)
 	char script[PATH_MAX + 32];
 	snprintf(script, sizeof(script), "%s/build/collector/main.js", g.root);
 	if (access(script, R_OK) == 0) {
-		snprintf(g.collector_cfg, sizeof(g.collector_cfg), "\"collector\":{\"path\":\"%s\"}", script);
+		snprintf(g.collector_cfg, sizeof(g.collector_cfg),
+		         "\"collector\":{\"node\":\"node\",\"path\":\"%s\"}", script);
 	} else {
 		/* No collector build: the fake stands in for replay (it ignores its script arg). */
 		fprintf(stderr, "note: %s missing, using the fake collector\n", script);
