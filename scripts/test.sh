@@ -6,6 +6,22 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The private daemons the tests use (scripts/dockerd.sh roots). Those not running now are
+# stopped when this run ends, however it ends (failure, ^C, SIGTERM): a run leaves behind
+# exactly what was running before it. The collector's test files stop theirs too.
+roots=("${DKR_TEST_ROOT:-/tmp/docker-plugin-dockerd}" "${DKR_COLLECTOR_TEST_ROOT:-/tmp/dkr-collector}"
+  "${DKR_COLLECTOR_HEALTH_TEST_ROOT:-/tmp/dkr-collector-health}")
+ours=()
+for r in "${roots[@]}"; do
+  DKR_TEST_ROOT=$r bash scripts/dockerd.sh status >/dev/null 2>&1 || ours+=("$r")
+done
+stop_ours() {
+  for r in "${ours[@]}"; do DKR_TEST_ROOT=$r bash scripts/dockerd.sh stop >/dev/null 2>&1 || true; done
+}
+trap stop_ours EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 bash scripts/prereqs.sh test || { echo "0 passed, 1 failed"; exit 1; }
 npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -16,16 +32,9 @@ npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 # DKR_TEST_ENGINES_ONLY="docker20 podman" limits the set.
 started=()
 stop_started() {
-  # the private daemons the collector suites start for themselves (they restart them)
-  for r in "${DKR_COLLECTOR_TEST_ROOT:-/tmp/dkr-collector}" "${DKR_COLLECTOR_HEALTH_TEST_ROOT:-/tmp/dkr-collector-health}"; do
-    DKR_TEST_ROOT=$r scripts/dockerd.sh stop >/dev/null 2>&1 || true
-  done
-  for e in "${started[@]}"; do
-    if [ "$e" = docker20 ]; then scripts/dockerd.sh stop >/dev/null 2>&1 || true
-    else DKR_ENGINE_ROOT=$engines_run/$e bash scripts/engines.sh stop "$e" >/dev/null 2>&1 || true; fi
-  done
+  for e in "${started[@]}"; do DKR_ENGINE_ROOT=$engines_run/$e bash scripts/engines.sh stop "$e" >/dev/null 2>&1 || true; done
 }
-trap stop_started EXIT
+trap 'stop_started; stop_ours' EXIT
 engines_run=${DKR_ENGINES_RUN:-/tmp/dkr-engines}
 engines_json=""
 skipped_json=""
@@ -40,7 +49,6 @@ want_engine() { [ -z "${DKR_TEST_ENGINES_ONLY:-}" ] || [[ " $DKR_TEST_ENGINES_ON
 if [ "${DKR_SKIP_DOCKER:-0}" != 1 ]; then
   mkdir -p build
   dkr_root=${DKR_TEST_ROOT:-/tmp/docker-plugin-dockerd}
-  DOCKER_HOST=unix://$dkr_root/docker.sock timeout 5 docker version >/dev/null 2>&1 || started+=(docker20)
   DOCKER_HOST=$(scripts/dockerd.sh start) || { echo "could not start the private dockerd (see above)"; echo "0 passed, 1 failed"; exit 1; }
   export DOCKER_HOST DKR_TEST_DOCKER_HOST=$DOCKER_HOST
   add_engine docker20 "$DOCKER_HOST" docker "$dkr_root"

@@ -83,6 +83,19 @@ class RecentLines {
   }
 }
 
+/** The daemon's clock now (GET /info SystemTime, RFC 3339 with nanoseconds), or null. */
+async function daemonNow(docker: Docker): Promise<bigint | null> {
+  try {
+    const info = docker.info.bind(docker) as unknown as (o: { abortSignal: AbortSignal }) => Promise<{ SystemTime?: string }>;
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec((await info({ abortSignal: AbortSignal.timeout(10_000) })).SystemTime ?? "");
+    if (m === null) return null;
+    const s = Date.parse(`${m[1]}${m[3]}`);
+    return Number.isFinite(s) ? BigInt(s) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0")) : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface LiveSourceOptions {
   endpoint: Endpoint;
   pipeline: Pipeline;
@@ -113,9 +126,9 @@ export class LiveSource {
   private engine: Engine = DOCKER;
   private sinceTs: bigint | null = null;
   /**
-   * When the first stream was established (this host's clock, less a second for the daemon's):
-   * a stream lost before any event came resumes from there, so what happened while it was down
-   * is not lost (a remote daemon's clock ahead of this one by more than a second would replay less).
+   * When the first stream was established (this host's clock, less a second for the daemon's),
+   * for when the daemon's own clock could not be read (GET /info): a stream lost before any event
+   * came resumes from there, so what happened while it was down is not lost.
    */
   private firstStreamAt: bigint | null = null;
   /**
@@ -141,7 +154,8 @@ export class LiveSource {
     this.url = o.endpoint.url;
     this.setEngine(DOCKER);
     // A resume point without a hash (an entry caught mid-update) skips nothing: duplicates, never a loss.
-    this.resume = o.resume !== null && o.resume.hash !== null ? { ts: o.resume.ts, hash: o.resume.hash } : null;
+    // A stream-start point (last_hash 0: no event of this daemon was published yet) has nothing to skip either.
+    this.resume = o.resume !== null && o.resume.hash !== null && o.resume.hash !== 0n ? { ts: o.resume.ts, hash: o.resume.hash } : null;
     if (o.resume !== null) this.sinceTs = o.resume.ts;
   }
 
@@ -182,6 +196,16 @@ export class LiveSource {
         this.setEngine(engineOf(v));
         const slack = this.engine.sinceSlackNs;
         const docker = new Docker(dockerOptions(this.o.endpoint, `v${api}`));
+        if (this.sinceTs === null) {
+          // Nothing of this daemon published yet, no resume point: the stream starts at the
+          // daemon's own clock, and that is its resume point until its first event, so a restart
+          // (a Falco reload) before that event resumes without a gap.
+          const t = await daemonNow(docker);
+          if (t !== null) {
+            this.sinceTs = t;
+            this.o.sink.markStreamStart?.(this.url, t);
+          }
+        }
         this.abort = new AbortController();
         const query: Record<string, string> = {};
         const from = this.sinceTs ?? this.firstStreamAt;

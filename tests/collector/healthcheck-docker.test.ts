@@ -10,7 +10,8 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Docker } from "../../collector/src/dockerode";
-import { Collector, ROOT, type Rec, RingReader, ensureBuilt, privateDir } from "./helpers";
+import { privateDockerd, type PrivateDockerd } from "../support/dockerd";
+import { Collector, type Rec, RingReader, ensureBuilt, privateDir } from "./helpers";
 import { type LiveEngine, describeEngines } from "../support/engines";
 
 const TEST_ROOT = process.env.DKR_COLLECTOR_HEALTH_TEST_ROOT ?? "/tmp/dkr-collector-health";
@@ -32,14 +33,18 @@ describeEngines("healthcheck execs on a real daemon", (engine: LiveEngine) => {
   const running: Collector[] = [];
   const containers: string[] = [];
 
+  let daemon: PrivateDockerd | null = null;
   beforeAll(() => {
     ensureBuilt();
-    host = engine.name === "docker20"
-      ? execFileSync("bash", ["scripts/dockerd.sh", "start"], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim()
-      : engine.host;
+    // Docker 20.10: this file's own private daemon (stopped at the end if it started it); Docker 28: the run's
+    if (engine.name === "docker20") daemon = privateDockerd(TEST_ROOT);
+    host = daemon !== null ? daemon.host : engine.host;
     ({ dir, cleanup } = privateDir("health"));
   });
-  afterAll(() => cleanup());
+  afterAll(() => {
+    cleanup();
+    daemon?.stop(); // only if this file started it
+  });
   afterEach(async () => {
     await Promise.all(running.splice(0).map((c) => c.stop()));
     for (const id of containers.splice(0)) docker("rm", "-f", id);

@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
+import { privateDockerd, type PrivateDockerd } from "../support/dockerd";
 import { Collector, ROOT, type Rec, RingReader, ensureBuilt, privateDir, timeNanoOf, until, withoutFalco } from "./helpers";
 import { type LiveEngine, describeEngines, engineScript, kindOf } from "../support/engines";
 
@@ -34,10 +35,12 @@ describeEngines("real engine", (engine: LiveEngine) => {
   const kind = kindOf(engine);
   const podman = kind === "podman";
 
-  /** Docker 20.10: this file's own private daemon; the others: the run's, restarted in place. */
+  /** Docker 20.10: this file's own private daemon (stopped at the end if it started it); the others: the run's, restarted in place. */
+  let daemon: PrivateDockerd | null = null;
   function dockerd(cmd: "start" | "restart"): string {
     if (engine.name !== "docker20") return engineScript(engine, cmd, engine.name);
-    return execFileSync("bash", ["scripts/dockerd.sh", cmd], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim();
+    if (cmd === "start") daemon = privateDockerd(TEST_ROOT);
+    return cmd === "start" ? daemon!.host : daemon!.restart();
   }
 
   let host = "";
@@ -207,7 +210,7 @@ describeEngines("real engine", (engine: LiveEngine) => {
     const { r } = await start();
     const before = [docker("create", "--name", uniq("pre"), "dkr-busybox", "true"), docker("create", "--name", uniq("pre"), "dkr-busybox", "true")];
     for (const id of before) await r.waitFor("create before", (x) => of(id)(x) && x.json.Action === "create");
-    host = dockerd("restart");
+    host = daemon!.restart();
     // events right after the restart, possibly before the collector is back: `since` brings them
     const after = [docker("create", "--name", uniq("post"), "dkr-busybox", "true"), docker("create", "--name", uniq("post"), "dkr-busybox", "true")];
     for (const id of [...before, ...after]) docker("rm", id);
@@ -260,6 +263,8 @@ describeEngines("real engine", (engine: LiveEngine) => {
       }
     } catch {
       /* best effort */
+    } finally {
+      daemon?.stop(); // only if this file started it
     }
   });
 });
