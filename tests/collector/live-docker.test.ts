@@ -210,7 +210,7 @@ describeEngines("real engine", (engine: LiveEngine) => {
     const { r } = await start();
     const before = [docker("create", "--name", uniq("pre"), "dkr-busybox", "true"), docker("create", "--name", uniq("pre"), "dkr-busybox", "true")];
     for (const id of before) await r.waitFor("create before", (x) => of(id)(x) && x.json.Action === "create");
-    host = daemon!.restart();
+    host = dockerd("restart");
     // events right after the restart, possibly before the collector is back: `since` brings them
     const after = [docker("create", "--name", uniq("post"), "dkr-busybox", "true"), docker("create", "--name", uniq("post"), "dkr-busybox", "true")];
     for (const id of [...before, ...after]) docker("rm", id);
