@@ -270,6 +270,11 @@ podman_stop() { # [keep]: a restart keeps the containers
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$root/podman.pid"
+  # An exec session's conmon outlives its container for its exit delay (300 s): those of this
+  # engine's storage go too (by their pids; nothing of another root is touched).
+  if [ "${1:-}" != keep ]; then
+    for p in $(pgrep -f -- "--exit-dir $root/storage/" || true); do kill "$p" 2>/dev/null || true; done
+  fi
 }
 
 # A busybox-static root filesystem as a tar stream (the image every test uses).
