@@ -2,7 +2,7 @@
 // JSON.parse and no string of the whole line, the exact top-level timeNano read from its
 // digits (it exceeds 2^53, a double would round it), and the `falco` key appended at the end
 // without touching the daemon's bytes.
-import { JsonScanner, TopKey } from "./json-scan";
+import { JsonScanner, TopKey, ValueKind } from "./json-scan";
 
 /** The fields of a Docker event object the collector reads (JSON.parse of a line that needs enrichment). */
 export interface DockerEventFields {
@@ -61,9 +61,53 @@ function digitsToBigInt(b: Buffer, s: number, e: number): bigint {
 }
 
 /**
+ * floor(v * 10^scale) of the JSON number token `text` (already validated), exact, computed on
+ * its decimal text; null when negative (below -0) or above 2^64-1. The same definition as the
+ * extractor's docker.time (assembly/ABI.md "Parsing rules"), checked by tests/vectors/time.json.
+ */
+export function numberTimes(text: string, scale: number): bigint | null {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (m === null) return null;
+  const digits = `${m[2] as string}${m[3] ?? ""}`.replace(/^0+/, "");
+  if (digits === "") return 0n; // zero, -0 included
+  if (m[1] === "-") return null;
+  // Exponents this far out only decide between 0 and overflow (the extractor clamps them too).
+  const expText = m[4] ?? "0";
+  const exp = expText.replace(/^[+-]?0*/, "").length > 7 ? (expText.startsWith("-") ? -1e7 : 1e7) : Number(expText);
+  const e = exp + scale - (m[3]?.length ?? 0);
+  // digits * 10^e has digits.length + e integer digits; more than 20 is over 2^64-1.
+  if (digits.length + e > 20) return null;
+  const v = e >= 0 ? BigInt(digits) * 10n ** BigInt(e) : -e >= digits.length ? 0n : BigInt(digits.slice(0, digits.length + e));
+  return v <= U64_MAX ? v : null;
+}
+
+/**
+ * The event time the extractor gives docker.time (assembly/ABI.md): floor(timeNano) when the
+ * top-level timeNano is present (not null), else floor(time * 10^9); null when the one that
+ * decides is not a number, negative or above 2^64-1 (no fallback from a bad timeNano to time).
+ */
+function eventTime(sc: JsonScanner, b: Buffer): bigint | null {
+  const tn = sc.kindOf(TopKey.TimeNano);
+  if (tn !== ValueKind.Absent && tn !== ValueKind.Null) {
+    if (tn !== ValueKind.Number) return null;
+    if (sc.numberIsDigits(TopKey.TimeNano)) {
+      // The daemon's form: an integer of at most 20 digits (no leading zero in JSON).
+      const s = sc.start[TopKey.TimeNano] as number;
+      const e = sc.stop[TopKey.TimeNano] as number;
+      if (e - s > 20) return null;
+      const v = digitsToBigInt(b, s, e);
+      return v <= U64_MAX ? v : null;
+    }
+    return numberTimes(sc.numberText(TopKey.TimeNano) as string, 0);
+  }
+  const t = sc.kindOf(TopKey.Time);
+  if (t !== ValueKind.Number) return null;
+  return numberTimes(sc.numberText(TopKey.Time) as string, 9);
+}
+
+/**
  * Parses Docker event lines with one reusable scanner. Returns null when a line is not a JSON
- * object in valid UTF-8 with an exact integer timeNano (at most 2^64-1) or, failing that, an
- * integer `time` in seconds.
+ * object in valid UTF-8, or has no event time as the extractor defines docker.time (eventTime).
  */
 export class EventParser {
   private readonly scanner = new JsonScanner();
@@ -72,17 +116,8 @@ export class EventParser {
     const bytes = trimLine(line);
     const sc = this.scanner;
     if (bytes.length < 2 || bytes[0] !== 0x7b || !sc.scanObject(bytes, 0, bytes.length)) return null;
-    let ts: bigint | null = null;
-    if (sc.numberIsDigits(TopKey.TimeNano)) {
-      const v = digitsToBigInt(bytes, sc.start[TopKey.TimeNano] as number, sc.stop[TopKey.TimeNano] as number);
-      if (v <= U64_MAX) ts = v;
-    }
-    if (ts === null) {
-      const t = sc.numberText(TopKey.Time);
-      const n = t === null ? Number.NaN : Number(t);
-      if (Number.isSafeInteger(n) && n >= 0) ts = BigInt(n) * 1_000_000_000n;
-      else return null;
-    }
+    const ts = eventTime(sc, bytes);
+    if (ts === null) return null;
     let type: EventType = "other";
     let action: string | null = null;
     if (sc.stringIs(TopKey.Type, CONTAINER)) {

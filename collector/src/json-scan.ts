@@ -10,8 +10,9 @@ export type TopKey = (typeof TopKey)[keyof typeof TopKey];
 const TOP_NAMES = ["Type", "Action", "timeNano", "time"];
 const TOP_KEYS = TOP_NAMES.length;
 
-/** What a located value is. */
-const ValueKind = { Absent: 0, String: 1, Number: 2, Other: 3 } as const;
+/** What a located value is (Null: the JSON literal null). */
+export const ValueKind = { Absent: 0, String: 1, Number: 2, Other: 3, Null: 4 } as const;
+export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
 
 /** Deeper nesting is refused (the extractor refuses anything deeper than 64). */
 export const MAX_DEPTH = 512;
@@ -83,6 +84,11 @@ export class JsonScanner {
     if (this.kind[key] !== ValueKind.String) return false;
     if (this.hasEscape[key] !== 0) return this.string(key) === text.toString("latin1");
     return this.bytesAre(this.start[key] as number, this.stop[key] as number, text);
+  }
+
+  /** What the located value of `key` is (the last occurrence's). */
+  kindOf(key: TopKey): ValueKind {
+    return this.kind[key] as ValueKind;
   }
 
   /** The located number's text (null when absent or not a number). */
@@ -300,6 +306,8 @@ export class JsonScanner {
       this.kind[key] = ValueKind.Number;
       this.start[key] = s;
       this.stop[key] = e;
+    } else if (c === 0x6e) {
+      this.kind[key] = ValueKind.Null;
     } else {
       this.kind[key] = ValueKind.Other;
     }
