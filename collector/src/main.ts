@@ -5,7 +5,7 @@ import { nowNs } from "./clock";
 import { LiveSource } from "./docker";
 import { ConfigError, type Endpoint, defaultEndpoint, parseEndpoint } from "./endpoint";
 import { Enricher } from "./enrich";
-import { log } from "./log";
+import { exitAfterFlush, log } from "./log";
 import { Pipeline, type Sink } from "./queue";
 import { RecordSink } from "./record";
 import { replay } from "./replay";
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError || e instanceof RingError || (e as NodeJS.ErrnoException).code !== undefined) {
       log("error", (e as Error).message);
-      process.exit(EXIT_CONFIG);
+      await exitAfterFlush(EXIT_CONFIG);
     }
     throw e;
   }
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     if (!stopping) {
       stopping = true;
       log("info", `stopping: ${why}`);
-      const hard = setTimeout(() => process.exit(code), 1500);
+      const hard = setTimeout(() => void exitAfterFlush(code, 200), 1500);
       await Promise.all(sources.map((s) => s.stop()));
       await pipeline.flush(1000); // publish what fits within a second
       pipeline.close();
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       const m = process.memoryUsage();
       log("debug", `memory: rss ${(m.rss / 1048576).toFixed(1)} MiB, heap ${(m.heapUsed / 1048576).toFixed(1)}/${(m.heapTotal / 1048576).toFixed(1)} MiB, external ${(m.external / 1048576).toFixed(1)} MiB, buffers ${(m.arrayBuffers / 1048576).toFixed(1)} MiB`);
       clearTimeout(hard);
-      process.exit(code);
+      await exitAfterFlush(code, 300); // the host reads stderr until we exit (it waits 2 s after SIGTERM)
     }
     return new Promise<never>(() => undefined);
   };
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
 
 process.on("uncaughtException", (e) => {
   log("error", `crash: ${e.stack ?? e.message}`);
-  process.exit(1);
+  void exitAfterFlush(1, 500);
 });
 
 void main();
