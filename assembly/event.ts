@@ -87,6 +87,10 @@ export let actionSuffixLen: i32 = 0;
 /** The Action is over MAX_STRING: only docker.action.name (if within the limit) has a value. */
 export let actionBig: bool = false;
 
+/** The decoded Type or Action holds a C0 control or DEL: fields read from them are escaped (ABI.md). */
+export let parseControl: bool = false;
+export function setParseControl(v: bool): void { parseControl = v; }
+
 /** True after a successful dkr_parse, false after an error or a new dkr_input. */
 export let parsed: bool = false;
 

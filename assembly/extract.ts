@@ -3,14 +3,14 @@
 
 import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, MAX_ARG, MAX_STRING } from "./limits";
 import { argBuf, outBuf, resultArea } from "./mem";
-import { decimalToU64, decodeString, numValue, numberToU64 } from "./strings";
+import { decimalToU64, decodeString, escapeControls, escapedLength, numValue, numberToU64, sawControl, setSawControl } from "./strings";
 import {
   ABSENT, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, SLOT, STR, STRESC, TRUE,
   S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
   S_ENDPOINT, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_VOLUME,
   actionBig, actionLen, actionNameLen, actionPtr, actionSuffixLen, actionSuffixPtr, attrCount, attrs, ATTR, capCount, caps,
-  findAttr, mountCount, mounts, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
+  findAttr, mountCount, mounts, parseControl, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
 } from "./event";
 import * as F from "./fields";
 
@@ -201,6 +201,43 @@ function pushExecArgs(): void {
   pushBytes(p, <i32>(end - p));
 }
 
+/** Escaped copies of string results that held a control (grown on demand, kept for the instance). */
+let escBuf: usize = 0;
+let escCap: i64 = 0;
+
+/**
+ * Rewrites the string results that hold a C0 control or DEL into their escaped form
+ * (ABI.md "Control characters"), in a buffer of their own: the slow path, taken only when
+ * a value this extraction decoded (or the event's Type/Action) holds a control.
+ */
+function escapeResults(): void {
+  let need: i64 = 0;
+  for (let i = 0; i < n; i++) {
+    const r = resultArea + <usize>(i << 3);
+    const l = load<i32>(r, 4);
+    const e = escapedLength(<usize>load<u32>(r), l);
+    if (e != l) need += <i64>e + 1;
+  }
+  if (need == 0) return;
+  if (need > escCap) {
+    if (escBuf != 0) heap.free(escBuf);
+    escCap = need < 4096 ? 4096 : need;
+    escBuf = heap.alloc(<usize>escCap);
+  }
+  let d = escBuf;
+  for (let i = 0; i < n; i++) {
+    const r = resultArea + <usize>(i << 3);
+    const p = <usize>load<u32>(r);
+    const l = load<i32>(r, 4);
+    if (escapedLength(p, l) == l) continue;
+    const m = escapeControls(p, l, d);
+    store<u8>(d + <usize>m, 0);
+    store<u32>(r, <u32>d);
+    store<u32>(r, <u32>m, 4);
+    d += <usize>m + 1;
+  }
+}
+
 const TK_CONTAINER: i32 = 1 << T_CONTAINER;
 const TK_IMAGE: i32 = 1 << T_IMAGE;
 
@@ -213,6 +250,7 @@ export function extractField(id: i32, argLen: i32): i32 {
   if (!parsed) return ERR_NO_EVENT;
   outPos = outBuf;
   n = 0;
+  setSawControl(parseControl);
   switch (id) {
     case F.F_STATUS: legacy(S_STATUS, slotAt(S_ACTION), TK_CONTAINER | TK_IMAGE); break;
     case F.F_ID: legacy(S_ID, slotAt(S_ACTOR_ID), TK_CONTAINER | TK_IMAGE); break;
@@ -315,5 +353,6 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_EXEC_HEALTHCHECK: pushBoolSlot(slotAt(S_E_HEALTHCHECK)); break;
     default: return ERR_FIELD;
   }
+  if (sawControl && n > 0 && F.isStringField(id)) escapeResults();
   return n;
 }

@@ -257,6 +257,20 @@ function build(): Array<Field> {
   return t;
 }
 
+let stringFields: StaticArray<bool> | null = null;
+
+/** True when field id (valid) is declared with type string (its results are {ptr, len} entries). */
+export function isStringField(id: i32): bool {
+  let k = stringFields;
+  if (k === null) {
+    const t = build();
+    k = new StaticArray<bool>(NFIELDS);
+    for (let i = 0; i < NFIELDS; i++) k[i] = t[i].type == FT_STRING;
+    stringFields = k;
+  }
+  return k[id];
+}
+
 /** The field table as Falco get_fields JSON (built once per instance by the caller). */
 export function fieldsJson(): string {
   return JSON.stringify<Array<Field>>(build());

@@ -23,14 +23,14 @@ import {
 } from "./limits";
 import { arenaBuf, bitStack, inBuf } from "./mem";
 import { utf8SeqLen, validUtf8 } from "./utf8";
-import { decodeString } from "./strings";
+import { decodeString, sawControl, setSawControl } from "./strings";
 import {
   ABSENT, ATTR, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, NSLOTS, SLOT, STR, STRESC, TRUE,
   S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
   S_ENDPOINT, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_NONE, T_OTHER, T_VOLUME,
   attrCount, attrs, capCount, caps, clearSlots, mountCount, mounts, setAction, setAttrCount, setCapCount,
-  setMountCount, setSlot, setTypeKind, slotAt, slotLen, slotPtr, slotTag,
+  setMountCount, setParseControl, setSlot, setTypeKind, slotAt, slotLen, slotPtr, slotTag,
 } from "./event";
 
 // Scanner state (one parse at a time per instance).
@@ -68,15 +68,15 @@ function scanString(): bool {
   const s = pos;
   let esc = false;
   while (true) {
-    // Fast path, 8 bytes at a time: find the first '"', '\\' or control byte. Each test
-    // below flags exactly the lowest matching byte (false flags only appear above a true
-    // one), so the lowest flag is the first special byte.
+    // Fast path, 8 bytes at a time: find the first '"', '\\', control byte, DEL or
+    // non-ASCII byte. Each test below flags exactly the lowest matching byte (false flags
+    // only appear above a true one), so the lowest flag is the first special byte.
     while (true) {
       const w = load<u64>(pos);
       const q = w ^ 0x2222222222222222;
       const b = w ^ 0x5C5C5C5C5C5C5C5C;
       const has = (((q - 0x0101010101010101) & ~q) | ((b - 0x0101010101010101) & ~b) |
-        ((w - 0x2020202020202020) & ~w) | w) & 0x8080808080808080;
+        ((w - 0x2020202020202020) & ~w) | (w + 0x0101010101010101) | w) & 0x8080808080808080;
       if (has != 0) { pos += <usize>(ctz(has) >> 3); break; }
       pos += 8;
     }
@@ -97,7 +97,10 @@ function scanString(): bool {
       const n = utf8SeqLen(pos);           // UTF-8 is validated here, inside strings
       if (n == 0) return false;
       pos += n;
-    } else pos++;
+    } else {
+      esc = true;                          // DEL: decoded (and flagged as a control) like an escape
+      pos++;
+    }
   }
   strS = s;
   strL = <i32>(pos - s);
@@ -549,6 +552,7 @@ function slotIs(s: usize, lit: string): bool {
 }
 
 function finish(): void {
+  setSawControl(false);
   const t = slotAt(S_TYPE);
   let k = T_NONE;
   if (slotTag(t) == BIG) k = T_OTHER;
@@ -581,6 +585,7 @@ function finish(): void {
     if (split >= 0) setAction(p, n, split, p + <usize>split + 2, n - split - 2, big);
     else setAction(p, n, n, 0, 0, big);
   } else setAction(0, -1, -1, 0, 0, false);
+  setParseControl(sawControl);
 }
 
 function syntaxOrUtf8(len: i32): i32 {

@@ -16,11 +16,13 @@ const dec = new TextDecoder();
 const TOKENS = [
   '"', "\\", "\\u", "\\u00e9", "\\ud83d\\ude00", "\\ud800", "\\udc00", "\\/", "\\n", "{", "}", "[", "]", ",", ":",
   "null", "true", "false", "0", "-0", "1e5", "1.5", "-", "01", ".5", " ", "\t", "\n", "é", "😀", "\u0000", "\u001f",
+  "\u007f", "\\u001b", "\\b", "\\t", "\\r", "\\u007F", "\\u0000",
 ];
 const VALUES = [
   "null", "true", "false", "0", "-1", "1.5e3", "1e400", "-0.0", "18446744073709551615", "18446744073709551616",
   '""', '"x"', '"\\ud800"', '"a\\"b"', "{}", "[]", '{"a":[1,{"b":null}]}', '["x",1]', '"137"', '"12.5"', '"/old"',
   '"exec_start: sh -c id"', '"exec_create: /bin/sh"', '"exec_start:  /a/b/ x  y "', '"exec_start: "', '"exec_start: \\/x\\u00e9\\/\\ud800 -c"',
+  '"exec_start: sh -c true\\n2026-11-30 Critical\\u001b[2K"', '"a\u007fb"', '"\\u0007\\f\\\\x1b"',
   '"health_status: healthy"', '"container"', '"network"', '"volume"', '"image"', '"collector"',
   `"${"x".repeat(65536)}"`, `"${"x".repeat(65537)}"`, `"exec_start: sh ${"y".repeat(70000)}"`, `"\\u0041${"z".repeat(65534)}"`,
 ];

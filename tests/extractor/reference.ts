@@ -264,10 +264,22 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
 
 // ---- values ------------------------------------------------------------------------------
 
-/** Round-trips through UTF-8 as the module's output does (lone surrogates become U+FFFD); no value for a Big string. */
+/**
+ * A string value as the module outputs it (ABI.md "Control characters"): C0 controls and DEL
+ * escaped as \t \n \r or \xHH (lower-case hex), nothing else changed (a backslash stays).
+ */
+export function escapeControls(v: string): string {
+  return v.replace(/[\u0000-\u001f\u007f]/g, (c) =>
+    c === "\t" ? "\\t" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/**
+ * Round-trips through UTF-8 as the module's output does (lone surrogates become U+FFFD), controls
+ * escaped; no value for a Big string.
+ */
 function s(v: Str | undefined | null): string[] {
   if (v === undefined || v === null || v instanceof Big) return [];
-  return [norm(v)];
+  return [escapeControls(norm(v))];
 }
 
 const U64_MAX = (1n << 64n) - 1n;
