@@ -87,6 +87,14 @@ export let actionSuffixLen: i32 = 0;
 /** The Action is over MAX_STRING: only docker.action.name (if within the limit) has a value. */
 export let actionBig: bool = false;
 
+// falco.truncated (the collector shrank an oversize event, contracts/ring.md "Oversize events"):
+// kept apart from the slots above. TRUNC_PRESENT's tag is TRUE when the object is present;
+// TRUNC_BYTES holds its "bytes" number token.
+export const truncSlots: usize = memory.data(2 * SLOT, 8);
+export const TRUNC_PRESENT: usize = truncSlots;
+export const TRUNC_BYTES: usize = truncSlots + <usize>SLOT;
+export function clearTruncated(): void { memory.fill(truncSlots, 0, <usize>(2 * SLOT)); }
+
 /** The decoded Type or Action holds a C0 control or DEL: fields read from them are escaped (ABI.md). */
 export let parseControl: bool = false;
 export function setParseControl(v: bool): void { parseControl = v; }

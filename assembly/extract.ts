@@ -5,12 +5,13 @@ import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, MAX_ARG, MAX_STRING } from "./limits"
 import { argBuf, outBuf, resultArea } from "./mem";
 import { decimalToU64, decodeString, escapeControls, escapedLength, numValue, numberToU64, sawControl, setSawControl } from "./strings";
 import {
-  ABSENT, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, SLOT, STR, STRESC, TRUE,
+  ABSENT, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, SLOT, STR, STRESC, TRUE,
   S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
   S_ENDPOINT, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_ID, S_SCOPE, S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_VOLUME,
   actionBig, actionLen, actionNameLen, actionPtr, actionSuffixLen, actionSuffixPtr, attrCount, attrs, ATTR, capCount, caps,
   findAttr, mountCount, mounts, parseControl, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
+  TRUNC_BYTES, TRUNC_PRESENT,
 } from "./event";
 import * as F from "./fields";
 
@@ -351,6 +352,10 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_EXEC_EXE: pushExecExe(); break;
     case F.F_EXEC_ARGS: pushExecArgs(); break;
     case F.F_EXEC_HEALTHCHECK: pushBoolSlot(slotAt(S_E_HEALTHCHECK)); break;
+    case F.F_EVENT_TRUNCATED: pushBool(slotTag(TRUNC_PRESENT) == TRUE); break;
+    case F.F_EVENT_ORIGINAL_SIZE:
+      if (slotTag(TRUNC_PRESENT) == TRUE && slotTag(TRUNC_BYTES) == NUM && numberToU64(slotPtr(TRUNC_BYTES), slotLen(TRUNC_BYTES), 0)) pushU64(numValue);
+      break;
     default: return ERR_FIELD;
   }
   if (sawControl && n > 0 && F.isStringField(id)) escapeResults();

@@ -83,7 +83,9 @@ export const F_COLLECTOR_REASON: i32 = 60;
 export const F_EXEC_EXE: i32 = 61;
 export const F_EXEC_ARGS: i32 = 62;
 export const F_EXEC_HEALTHCHECK: i32 = 63;
-export const NFIELDS: i32 = 64;
+export const F_EVENT_TRUNCATED: i32 = 64;
+export const F_EVENT_ORIGINAL_SIZE: i32 = 65;
+export const NFIELDS: i32 = 66;
 
 /** The "arg" member of a get_fields entry. */
 @json
@@ -253,6 +255,10 @@ function build(): Array<Field> {
     "Arguments of an exec_create or exec_start event: the command line after its first word and the space that follows it (Docker joins the arguments with single spaces), e.g. \"-c true\" for \"/bin/sh -c true\"; empty when the program has no argument. No value when docker.exec.exe has none.");
   add(t, F_EXEC_HEALTHCHECK, "docker.exec.healthcheck", FT_BOOL, "Exec Is Healthcheck",
     "True when this exec is the container's own HEALTHCHECK (the collector matched the exec command line with the container's configured healthcheck); false for other execs; no value when the collector could not tell.");
+  add(t, F_EVENT_TRUNCATED, "docker.event.truncated", FT_BOOL, "Event Truncated",
+    "True when the event was over the size limits and the collector shrank it rather than drop it: the longest strings (labels, the exec command line) cut, attributes past the first 1,024 removed (the event's \"falco\" key, \"truncated\", says what was cut); type, action, actor, time and the security context are kept. False otherwise.");
+  add(t, F_EVENT_ORIGINAL_SIZE, "docker.event.original_size", FT_UINT64, "Event Original Size",
+    "Size in bytes of a truncated event as the daemon sent it (see docker.event.truncated). No value when the event was not truncated.");
   assert(t.length == NFIELDS, "field table size");
   return t;
 }

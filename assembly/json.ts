@@ -31,6 +31,7 @@ import {
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_NONE, T_OTHER, T_VOLUME,
   attrCount, attrs, capCount, caps, clearSlots, mountCount, mounts, setAction, setAttrCount, setCapCount,
   setMountCount, setParseControl, setSlot, setTypeKind, slotAt, slotLen, slotPtr, slotTag,
+  TRUNC_BYTES, TRUNC_PRESENT, clearTruncated,
 } from "./event";
 
 // Scanner state (one parse at a time per instance).
@@ -480,8 +481,28 @@ function parseExec(holder: i32): bool {
   return false;
 }
 
+/** falco.truncated: an object (present) with a "bytes" number; null is absent. */
+function parseTruncated(holder: i32): bool {
+  clearTruncated();
+  const isNull = peek() == 0x6E;
+  const o = openObject(holder, 0x7D);
+  if (o < 0) return false;
+  if (o == 2 || isNull) return true;
+  setSlot(TRUNC_PRESENT, 0, 0, TRUE);
+  if (o == 0) return true;
+  const d = holder + 1;
+  while (true) {
+    if (!scanKey(false)) return false;
+    const ok = isKey("bytes") ? valueInto(TRUNC_BYTES, K_NUM, d) : skipValue(d);
+    if (!ok || !next(0x7D)) return false;
+    if (!more) return true;
+  }
+  return false;
+}
+
 function parseFalco(holder: i32): bool {
   clearSlots(S_ENDPOINT, S_E_HEALTHCHECK + 1);
+  clearTruncated();
   setCapCount(0);
   setMountCount(0);
   const o = openObject(holder, 0x7D);
@@ -494,6 +515,7 @@ function parseFalco(holder: i32): bool {
     if (isKey("endpoint")) ok = valueInto(slotAt(S_ENDPOINT), K_STR, d);
     else if (isKey("container")) ok = parseContainer(d);
     else if (isKey("exec")) ok = parseExec(d);
+    else if (isKey("truncated")) ok = parseTruncated(d);
     else ok = skipValue(d);
     if (!ok || !next(0x7D)) return false;
     if (!more) return true;
@@ -602,6 +624,7 @@ export function parseEvent(len: i32): i32 {
   typeErr = false;
   arenaPos = arenaBuf;
   clearSlots(0, NSLOTS);
+  clearTruncated();
   setAttrCount(0);
   setCapCount(0);
   setMountCount(0);

@@ -29,6 +29,7 @@ const VALUES = [
 const KNOWN_KEYS = [
   "Type", "Action", "Actor", "ID", "Attributes", "scope", "time", "timeNano", "status", "id", "from", "falco",
   "exitCode", "execDuration", "execID", "oldName", "container", "name", "image", "read/write", "gapNs", "dropped",
+  "truncated", "bytes",
 ];
 const FALCO = [
   '{"endpoint":"unix:///s","container":{"privileged":true,"capAdd":["SYS_ADMIN"],"mounts":[{"source":"/a","destination":"/b","rw":false,"mode":"ro","type":"bind"}],"user":"0","networkMode":"host","pidMode":"host","ipcMode":"","imageId":"sha256:x","readonlyRootfs":true},"exec":{"tty":true,"user":"u","privileged":false,"healthcheck":true}}',
@@ -39,6 +40,8 @@ const FALCO = [
   '{"container":{"mounts":[null]}}',
   '{"exec":{"tty":"yes"}}',
   '{"endpoint":null,"endpoint":"tcp://h:1"}',
+  '{"endpoint":"u","truncated":{"bytes":2200345,"strings":22,"x":[1,{"y":null}]}}',
+  '{"truncated":null}', '{"truncated":{"bytes":1e3}}', '{"truncated":[1]}', '{"truncated":{"bytes":"1"}}',
   "null",
   "[]",
 ];

@@ -338,6 +338,18 @@ case(HC % '"true"', "docker.exec.healthcheck", [], parse=-5, note="not a bool")
 case(ev("enriched-events.jsonl", 5), "docker.exec.healthcheck", [], note="older enrichment without the key")
 case(ev("exec.jsonl", 3), "docker.exec.healthcheck", [], note="no falco key")
 case('{"falco":{"exec":{"healthcheck":true},"exec":{"tty":true}}}', "docker.exec.healthcheck", [], note="a duplicate exec object replaces the first")
+# --- oversize events shrunk by the collector (falco.truncated) -------------------------------
+TR = '{"Type":"container","Action":"create","Actor":{"ID":"c1","Attributes":{"big":"xx"}},"falco":{"endpoint":"unix:///s","truncated":%s}}'
+case(TR % '{"bytes":2200345,"strings":22,"stringBytes":758000,"attributes":0,"members":0,"mounts":0}', "docker.event.truncated", [True])
+case(TR % '{"bytes":2200345,"strings":22,"stringBytes":758000,"attributes":0,"members":0,"mounts":0}', "docker.event.original_size", ["2200345"])
+case(TR % '{}', "docker.event.truncated", [True], note="present without details")
+case(TR % '{}', "docker.event.original_size", [])
+case(TR % 'null', "docker.event.truncated", [False], note="null is absent")
+case(TR % '"yes"', "docker.event.truncated", [], parse=-5, note="not an object")
+case(TR % '{"bytes":"12"}', "docker.event.truncated", [], parse=-5, note="bytes not a number")
+case(ev("container-lifecycle.jsonl", 1), "docker.event.truncated", [False], note="no falco key: not truncated")
+case(ev("container-lifecycle.jsonl", 1), "docker.event.original_size", [])
+case('{"falco":{"truncated":{"bytes":5}},"falco":{"endpoint":"x"}}', "docker.event.truncated", [False], note="a duplicate falco object replaces the first")
 # ABI misuse (missing or extra argument: ERR_ARG) is tested on the module directly
 # (tests/extractor/robustness.test.ts), not here: these vectors are about values.
 

@@ -117,6 +117,7 @@ export interface RefEvent {
     ipcMode?: Str; imageId?: Str; capAdd: Str[];
     mounts: Array<{ type?: Str; source?: Str; destination?: Str; mode?: Str; rw?: boolean }>;
     tty?: boolean; execUser?: Str; execPrivileged?: boolean; healthcheck?: boolean;
+    truncated?: boolean; truncatedBytes?: string;       // falco.truncated present, its "bytes" token
   };
 }
 
@@ -242,6 +243,13 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
                   break;
                 }
               }
+            }
+          } else if (fk === "truncated") {
+            f.truncated = f.truncatedBytes = undefined;
+            const members = ck.obj(fv);
+            if (members !== undefined) {
+              f.truncated = true;
+              for (const [tk, tv] of members) if (tk === "bytes") f.truncatedBytes = ck.scalar(tv, "num") as string | undefined;
             }
           } else if (fk === "exec") {
             f.tty = f.execUser = f.execPrivileged = f.healthcheck = undefined;
@@ -428,6 +436,9 @@ export function refExtract(ev: RefEvent, field: string, arg: string | null): Ref
     case "docker.collector.gap": return t === "collector" ? u(decimalTimes(a("gapNs"), 0, false)) : [];
     case "docker.collector.dropped": return t === "collector" ? u(decimalTimes(a("dropped"), 0, false)) : [];
     case "docker.collector.reason": return t === "collector" ? s(a("reason")) : [];
+    case "docker.event.truncated": return [f.truncated === true];
+    case "docker.event.original_size":
+      return f.truncated === true && f.truncatedBytes !== undefined ? u(numberTimes(f.truncatedBytes, 0)) : [];
     default: return null;
   }
 }
