@@ -8,11 +8,12 @@ import { nowNs } from "./clock";
 import { collectorEvent, type CollectorAction } from "./collector-event";
 import { type Endpoint, dockerOptions } from "./endpoint";
 import { type Enricher, actionNeedsInspect, inspectTarget } from "./enrich";
-import { type DockerEventFields, EventParser, falcoTail } from "./event";
+import { EventParser, eventFields, falcoTail } from "./event";
 import { fnv1a64, hashToBigInt } from "./hash";
 import { LineSplitter, MAX_LINE_BYTES } from "./lines";
 import { log } from "./log";
 import { type Pipeline, type Sink, Slot } from "./queue";
+import { type Cut, shiftCut } from "./shrink";
 import { KIND_COLLECTOR, KIND_DOCKER, type ResumePoint } from "./ring";
 
 /** Newest API this collector speaks: the last one whose /events still carries status/id/from. */
@@ -211,10 +212,10 @@ export class LiveSource {
   private consume(stream: IncomingMessage): Promise<string> {
     return new Promise<string>((resolve) => {
       const lines = new LineSplitter({
-        line: (line) => this.onLine(line),
+        line: (line, _nl, cut) => this.onLine(line, cut),
         overlong: () => {
           this.o.sink.add("oversizeDropped", 1);
-          log("warn", `${this.url}: dropping an event line longer than ${MAX_LINE_BYTES} bytes (oversize_dropped)`);
+          this.o.pipeline.lost(this.url, `an event line over ${MAX_LINE_BYTES} bytes even with its strings cut`);
         },
       });
       let done = false;
@@ -222,7 +223,7 @@ export class LiveSource {
         if (done) return;
         done = true;
         const last = lines.end();
-        if (last !== null && last.toString("utf8").trim() !== "") log("debug", `${this.url}: discarding ${last.length} bytes of an unfinished line`);
+        if (last !== null && last.line.toString("utf8").trim() !== "") log("debug", `${this.url}: discarding ${last.line.length} bytes of an unfinished line`);
         resolve(why);
       };
       stream.on("data", (chunk: Buffer) => {
@@ -235,14 +236,17 @@ export class LiveSource {
     });
   }
 
-  private onLine(line: Buffer): void {
+  /** One line of the stream; `cut`: what squeezing an over-long line removed (lines.ts), else null. */
+  private onLine(line: Buffer, squeezed: Cut | null): void {
     if (line.length === 0 || (line.length === 1 && line[0] === 13)) return;
     const ev = this.parser.parse(line);
     if (ev === null) {
       this.o.sink.add("parseErrors", 1);
-      log("debug", `${this.url}: not a Docker event: ${line.subarray(0, 120).toString("utf8")}`);
+      this.o.pipeline.lost(this.url, "not a Docker event (not a JSON object with a valid time)");
+      log("debug", `${this.url}: not a Docker event: ${line.subarray(0, 120).toString("utf8")}`, `${this.url}: not a Docker event`);
       return;
     }
+    const cut = squeezed === null ? null : shiftCut(squeezed, ev.bytes.byteOffset - line.byteOffset);
     if (this.resume !== null) {
       if (ev.ts === this.resume.ts) {
         if (hashToBigInt(fnv1a64(ev.bytes)) === this.resume.hash) {
@@ -261,21 +265,22 @@ export class LiveSource {
     this.recent.remember(ev.bytes);
     if (this.sinceTs === null || ev.ts > this.sinceTs) this.sinceTs = ev.ts;
     if (this.o.enricher !== null && ev.type === "container" && ev.action === "destroy") {
-      const id = (JSON.parse(ev.bytes.toString("utf8")) as DockerEventFields).Actor?.ID;
+      const id = eventFields(ev).Actor?.ID;
       if (typeof id === "string") this.o.enricher.forget(this.url, id);
     }
     // Only container create/start/exec_* (and destroy) events are parsed into objects (for the ids).
     const target =
       this.o.enricher !== null && this.docker !== null && ev.type === "container" && ev.action !== null && actionNeedsInspect(ev.action)
-        ? inspectTarget(JSON.parse(ev.bytes.toString("utf8")) as DockerEventFields)
+        ? inspectTarget(eventFields(ev))
         : null;
     if (target === null || this.o.enricher === null || this.docker === null) {
-      this.o.pipeline.offer(KIND_DOCKER, ev.ts, ev.bytes, falcoTail(ev.bytes, this.falcoBase, this.baseTail), this.url);
+      this.o.pipeline.offer(KIND_DOCKER, ev.ts, ev.bytes, falcoTail(ev.bytes, this.falcoBase, this.baseTail), this.url, cut);
       return;
     }
     const slot = new Slot(KIND_DOCKER, ev.ts, ev.bytes, null, false);
+    slot.cut = cut;
     if (!this.o.pipeline.push(slot, this.url, false)) return;
-    void this.o.enricher.enrich(this.docker, target, this.url).then((falco) => {
+    void this.o.enricher.enrich(this.docker, target, this.url, ev.bytes.length).then((falco) => {
       slot.tail = falcoTail(slot.body, JSON.stringify(falco));
       slot.ready = true;
       this.o.pipeline.drain();

@@ -278,17 +278,27 @@ export class Enricher {
   }
 
   /**
+   * How long an event of `eventBytes` may wait for its enrichment: --inspect-timeout-ms, once more
+   * per MiB of the event. The labels that make an event big are in the container's inspect answer
+   * too: a container with megabytes of labels must not lose its security context to the deadline.
+   */
+  budgetMs(eventBytes: number): number {
+    return this.timeoutMs * (1 + Math.floor(eventBytes / 1048576));
+  }
+
+  /**
    * The falco key for an event needing `target`; never rejects. At most `concurrency` inspects
    * run at once; the others wait in arrival order. The whole wait, queue and inspect, is bounded
-   * by --inspect-timeout-ms from the call: an event is never held longer than that.
+   * by budgetMs(eventBytes) from the call: an event is never held longer than that.
    */
-  async enrich(docker: Docker, target: InspectTarget, endpoint: string): Promise<FalcoKey> {
+  async enrich(docker: Docker, target: InspectTarget, endpoint: string, eventBytes = 0): Promise<FalcoKey> {
     const key: FalcoKey = { endpoint };
-    const deadline = performance.now() + this.timeoutMs;
-    const admitted = this.gate.enter(this.timeoutMs);
+    const budget = this.budgetMs(eventBytes);
+    const deadline = performance.now() + budget;
+    const admitted = this.gate.enter(budget);
     if (admitted !== true && !(await admitted)) {
       this.counter.add("inspectFailures", 1);
-      log("debug", `inspect ${target.what} ${target.id.slice(0, 12)} on ${endpoint} skipped: ${this.concurrency} inspects busy for ${this.timeoutMs} ms`);
+      log("debug", `inspect ${target.what} ${target.id.slice(0, 12)} on ${endpoint} skipped: ${this.concurrency} inspects busy for ${budget} ms`);
       return key;
     }
     const signal = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now())));
@@ -316,7 +326,7 @@ export class Enricher {
       }
     } catch (e) {
       this.counter.add("inspectFailures", 1);
-      const why = signal.aborted ? `no answer within ${this.timeoutMs} ms` : (e as Error).message;
+      const why = signal.aborted ? `no answer within ${budget} ms` : (e as Error).message;
       log("debug", `inspect ${target.what} ${target.id.slice(0, 12)} on ${endpoint} failed: ${why}`);
     } finally {
       this.gate.leave();

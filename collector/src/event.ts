@@ -20,6 +20,9 @@ export type EventType = "container" | "collector" | "other";
 export interface ParsedEvent {
   /** The line without its newline and surrounding whitespace: the daemon's bytes. */
   bytes: Buffer;
+  /** The top-level Actor object's span in bytes, [-1, -1] when it is not an object. */
+  actorStart: number;
+  actorEnd: number;
   ts: bigint;
   /** The top-level Type, as far as the collector cares. */
   type: EventType;
@@ -126,8 +129,102 @@ export class EventParser {
     } else if (sc.stringIs(TopKey.Type, COLLECTOR)) {
       type = "collector";
     }
-    return { bytes, ts, type, action };
+    const actor = sc.kindOf(TopKey.Actor) === ValueKind.Object;
+    const actorStart = actor ? (sc.start[TopKey.Actor] as number) : -1;
+    const actorEnd = actor ? (sc.stop[TopKey.Actor] as number) : -1;
+    return { bytes, ts, type, action, actorStart, actorEnd };
   }
+}
+
+/** The end (after its closing quote) of the JSON string whose opening quote is at i (validated text). */
+function stringEnd(b: Buffer, i: number): number {
+  let j = i + 1;
+  for (;;) {
+    j = b.indexOf(0x22, j);
+    let k = j - 1;
+    while (b[k] === 0x5c) k--;
+    if ((j - 1 - k) % 2 === 0) return j + 1;
+    j++;
+  }
+}
+
+/** The end of the (validated) JSON value at i: strings skipped with indexOf, containers by depth. */
+function valueEnd(b: Buffer, i: number): number {
+  const c = b[i];
+  if (c === 0x22) return stringEnd(b, i);
+  if (c !== 0x7b && c !== 0x5b) {
+    let j = i + 1;
+    while (j < b.length && b[j] !== 0x2c && b[j] !== 0x7d && b[j] !== 0x5d && !isWs(b[j] as number)) j++;
+    return j;
+  }
+  let depth = 0;
+  let j = i;
+  for (;;) {
+    const d = b[j];
+    if (d === 0x22) {
+      j = stringEnd(b, j);
+      continue;
+    }
+    if (d === 0x7b || d === 0x5b) depth++;
+    else if (d === 0x7d || d === 0x5d) {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+    j++;
+  }
+}
+
+/** The members of the (validated) object at i: [decoded key, value start, value end], the last occurrence last. */
+function members(b: Buffer, i: number): Array<[string, number, number]> {
+  const out: Array<[string, number, number]> = [];
+  let j = i + 1;
+  const ws = (): void => {
+    while (isWs(b[j] as number)) j++;
+  };
+  ws();
+  if (b[j] === 0x7d) return out;
+  for (;;) {
+    const ke = stringEnd(b, j);
+    const raw = b.toString("utf8", j, ke);
+    const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    j = ke;
+    ws();
+    j++; // ':'
+    ws();
+    const vs = j;
+    j = valueEnd(b, j);
+    out.push([key, vs, j]);
+    ws();
+    if (b[j] === 0x7d) return out;
+    j++; // ','
+    ws();
+  }
+}
+
+function stringAt(b: Buffer, s: number, e: number): string | undefined {
+  return b[s] === 0x22 ? (JSON.parse(b.toString("utf8", s, e)) as string) : undefined;
+}
+
+/**
+ * What the enrichment needs of an event (Type, Action, Actor.ID, Actor.Attributes.execID), read
+ * from the located Actor object without parsing the whole line: an event with megabytes of
+ * labels costs a walk over their few string boundaries, not a JSON.parse of megabytes.
+ */
+export function eventFields(ev: ParsedEvent): DockerEventFields {
+  const f: DockerEventFields = { Type: ev.type === "container" ? "container" : ev.type, Action: ev.action ?? undefined };
+  if (ev.actorStart < 0) return f;
+  const b = ev.bytes;
+  const actor: NonNullable<DockerEventFields["Actor"]> = {};
+  for (const [k, s, e] of members(b, ev.actorStart)) {
+    if (k === "ID") actor.ID = stringAt(b, s, e);
+    else if (k === "Attributes" && b[s] === 0x7b) {
+      const attrs: Record<string, unknown> = {};
+      for (const [ak, as, ae] of members(b, s)) if (ak === "execID") attrs.execID = stringAt(b, as, ae);
+      actor.Attributes = attrs;
+    }
+  }
+  f.Actor = actor;
+  return f;
 }
 
 const shared = new EventParser();

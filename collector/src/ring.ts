@@ -277,7 +277,7 @@ export class RingProducer {
    * collector records (kind 2) leave them alone. `endpoint` (live daemons): the record also moves
    * that endpoint's resume entry at commit.
    */
-  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null, endpoint: string | null = null): PublishResult {
+  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null, endpoint: string | null = null, original: Uint8Array = body): PublishResult {
     const head = tail === null ? body.byteLength : body.byteLength - 1;
     const n = tail === null ? head : head + tail.byteLength;
     if (n > this.maxPayload) {
@@ -312,14 +312,15 @@ export class RingProducer {
     this.offset = off + rs === cap ? 0 : off + rs;
     this.pendingRecords++;
     if (kind === KIND_DOCKER) {
+      // The resume hash is of the event as received (a shrunk copy is shrunk again the same way).
       this.pendingTs = ts;
-      this.pendingBody = body;
+      this.pendingBody = original;
       if (endpoint !== null) {
         const p = this.pendingByEndpoint.get(endpoint);
-        if (p === undefined) this.pendingByEndpoint.set(endpoint, { ts, body });
+        if (p === undefined) this.pendingByEndpoint.set(endpoint, { ts, body: original });
         else {
           p.ts = ts;
-          p.body = body;
+          p.body = original;
         }
       }
     }

@@ -1,7 +1,9 @@
 // Unit checks of the line handling: exact timeNano (never through a double), the falco key
 // appended without touching the daemon's bytes, FNV-1a over the bytes.
 import { describe, expect, it } from "vitest";
-import { appendFalco, parseEvent } from "../../collector/src/event";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type DockerEventFields, appendFalco, eventFields, parseEvent } from "../../collector/src/event";
 import { collectorEvent } from "../../collector/src/collector-event";
 import { negotiateApi, sinceParam } from "../../collector/src/docker";
 
@@ -40,6 +42,29 @@ describe("timeNano", () => {
     }
     // exact digits: 16 to 20 digits are joined from two exact halves
     for (const tn of ["1000000000000000", "9999999999999999", "10000000000000000000", "12345678901234567890"]) expect(parseEvent(Buffer.from(`{"timeNano":${tn}}`))!.ts).toBe(BigInt(tn));
+  });
+});
+
+describe("eventFields: what the enrichment needs, read without parsing the whole line", () => {
+  it("agrees with JSON.parse on every fixture line and on escaped, duplicated and odd members", () => {
+    const dir = join(__dirname, "../fixtures");
+    const lines = readdirSync(dir).filter((f) => f.endsWith(".jsonl")).flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter((l) => l !== ""));
+    lines.push(
+      '{"Type":"container","Action":"exec_start: x","Actor":{"Attributes":{"exec\\u0049D":"e\\"1","execID":"e2","z":{"a":["}",1]}},"ID":"c\\/1"},"timeNano":1}',
+      '{"Type":"container","Action":"create","Actor":{"ID":"a","ID":"b","Attributes":{"execID":"x"},"Attributes":{}},"timeNano":1}',
+      '{"Type":"container","Action":"create","Actor":{ "ID" : "a" , "Attributes" : { "execID" : "x" } },"timeNano":1}',
+      '{"Type":"container","Action":"create","Actor":null,"timeNano":1}',
+    );
+    expect(lines.length).toBeGreaterThan(100);
+    for (const l of lines) {
+      const ev = parseEvent(Buffer.from(l));
+      if (ev === null) continue;
+      const j = JSON.parse(l) as DockerEventFields;
+      const f = eventFields(ev);
+      const actor = j.Actor !== null && typeof j.Actor === "object" ? j.Actor : undefined;
+      expect(f.Actor?.ID, l).toBe(actor?.ID);
+      expect(f.Actor?.Attributes?.execID, l).toBe(actor?.Attributes?.execID);
+    }
   });
 });
 
