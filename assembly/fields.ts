@@ -246,9 +246,9 @@ function build(): Array<Field> {
   add(t, F_COLLECTOR_GAP, "docker.collector.gap", FT_RELTIME, "Collector Gap",
     "On collector reconnect events, the time between losing the daemon stream and the first event received again, in ns (attribute gapNs)." + NOTE_ABSENT);
   add(t, F_COLLECTOR_DROPPED, "docker.collector.dropped", FT_UINT64, "Collector Dropped",
-    "On collector drop events, the number of Docker events lost since the previous drop event (attribute dropped)." + NOTE_ABSENT);
+    "On collector drop events, the number of Docker events lost since the previous drop event, for its reason (attribute dropped). No value on a resume gap (reason \"gap: ...\"): the daemon no longer held the last event delivered and Docker gives no way to count what was lost; its attributes fromNs and toNs bound the window." + NOTE_ABSENT);
   add(t, F_COLLECTOR_REASON, "docker.collector.reason", FT_STRING, "Collector Reason",
-    "On collector disconnect and drop events, why (attribute reason)." + NOTE_ABSENT);
+    "On collector disconnect and drop events, why; on a reconnect after a collector restart, that it restarted (attribute reason)." + NOTE_ABSENT);
   add(t, F_EXEC_EXE, "docker.exec.exe", FT_STRING, "Exec Program",
     "Program of an exec_create or exec_start event: the first word of the command line (after any leading spaces) without its directory, e.g. sh for \"/bin/sh -c true\", busybox for \"busybox sh -c id\". Docker joins the exec's arguments with spaces, so a program path holding a space is cut at it. No value for other events or an empty command line.");
   add(t, F_EXEC_ARGS, "docker.exec.args", FT_STRING, "Exec Arguments",

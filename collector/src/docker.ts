@@ -1,14 +1,28 @@
 // One live daemon: negotiate the API version, stream GET /events (NDJSON, no idle timeout),
-// split lines, drop the duplicates an inclusive `since` brings back, enrich, queue in order;
-// on any end or error reconnect with capped exponential backoff and resume from the last
-// timeNano seen. Synthetic connect / disconnect / reconnect events mark visibility changes.
+// split lines, drop the duplicates a resumed stream brings back, enrich, queue in order; on any
+// end or error reconnect with capped exponential backoff and resume after the last event seen
+// (after a collector restart: the last one the ring holds). Synthetic connect / disconnect /
+// reconnect events mark visibility changes, and a `drop` event marks a gap the daemon cannot
+// replay (contracts/ring.md "Collector events", "Resuming a stream").
+//
+// Resuming (dockerd, moby daemon/events): the daemon keeps its last 256 events; `since=T`
+// replays those it still holds, scanning from the newest back and stopping at the first one older
+// than T. It stamps an event's time before it takes the lock that appends it, so its buffer is
+// not sorted by time: an event a few ms older than the one before it is common under load, and
+// `since` = exactly the resume point stops at such an event right after it, losing it silently.
+// So `since` is asked SINCE_MARGIN_NS earlier, and the replay is deduplicated: after a reconnect
+// against the lines seen (RecentLines), after a restart against the resume point and the hashes
+// the ring's entry keeps of the events before it (ResumeWatch). Whether the resume point itself is
+// still in the daemon's buffer is asked first (`since`..`until` = the resume point's time: the
+// daemon answers from its buffer and ends the stream): if it is gone, events may have been lost
+// and a `drop` event says so, with the window (the count is unknowable from Docker).
 import type { IncomingMessage } from "node:http";
 import { Docker } from "./dockerode";
 import { nowNs } from "./clock";
 import { collectorEvent, type CollectorAction } from "./collector-event";
 import { type Endpoint, dockerOptions } from "./endpoint";
 import { type Enricher, actionNeedsInspect, inspectTarget } from "./enrich";
-import { EventParser, eventFields, falcoTail } from "./event";
+import { EventParser, type ParsedEvent, eventFields, falcoTail } from "./event";
 import { fnv1a64, hashToBigInt } from "./hash";
 import { LineSplitter, MAX_LINE_BYTES } from "./lines";
 import { log } from "./log";
@@ -39,43 +53,107 @@ export function sinceParam(ts: bigint): string {
   return `${ts / 1_000_000_000n}.${(ts % 1_000_000_000n).toString().padStart(9, "0")}`;
 }
 
+/** dockerd keeps its last 256 events for `since` (moby daemon/events: eventsLimit). */
+export const DAEMON_BUFFER = 256;
+/** `since` is asked this far before the resume point (the daemon's buffer is not sorted by time). */
+export const SINCE_MARGIN_NS = 1_000_000_000n;
+/** How long the replay of a resumed stream may take before its resume point counts as gone. */
+export const RESUME_DEADLINE_MS = 5000;
 /**
- * The last N event lines seen (whole lines: exact comparison). The daemon replays at most 256
- * events on `since`, so only lines with a ts up to the last one seen before a reconnect can be
- * duplicates. Lines are kept as the daemon's bytes (views of the stream's chunks, no copy, no
- * string per event); the lookup set of strings is built once per reconnect, and dropped once
- * the stream is past the replay (an event newer than everything seen before: the daemon replays
- * its buffer in order, so nothing after that can be a duplicate).
+ * Events this close before the resume point in the daemon's buffer may have reached the old
+ * collector after it (the daemon delivers concurrent events to each subscriber in racing
+ * goroutines): published again unless the ring entry's hashes say they were published.
+ */
+const REORDER_WINDOW = 3;
+/** Lines longer than this are remembered by hash, not by reference (a reference keeps its chunk alive). */
+const RECENT_BY_REF = 4096;
+
+/**
+ * The last N event lines seen, for the duplicates a reconnect's replay brings back: short lines
+ * by reference (views of the stream's chunks, no copy, no string per event), long ones by hash
+ * with their time. The lookup sets are built once per reconnect and dropped once the stream is
+ * past what the daemon can replay (DAEMON_BUFFER events).
  */
 class RecentLines {
   private readonly lines: Array<Buffer | null>;
+  private readonly big: Array<string | null>;
   private at = 0;
   private set: Set<string> | null = null;
-  private until: bigint = -1n;
+  private bigSet: Set<string> | null = null;
+  private left = 0;
 
   constructor(size: number) {
     this.lines = new Array<Buffer | null>(size).fill(null);
+    this.big = new Array<string | null>(size).fill(null);
   }
 
-  remember(line: Buffer): void {
-    this.lines[this.at] = line;
+  private static bigKey(ts: bigint, line: Buffer): string {
+    return `${ts}:${line.length}:${hashToBigInt(fnv1a64(line))}`;
+  }
+
+  remember(ts: bigint, line: Buffer): void {
+    if (line.length <= RECENT_BY_REF) {
+      this.lines[this.at] = line;
+      this.big[this.at] = null;
+    } else {
+      this.lines[this.at] = null;
+      this.big[this.at] = RecentLines.bigKey(ts, line);
+    }
     this.at = (this.at + 1) % this.lines.length;
   }
 
-  /** A new stream resumes with since = `maxTs`: what it replays up to there may be known. */
-  reconnected(maxTs: bigint): void {
+  /** A new stream resumes: its replay (at most DAEMON_BUFFER events) may repeat what was seen. */
+  reconnected(): void {
     this.set = new Set();
+    this.bigSet = new Set();
     for (const l of this.lines) if (l !== null) this.set.add(l.toString("utf8"));
-    this.until = maxTs;
+    for (const k of this.big) if (k !== null) this.bigSet.add(k);
+    this.left = DAEMON_BUFFER;
   }
 
   seen(ts: bigint, line: Buffer): boolean {
-    if (this.set === null) return false;
-    if (ts > this.until) {
+    if (this.set === null || this.bigSet === null) return false;
+    if (this.left-- <= 0) {
       this.set = null;
+      this.bigSet = null;
       return false;
     }
-    return this.set.has(line.toString("utf8"));
+    return line.length <= RECENT_BY_REF ? this.set.has(line.toString("utf8")) : this.bigSet.has(RecentLines.bigKey(ts, line));
+  }
+}
+
+/** Where a (re)connected stream resumes: after this event. */
+interface Resume {
+  ts: bigint;
+  hash: bigint;
+  /** After a collector restart: the hashes of the events the ring says were published last (it included). */
+  known: Set<bigint> | null;
+  restart: boolean;
+}
+
+interface Held {
+  ev: ParsedEvent;
+  hash: bigint;
+  cut: Cut | null;
+}
+
+/**
+ * The first DAEMON_BUFFER events of a resumed stream: finds the resume point in them (else a
+ * gap is reported), and after a restart holds the events before it, then releases only those the
+ * old collector may not have published.
+ */
+class ResumeWatch {
+  readonly r: Resume;
+  /** Hold events until the resume point is found (restart: what precedes it was published). */
+  readonly hold: boolean;
+  readonly held: Held[] = [];
+  seen = 0;
+  found = false;
+  timer: NodeJS.Timeout | null = null;
+
+  constructor(r: Resume, hold: boolean) {
+    this.r = r;
+    this.hold = hold;
   }
 }
 
@@ -85,7 +163,10 @@ export interface LiveSourceOptions {
   sink: Sink;
   enricher: Enricher | null;
   reconnectMaxMs: number;
+  /** Where this endpoint's events in the ring end (a restarted collector, or a reopened source), or null. */
   resume: ResumePoint | null;
+  /** The ring's heartbeat_ns before this collector started (0: none): when the previous one was last alive. */
+  previousHeartbeatNs?: bigint;
 }
 
 interface VersionInfo {
@@ -106,9 +187,13 @@ export class LiveSource {
   private readonly parser = new EventParser();
   private readonly falcoBase: string;
   private readonly baseTail: Buffer;
+  /** The newest event time seen (a reconnect asks `since` a margin before it). */
   private sinceTs: bigint | null = null;
-  /** After a collector restart: this endpoint's last event the ring holds, skipped when the daemon replays it. */
-  private resume: { ts: bigint; hash: bigint } | null;
+  /** The last event line received (a reconnect's resume point). */
+  private lastTs = 0n;
+  private lastLine: Buffer | null = null;
+  /** The first events of a resumed stream, while the resume point is looked for. */
+  private watch: ResumeWatch | null = null;
   private docker: Docker | null = null;
   private stopped = false;
   private abort: AbortController | null = null;
@@ -123,9 +208,114 @@ export class LiveSource {
     this.url = o.endpoint.url;
     this.falcoBase = JSON.stringify({ endpoint: this.url });
     this.baseTail = Buffer.from(`,"falco":${this.falcoBase}}`, "utf8");
-    // A resume point without a hash (an entry caught mid-update) skips nothing: duplicates, never a loss.
-    this.resume = o.resume !== null && o.resume.hash !== null ? { ts: o.resume.ts, hash: o.resume.hash } : null;
     if (o.resume !== null) this.sinceTs = o.resume.ts;
+  }
+
+  /** Where the next stream resumes, or null (first connection of a fresh ring). */
+  private resumeTarget(): Resume | null {
+    if (!this.everConnected) {
+      // A restarted collector (or a reopened source): after the endpoint's last event in the ring.
+      // A resume point without a hash (an entry caught mid-update) cannot be recognised: nothing
+      // is skipped (duplicates, never a loss) and no gap can be told.
+      const p = this.o.resume;
+      if (p === null || p.hash === null) return null;
+      return { ts: p.ts, hash: p.hash, known: new Set([p.hash, ...(p.before ?? [])]), restart: true };
+    }
+    if (this.lastLine === null) return null;
+    return { ts: this.lastTs, hash: hashToBigInt(fnv1a64(this.lastLine)), known: null, restart: false };
+  }
+
+  /**
+   * Whether the daemon still holds the resume point: GET /events with `since` and `until` both
+   * around it is answered from its buffer and ends. null when the question failed.
+   */
+  private async stillHeld(docker: Docker, since: bigint, r: Resume): Promise<boolean | null> {
+    const getEvents = docker.getEvents.bind(docker) as unknown as (c: EventsCall) => Promise<IncomingMessage>;
+    try {
+      const stream = await getEvents({ abortSignal: AbortSignal.timeout(10_000), _query: { since: sinceParam(since), until: sinceParam(r.ts) } });
+      return await new Promise<boolean>((resolve, reject) => {
+        let found = false;
+        const parser = new EventParser();
+        const lines = new LineSplitter({
+          line: (line) => {
+            if (found) return;
+            const ev = parser.parse(line);
+            if (ev !== null && ev.ts === r.ts && hashToBigInt(fnv1a64(ev.bytes)) === r.hash) found = true;
+          },
+          overlong: () => undefined,
+        });
+        stream.on("data", (c: Buffer) => lines.push(c));
+        stream.on("end", () => {
+          const last = lines.end();
+          if (last !== null) {
+            const ev = parser.parse(last.line);
+            if (ev !== null && ev.ts === r.ts && hashToBigInt(fnv1a64(ev.bytes)) === r.hash) found = true;
+          }
+          resolve(found);
+        });
+        stream.on("error", reject);
+      });
+    } catch (e) {
+      log("debug", `${this.url}: could not ask for the resume point: ${errorText(e)}`);
+      return null;
+    }
+  }
+
+  /**
+   * A gap the daemon cannot replay: its buffer no longer holds the resume point (evicted by 256
+   * newer events, or the daemon restarted). A `drop` event says so, with the window.
+   */
+  private gap(r: Resume, why: string, toNs: bigint): void {
+    const reason = `gap: ${why}; events the daemon made between fromNs and toNs may be lost (it keeps only its last ${DAEMON_BUFFER})`;
+    log("warn", `${this.url}: ${reason} (fromNs ${r.ts}, toNs ${toNs})`, `${this.url}: gap`);
+    this.emit("drop", { reason, fromNs: String(r.ts), toNs: String(toNs) });
+  }
+
+  /** The watch ends: the resume point was not found in what the daemon replayed. */
+  private notFound(w: ResumeWatch, why: string): void {
+    if (w.found) return;
+    w.found = true;
+    if (w.timer !== null) clearTimeout(w.timer);
+    w.timer = null;
+    this.gap(w.r, why, w.held[0]?.ev.ts ?? nowNs());
+    const held = w.held.splice(0);
+    for (const h of held) {
+      if (w.r.known?.has(h.hash) === true) this.duplicates++;
+      else this.deliver(h.ev, h.cut);
+    }
+  }
+
+  /** One event of a resumed stream's first DAEMON_BUFFER: true when it is handled (held or a duplicate). */
+  private watched(w: ResumeWatch, ev: ParsedEvent, cut: Cut | null): boolean {
+    const hash = hashToBigInt(fnv1a64(ev.bytes));
+    w.seen++;
+    if (w.seen >= DAEMON_BUFFER && this.watch === w) this.watch = null;
+    if (!w.found && ev.ts === w.r.ts && hash === w.r.hash) {
+      w.found = true;
+      if (w.timer !== null) clearTimeout(w.timer);
+      w.timer = null;
+      // What the daemon replays before the resume point was published, but for the few events
+      // just before it that may have reached the old collector after it.
+      const held = w.held.splice(0);
+      held.forEach((h, i) => {
+        if (w.r.known?.has(h.hash) === true || held.length - i > REORDER_WINDOW) this.duplicates++;
+        else this.deliver(h.ev, h.cut);
+      });
+      this.duplicates += w.hold ? 1 : 0; // a reconnect's RecentLines removes its own copy
+      return w.hold;
+    }
+    if (!w.found && w.hold) {
+      w.held.push({ ev, hash, cut });
+      if (w.seen >= DAEMON_BUFFER) this.notFound(w, `the resume point is not among the ${DAEMON_BUFFER} events the daemon replayed`);
+      return true;
+    }
+    if (!w.found && w.seen >= DAEMON_BUFFER) this.notFound(w, `the resume point is not among the ${DAEMON_BUFFER} events the daemon replayed`);
+    // after a restart: an event published just before the resume point, replayed after it
+    if (w.r.known?.has(hash) === true) {
+      this.duplicates++;
+      return true;
+    }
+    return false;
   }
 
   start(): void {
@@ -158,8 +348,18 @@ export class LiveSource {
         const docker = new Docker(dockerOptions(this.o.endpoint, `v${api}`));
         this.abort = new AbortController();
         const query: Record<string, string> = {};
-        if (this.sinceTs !== null) query.since = sinceParam(this.sinceTs);
-        if (this.sinceTs !== null) this.recent.reconnected(this.sinceTs);
+        const resume = this.resumeTarget();
+        let since: bigint | null = null;
+        if (this.sinceTs !== null) {
+          // Without a recognisable resume point (a ring entry caught mid-update) no margin: only the
+          // events of its exact time come again.
+          const margin = resume !== null || this.everConnected ? SINCE_MARGIN_NS : 0n;
+          since = this.sinceTs > margin ? this.sinceTs - margin : 0n;
+          query.since = sinceParam(since);
+        }
+        // Asked before subscribing: gone now means gone from what the stream will replay.
+        const held = resume !== null && since !== null ? await this.stillHeld(docker, since, resume) : null;
+        if (this.everConnected) this.recent.reconnected();
         const call: EventsCall = { abortSignal: this.abort.signal, _query: query };
         const getEvents = docker.getEvents.bind(docker) as unknown as (c: EventsCall) => Promise<IncomingMessage>;
         const stream = await getEvents(call);
@@ -170,15 +370,43 @@ export class LiveSource {
         this.docker = docker;
         wasConnected = true;
         this.o.sink.add("connected", 1);
-        if (!this.everConnected) {
+        const restart = !this.everConnected && this.o.resume !== null;
+        if (!this.everConnected && !restart) {
           this.everConnected = true;
           this.emit("connect", { apiVersion: api });
           log("info", `connected to ${this.url} (daemon ${v.Version ?? "?"}, API ${api})`);
         } else {
-          const gap = this.disconnectedAt !== null ? nowNs() - this.disconnectedAt : 0n;
+          // A stream re-established, or a collector that resumes after a predecessor (a crash, a hang,
+          // a reload): either way a visibility gap, however short.
+          let gap: bigint | null = this.disconnectedAt !== null ? nowNs() - this.disconnectedAt : 0n;
+          const attrs: Record<string, string> = {};
+          if (restart) {
+            const hb = this.o.previousHeartbeatNs ?? 0n;
+            gap = hb > 0n ? nowNs() - hb : null;
+            attrs.reason = `collector restarted, resuming after the event of ${this.o.resume?.ts ?? 0n}`;
+          }
+          this.everConnected = true;
+          if (gap !== null) attrs.gapNs = String(gap > 0n ? gap : 0n);
           this.o.sink.add("reconnects", 1);
-          this.emit("reconnect", { gapNs: String(gap) });
-          log("info", `reconnected to ${this.url} (API ${api}) after ${gap / 1_000_000n} ms${this.sinceTs !== null ? `, resuming since ${sinceParam(this.sinceTs)}` : ""}`);
+          this.emit("reconnect", attrs);
+          log("info", `${restart ? "connected again" : "reconnected"} to ${this.url} (API ${api})${gap !== null ? ` after ${gap / 1_000_000n} ms` : ""}${since !== null ? `, resuming since ${sinceParam(since)}` : ""}`);
+        }
+        if (resume !== null) {
+          if (this.watch?.timer) clearTimeout(this.watch.timer);
+          this.watch = null;
+          if (held === false) {
+            this.gap(resume, this.everConnected && !restart ? "the daemon no longer holds the last event seen (it restarted, or made more than 256 events since)" : "the daemon no longer holds the last event the ring holds (more than 256 events since, or it restarted)", nowNs());
+            // still drop what the ring says was published, should the replay bring it
+            if (resume.known !== null) {
+              const w = new ResumeWatch(resume, false);
+              w.found = true;
+              this.watch = w;
+            }
+          } else {
+            const w = new ResumeWatch(resume, resume.restart);
+            w.timer = setTimeout(() => this.notFound(w, `the resume point was not replayed within ${RESUME_DEADLINE_MS} ms`), RESUME_DEADLINE_MS);
+            this.watch = w;
+          }
         }
         this.disconnectedAt = null;
         backoff = 100;
@@ -222,6 +450,9 @@ export class LiveSource {
       const finish = (why: string): void => {
         if (done) return;
         done = true;
+        // the stream ended while the resume point was looked for: deliver what was held
+        const w = this.watch;
+        if (w !== null && !w.found && w.held.length > 0) this.notFound(w, "the stream ended before the resume point was replayed");
         const last = lines.end();
         if (last !== null && last.line.toString("utf8").trim() !== "") log("debug", `${this.url}: discarding ${last.line.length} bytes of an unfinished line`);
         resolve(why);
@@ -247,23 +478,20 @@ export class LiveSource {
       return;
     }
     const cut = squeezed === null ? null : shiftCut(squeezed, ev.bytes.byteOffset - line.byteOffset);
-    if (this.resume !== null) {
-      if (ev.ts === this.resume.ts) {
-        if (hashToBigInt(fnv1a64(ev.bytes)) === this.resume.hash) {
-          this.resume = null;
-          this.duplicates++;
-          return;
-        }
-      } else if (ev.ts > this.resume.ts) {
-        this.resume = null;
-      }
-    }
+    this.lastTs = ev.ts;
+    this.lastLine = ev.bytes;
+    if (this.sinceTs === null || ev.ts > this.sinceTs) this.sinceTs = ev.ts;
+    if (this.watch !== null && this.watched(this.watch, ev, cut)) return;
     if (this.recent.seen(ev.ts, ev.bytes)) {
       this.duplicates++;
       return;
     }
-    this.recent.remember(ev.bytes);
-    if (this.sinceTs === null || ev.ts > this.sinceTs) this.sinceTs = ev.ts;
+    this.deliver(ev, cut);
+  }
+
+  /** Publishes one event (with its enrichment when it calls for one), in stream order. */
+  private deliver(ev: ParsedEvent, cut: Cut | null): void {
+    this.recent.remember(ev.ts, ev.bytes);
     if (this.o.enricher !== null && ev.type === "container" && ev.action === "destroy") {
       const id = eventFields(ev).Actor?.ID;
       if (typeof id === "string") this.o.enricher.forget(this.url, id);

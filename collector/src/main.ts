@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   sink.set("connected", 0);
   sink.set("queueDepth", 0);
   const pipeline = new Pipeline(sink, config.queueMax);
+  // When a predecessor on this ring was last alive (a restart's blind gap, docker.ts).
+  const previousHeartbeatNs = sink.get("heartbeatNs");
   const heartbeat = (): void => sink.set("heartbeatNs", nowNs());
   heartbeat();
   const timers: NodeJS.Timeout[] = [setInterval(heartbeat, 500)];
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
       const how = resume.from === "entry" ? "its resume entry" : resume.from === "torn" ? "its resume entry (interrupted update: nothing skipped)" : "the ring's global last_ts (no entry of its own)";
       log("info", `${endpoint.url}: resuming after event ${resume.ts} from ${how} (ring already holds ${out.ring.get("eventsWritten")} events)`);
     }
-    const s = new LiveSource({ endpoint, pipeline, sink, enricher, reconnectMaxMs: config.reconnectMaxMs, resume });
+    const s = new LiveSource({ endpoint, pipeline, sink, enricher, reconnectMaxMs: config.reconnectMaxMs, resume, previousHeartbeatNs });
     sources.push(s);
     s.start();
   }

@@ -13,7 +13,7 @@ const ROOT = resolve(__dirname, "../..");
 
 interface VecRecord { kind: number; ts: string; payload: string }
 type Op = { op: "publish"; kind: number; ts: string; payload: string; original?: string; endpoint?: string } | { op: "consume"; count: number };
-interface VecEntry { endpoint: string; key: string; index: number; last_ts: string; last_hash: string; seq: string }
+interface VecEntry { endpoint: string; key: string; index: number; last_ts: string; last_hash: string; seq: string; before: string[]; anchor: string }
 interface VecLookup { endpoint: string; since: string; skip_hash: string | null }
 interface Vector {
   description: string;
@@ -112,6 +112,8 @@ describe.each(names)("vector %s", (name) => {
       expect(mem.loadEntry(e.index, "lastTs").toString()).toBe(e.last_ts);
       expect(mem.loadEntry(e.index, "lastHash").toString()).toBe(e.last_hash);
       expect(mem.loadEntry(e.index, "seq").toString()).toBe(e.seq);
+      expect(mem.loadEntry(e.index, "anchor").toString()).toBe(e.anchor);
+      expect(mem.entryBefore(e.index, BigInt(e.last_hash)).map(String)).toEqual(e.before);
     }
     for (let i = vec.resume.length; i < RESUME_ENTRIES; i++) expect(mem.loadEntry(i, "key")).toBe(0n);
     for (const l of vec.lookups) {
@@ -130,7 +132,8 @@ describe("resume entries", () => {
     const mem = new RingMemory(aligned(image));
     const [a, b] = vec.resume as [VecEntry, VecEntry];
     expect(BigInt(b.last_ts) - BigInt(a.last_ts)).toBeGreaterThan(20_000_000_000n);
-    expect(mem.resumePoint(a.endpoint)).toEqual({ ts: BigInt(a.last_ts), hash: BigInt(a.last_hash), from: "entry" });
+    expect(mem.resumePoint(a.endpoint)).toEqual({ ts: BigInt(a.last_ts), hash: BigInt(a.last_hash), before: a.before.map(BigInt), from: "entry" });
+    expect(a.before).toHaveLength(3);
     expect(mem.resumePoint(a.endpoint)?.ts).not.toBe(mem.load("lastTs"));
     expect(mem.resumePoint("tcp://not-seen:2375")).toEqual({ ts: mem.load("lastTs"), hash: mem.load("lastHash"), from: "global" });
   });
@@ -142,6 +145,30 @@ describe("resume entries", () => {
     expect(mem.resumePoint(a.endpoint)).toEqual({ ts: BigInt(a.last_ts), hash: null, from: "torn" });
     mem.storeEntry(a.index, "lastTs", 0n);
     expect(mem.resumePoint(a.endpoint)?.from).toBe("global");
+  });
+
+  it("keep the hashes before the last one only while anchored to it (an entry rewritten elsewhere keeps none)", () => {
+    const mem = new RingMemory(aligned(image));
+    const a = vec.resume[0] as VecEntry;
+    mem.storeEntry(a.index, "lastHash", 12345n);
+    expect(mem.resumePoint(a.endpoint)).toMatchObject({ hash: 12345n, before: [] });
+  });
+
+  it("a restarted producer continues the list from the entry", () => {
+    const mem = new RingMemory(new Uint8Array(new ArrayBuffer(HEADER_SIZE + 65536)));
+    mem.initialize();
+    const ep = "unix:///x.sock";
+    const bodies = [0, 1, 2, 3, 4].map((i) => Buffer.from(`{"i":${i}}`));
+    const h = bodies.map((b) => hashToBigInt(fnv1a64(b)));
+    let p = new RingProducer(mem);
+    p.publish(1, 1n, bodies[0]!, null, ep);
+    p.publish(1, 2n, bodies[1]!, null, ep);
+    expect(mem.resumePoint(ep)).toMatchObject({ hash: h[1], before: [h[0]] });
+    p = new RingProducer(mem); // a restart
+    for (const i of [2, 3]) expect(p.append(1, BigInt(i + 1), bodies[i]!, null, ep)).toBe("ok");
+    p.commit(); // one batch of two
+    p.publish(1, 5n, bodies[4]!, null, ep);
+    expect(mem.resumePoint(ep)).toMatchObject({ ts: 5n, hash: h[4], before: [h[3], h[2], h[1]] });
   });
 
   it("past 64 endpoints, the extra ones write no entry and fall back to the global values", () => {

@@ -15,7 +15,8 @@ For each vector NAME it writes:
                                            the last one (a wrap marker in front of a record is skipped with it)
     "records": [{"kind","ts","payload"}]    what a consumer reading the image finds between read_pos and write_pos
     "final": {header fields after the ops}
-    "resume": [{"endpoint","key","index","last_ts","last_hash","seq"}]   the resume entries after the ops
+    "resume": [{"endpoint","key","index","last_ts","last_hash","seq","before","anchor"}]   the resume entries after the ops
+                                           ("before": prev1..3, the hashes before last_hash, newest first)
     "lookups": [{"endpoint","since","skip_hash"}]   where a restarted collector resumes each endpoint
                                            ("skip_hash" null: nothing to skip; "since" "0": no resume point)
   }
@@ -98,7 +99,8 @@ class Ring:
                 return i
         return None
 
-    # producer, after write_pos and the header's last_ts/last_hash: seqlock update of the entry
+    # producer, after write_pos and the header's last_ts/last_hash: seqlock update of the entry;
+    # it keeps last_hash and the three hashes before it (prev1..3), anchored to last_hash
     def update_entry(self, endpoint: str, ts: int, h: int) -> None:
         key = endpoint_key(endpoint)
         i = self.find_entry(key)
@@ -107,11 +109,16 @@ class Ring:
             i = self.find_entry(0)
             if i is None:
                 return  # area full: this endpoint uses the global values
+        older = [] if claim else [self.entry_get(i, 16)] + [self.entry_get(i, f) for f in (32, 40, 48)]
+        recent = ([h] + [x for x in older if x != 0])[:4] + [0, 0, 0]
         self.entry_set(i, 24, self.entry_get(i, 24) + 1)
         if claim:
             self.entry_set(i, 0, key)
         self.entry_set(i, 8, ts)
         self.entry_set(i, 16, h)
+        for f, v in zip((32, 40, 48), recent[1:4]):
+            self.entry_set(i, f, v)
+        self.entry_set(i, 56, h)
         self.entry_set(i, 24, self.entry_get(i, 24) + 1)
 
     # a restarted collector: (since, hash to skip or None)
@@ -228,7 +235,9 @@ def build(name: str, description: str, capacity: int, ops: list, write_pos: int 
         if key != 0:
             ep = next(o["endpoint"] for o in json_ops if o.get("endpoint") is not None and endpoint_key(o["endpoint"]) == key)
             resume.append({"endpoint": ep, "key": str(key), "index": i, "last_ts": str(ring.entry_get(i, 8)),
-                           "last_hash": str(ring.entry_get(i, 16)), "seq": str(ring.entry_get(i, 24))})
+                           "last_hash": str(ring.entry_get(i, 16)), "seq": str(ring.entry_get(i, 24)),
+                           "before": [str(ring.entry_get(i, f)) for f in (32, 40, 48) if ring.entry_get(i, f) != 0],
+                           "anchor": str(ring.entry_get(i, 56))})
     looked = []
     for ep in lookups:
         since, skip = ring.lookup(ep)
