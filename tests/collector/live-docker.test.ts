@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import Docker from "dockerode";
 import { join } from "node:path";
 import { Collector, ROOT, type Rec, RingReader, ensureBuilt, privateDir, timeNanoOf, until, withoutFalco } from "./helpers";
 
@@ -184,6 +185,42 @@ describe.skipIf(process.env.DKR_SKIP_DOCKER === "1")("real dockerd", () => {
     for (const id of all) expect(r.records.filter((x) => of(id)(x) && x.json.Action === "create"), id).toHaveLength(1);
     expectNoDuplicates(r);
     expect(second.log()).toContain(`resuming after event ${lastTs}`);
+  });
+});
+
+describe.skipIf(process.env.DKR_SKIP_DOCKER === "1")("real dockerd: a collector restart past the daemon's 256 events", () => {
+  it("says reconnect and reports the gap with a drop event, then publishes what the daemon still holds", async () => {
+    const first = await start();
+    const { r, ring } = first;
+    const d = new Docker({ socketPath: host.slice("unix://".length) });
+    const tag = uniq("gap");
+    await d.createVolume({ Name: `${tag}-pre` });
+    await r.waitFor("the volume before", (x) => x.kind === 1 && x.json.Actor.ID === `${tag}-pre`);
+    await first.c.kill9();
+    const lastTs = r.get("lastTs");
+    // 300 events while no collector runs: the daemon keeps only the last 256
+    for (let i = 0; i < 150; i++) {
+      await d.createVolume({ Name: `${tag}-${i}` });
+      await d.getVolume(`${tag}-${i}`).remove();
+    }
+    const second = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500"]);
+    running.push(second);
+    await r.waitFor("the last removal", (x) => x.kind === 1 && x.json.Actor.ID === `${tag}-149` && x.json.Action === "destroy");
+    await d.getVolume(`${tag}-pre`).remove();
+    await r.waitFor("a live event after", (x) => x.kind === 1 && x.json.Actor.ID === `${tag}-pre` && x.json.Action === "destroy");
+    const drops = r.collector("drop");
+    expect(drops).toHaveLength(1);
+    expect(drops[0]!.json.Actor.Attributes.reason).toMatch(/^gap: the daemon no longer holds the last event the ring holds/);
+    expect(drops[0]!.json.Actor.Attributes.fromNs).toBe(String(lastTs));
+    const rc = r.collector("reconnect");
+    expect(rc).toHaveLength(1);
+    expect(rc[0]!.json.Actor.Attributes.reason).toMatch(/^collector restarted/);
+    // the gap is reported before what the daemon still held, and nothing repeats
+    expect(r.records.indexOf(drops[0]!)).toBeLessThan(r.records.findIndex((x) => x.kind === 1 && x.json.Actor.ID === `${tag}-149`));
+    expectNoDuplicates(r);
+    // the daemon still held the last 256: those arrived
+    const mine = r.docker().filter((x) => x.json.Actor.ID.startsWith(`${tag}-`) && x.json.Actor.ID !== `${tag}-pre`);
+    expect(mine.length).toBeGreaterThanOrEqual(250);
   });
 });
 
