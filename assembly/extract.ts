@@ -348,6 +348,7 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_EXEC_PRIVILEGED: pushBoolSlot(slotAt(S_E_PRIVILEGED)); break;
     case F.F_COLLECTOR_GAP: if (typeKind == T_COLLECTOR) pushAttrU64("gapNs", 0, false); break;
     case F.F_COLLECTOR_DROPPED: if (typeKind == T_COLLECTOR) pushAttrU64("dropped", 0, false); break;
+    case F.F_COLLECTOR_DROPPED_AT_LEAST: if (typeKind == T_COLLECTOR) pushAttrU64("droppedAtLeast", 0, false); break;
     case F.F_COLLECTOR_REASON: if (typeKind == T_COLLECTOR) pushAttr("reason"); break;
     case F.F_EXEC_EXE: pushExecExe(); break;
     case F.F_EXEC_ARGS: pushExecArgs(); break;

@@ -85,7 +85,8 @@ export const F_EXEC_ARGS: i32 = 62;
 export const F_EXEC_HEALTHCHECK: i32 = 63;
 export const F_EVENT_TRUNCATED: i32 = 64;
 export const F_EVENT_ORIGINAL_SIZE: i32 = 65;
-export const NFIELDS: i32 = 66;
+export const F_COLLECTOR_DROPPED_AT_LEAST: i32 = 66;
+export const NFIELDS: i32 = 67;
 
 /** The "arg" member of a get_fields entry. */
 @json
@@ -259,6 +260,8 @@ function build(): Array<Field> {
     "True when the event was over the size limits and the collector shrank it rather than drop it: the longest strings (labels, the exec command line) cut, attributes past the first 1,024 removed (the event's \"falco\" key, \"truncated\", says what was cut); type, action, actor, time and the security context are kept. False otherwise.");
   add(t, F_EVENT_ORIGINAL_SIZE, "docker.event.original_size", FT_UINT64, "Event Original Size",
     "Size in bytes of a truncated event as the daemon sent it (see docker.event.truncated). No value when the event was not truncated.");
+  add(t, F_COLLECTOR_DROPPED_AT_LEAST, "docker.collector.dropped_at_least", FT_UINT64, "Collector Dropped At Least",
+    "On collector drop events whose count cannot be known, a lower bound of the Docker events lost (attribute droppedAtLeast): a resume gap where the daemon's 256 buffered events were all newer than the last event delivered. The window is [evt.time - docker.collector.gap, evt.time]." + NOTE_ABSENT);
   assert(t.length == NFIELDS, "field table size");
   return t;
 }

@@ -226,49 +226,72 @@ export class LiveSource {
   }
 
   /**
-   * Whether the daemon still holds the resume point: GET /events with `since` and `until` both
-   * around it is answered from its buffer and ends. null when the question failed.
+   * What the daemon still holds from `since` on: whether the resume point is among it, and how
+   * many events that is. GET /events with `until` = now is answered from the daemon's buffer
+   * (and ends, when its clock is not behind ours: else the answer is cut after a quiet moment).
+   * null when the question failed.
    */
-  private async stillHeld(docker: Docker, since: bigint, r: Resume): Promise<boolean | null> {
+  private async bufferFrom(docker: Docker, since: bigint, r: Resume): Promise<{ found: boolean; count: number } | null> {
     const getEvents = docker.getEvents.bind(docker) as unknown as (c: EventsCall) => Promise<IncomingMessage>;
+    const until = nowNs();
+    const abort = new AbortController();
+    const hard = setTimeout(() => abort.abort(), 10_000);
     try {
-      const stream = await getEvents({ abortSignal: AbortSignal.timeout(10_000), _query: { since: sinceParam(since), until: sinceParam(r.ts) } });
-      return await new Promise<boolean>((resolve, reject) => {
+      const stream = await getEvents({ abortSignal: abort.signal, _query: { since: sinceParam(since), until: sinceParam(until) } });
+      return await new Promise<{ found: boolean; count: number }>((resolve) => {
         let found = false;
+        let count = 0;
+        let quiet: NodeJS.Timeout | null = null;
         const parser = new EventParser();
-        const lines = new LineSplitter({
-          line: (line) => {
-            if (found) return;
-            const ev = parser.parse(line);
-            if (ev !== null && ev.ts === r.ts && hashToBigInt(fnv1a64(ev.bytes)) === r.hash) found = true;
-          },
-          overlong: () => undefined,
-        });
-        stream.on("data", (c: Buffer) => lines.push(c));
-        stream.on("end", () => {
+        const one = (line: Buffer): void => {
+          const ev = parser.parse(line);
+          if (ev === null || ev.ts > until) return; // a live event, if the daemon's clock is behind ours
+          count++;
+          if (!found && ev.ts === r.ts && hashToBigInt(fnv1a64(ev.bytes)) === r.hash) found = true;
+        };
+        const lines = new LineSplitter({ line: (line) => one(line), overlong: () => undefined });
+        const done = (): void => {
+          if (quiet !== null) clearTimeout(quiet);
           const last = lines.end();
-          if (last !== null) {
-            const ev = parser.parse(last.line);
-            if (ev !== null && ev.ts === r.ts && hashToBigInt(fnv1a64(ev.bytes)) === r.hash) found = true;
-          }
-          resolve(found);
+          if (last !== null) one(last.line);
+          stream.destroy();
+          resolve({ found, count });
+        };
+        const rearm = (): void => {
+          if (quiet !== null) clearTimeout(quiet);
+          quiet = setTimeout(done, 500);
+        };
+        rearm();
+        stream.on("data", (c: Buffer) => {
+          lines.push(c);
+          rearm();
         });
-        stream.on("error", reject);
+        stream.on("end", done);
+        stream.on("error", done);
       });
     } catch (e) {
-      log("debug", `${this.url}: could not ask for the resume point: ${errorText(e)}`);
+      log("debug", `${this.url}: could not ask what the daemon still holds: ${errorText(e)}`);
       return null;
+    } finally {
+      clearTimeout(hard);
     }
   }
 
   /**
-   * A gap the daemon cannot replay: its buffer no longer holds the resume point (evicted by 256
-   * newer events, or the daemon restarted). A `drop` event says so, with the window.
+   * A gap the daemon cannot replay: its buffer no longer holds the resume point. A `drop` event
+   * says so, placed before what is replayed, with the window (gapNs: from the resume point to
+   * now, so [time - gapNs, time] holds every event that could be lost) and, when the daemon's
+   * buffer is full of newer events (the resume point was evicted), droppedAtLeast 1: it can be 0
+   * only if exactly 256 events followed the resume point. A buffer that is not full was reset
+   * (the daemon restarted): what its previous run made after the resume point is unknowable.
    */
-  private gap(r: Resume, why: string, toNs: bigint): void {
+  private gap(r: Resume, why: string, evicted: boolean): void {
+    const now = nowNs();
     const reason = `gap: ${why}; events the daemon made between fromNs and toNs may be lost (it keeps only its last ${DAEMON_BUFFER})`;
-    log("warn", `${this.url}: ${reason} (fromNs ${r.ts}, toNs ${toNs})`, `${this.url}: gap`);
-    this.emit("drop", { reason, fromNs: String(r.ts), toNs: String(toNs) });
+    log("warn", `${this.url}: ${reason} (fromNs ${r.ts}, toNs ${now})`, `${this.url}: gap`);
+    const attrs: Record<string, string> = { reason, fromNs: String(r.ts), toNs: String(now), gapNs: String(now > r.ts ? now - r.ts : 0n) };
+    if (evicted) attrs.droppedAtLeast = "1";
+    this.emit("drop", attrs, now);
   }
 
   /** The watch ends: the resume point was not found in what the daemon replayed. */
@@ -277,7 +300,7 @@ export class LiveSource {
     w.found = true;
     if (w.timer !== null) clearTimeout(w.timer);
     w.timer = null;
-    this.gap(w.r, why, w.held[0]?.ev.ts ?? nowNs());
+    this.gap(w.r, why, w.seen >= DAEMON_BUFFER);
     const held = w.held.splice(0);
     for (const h of held) {
       if (w.r.known?.has(h.hash) === true) this.duplicates++;
@@ -329,8 +352,7 @@ export class LiveSource {
     await this.loop;
   }
 
-  private emit(action: CollectorAction, attrs: Record<string, string>): bigint {
-    const ts = nowNs();
+  private emit(action: CollectorAction, attrs: Record<string, string>, ts: bigint = nowNs()): bigint {
     this.o.pipeline.pushUnbounded(new Slot(KIND_COLLECTOR, ts, collectorEvent(action, this.url, attrs, ts), null));
     return ts;
   }
@@ -358,7 +380,8 @@ export class LiveSource {
           query.since = sinceParam(since);
         }
         // Asked before subscribing: gone now means gone from what the stream will replay.
-        const held = resume !== null && since !== null ? await this.stillHeld(docker, since, resume) : null;
+        const buffer = resume !== null && since !== null ? await this.bufferFrom(docker, since, resume) : null;
+        const held = buffer === null ? null : buffer.found;
         if (this.everConnected) this.recent.reconnected();
         const call: EventsCall = { abortSignal: this.abort.signal, _query: query };
         const getEvents = docker.getEvents.bind(docker) as unknown as (c: EventsCall) => Promise<IncomingMessage>;
@@ -395,7 +418,9 @@ export class LiveSource {
           if (this.watch?.timer) clearTimeout(this.watch.timer);
           this.watch = null;
           if (held === false) {
-            this.gap(resume, this.everConnected && !restart ? "the daemon no longer holds the last event seen (it restarted, or made more than 256 events since)" : "the daemon no longer holds the last event the ring holds (more than 256 events since, or it restarted)", nowNs());
+            const evicted = (buffer?.count ?? 0) >= DAEMON_BUFFER;
+            const what = this.everConnected && !restart ? "the last event seen" : "the last event the ring holds";
+            this.gap(resume, `the daemon no longer holds ${what} (${evicted ? `its ${DAEMON_BUFFER} events are all newer` : "it restarted since"})`, evicted);
             // still drop what the ring says was published, should the replay bring it
             if (resume.known !== null) {
               const w = new ResumeWatch(resume, false);

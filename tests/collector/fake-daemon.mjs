@@ -134,9 +134,9 @@ export class FakeDaemon {
     else res.end(JSON.stringify({ Id: id, Image: "sha256:fake", Config: { User: "1000", ...(this.healthTest ? { Healthcheck: { Test: this.healthTest } } : {}) }, HostConfig: { Privileged: false, CapAdd: ["NET_ADMIN"], NetworkMode: "host", PidMode: "", IpcMode: "shareable", ReadonlyRootfs: true }, Mounts: [] }));
   }
 
-  /** True when `until` (ns) is not after the daemon's clock (the newest event time it made). */
+  /** True when `until` (ns) is not after the daemon's clock (the wall clock, as dockerd's). */
   pastUntil(until) {
-    return until < this.nextTs;
+    return until <= BigInt(Date.now()) * 1000000n;
   }
 
   /** Resolves when at least `n` event streams are open. */

@@ -29,7 +29,7 @@ const VALUES = [
 const KNOWN_KEYS = [
   "Type", "Action", "Actor", "ID", "Attributes", "scope", "time", "timeNano", "status", "id", "from", "falco",
   "exitCode", "execDuration", "execID", "oldName", "container", "name", "image", "read/write", "gapNs", "dropped",
-  "truncated", "bytes",
+  "truncated", "bytes", "droppedAtLeast",
 ];
 const FALCO = [
   '{"endpoint":"unix:///s","container":{"privileged":true,"capAdd":["SYS_ADMIN"],"mounts":[{"source":"/a","destination":"/b","rw":false,"mode":"ro","type":"bind"}],"user":"0","networkMode":"host","pidMode":"host","ipcMode":"","imageId":"sha256:x","readonlyRootfs":true},"exec":{"tty":true,"user":"u","privileged":false,"healthcheck":true}}',

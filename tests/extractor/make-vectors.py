@@ -338,6 +338,15 @@ case(HC % '"true"', "docker.exec.healthcheck", [], parse=-5, note="not a bool")
 case(ev("enriched-events.jsonl", 5), "docker.exec.healthcheck", [], note="older enrichment without the key")
 case(ev("exec.jsonl", 3), "docker.exec.healthcheck", [], note="no falco key")
 case('{"falco":{"exec":{"healthcheck":true},"exec":{"tty":true}}}', "docker.exec.healthcheck", [], note="a duplicate exec object replaces the first")
+# --- a resume gap (contracts/ring.md "Resuming a stream") ------------------------------------
+GAP = ('{"Type":"collector","Action":"drop","Actor":{"ID":"unix:///s","Attributes":{"endpoint":"unix:///s",'
+       '"reason":"gap: the daemon no longer holds the last event the ring holds","fromNs":"1795786267000000000",'
+       '"toNs":"1795786268000000000","gapNs":"1000000000"%s}},"scope":"local","time":1795786268,"timeNano":1795786268000000000}')
+case(GAP % ',"droppedAtLeast":"1"', "docker.collector.dropped_at_least", ["1"])
+case(GAP % ',"droppedAtLeast":"1"', "docker.collector.dropped", [], note="the exact count is unknowable")
+case(GAP % ',"droppedAtLeast":"1"', "docker.collector.gap", ["1000000000"])
+case(GAP % '', "docker.collector.dropped_at_least", [], note="a buffer reset (daemon restart): no bound")
+case('{"Type":"network","Actor":{"Attributes":{"droppedAtLeast":"5"}}}', "docker.collector.dropped_at_least", [], note="collector events only")
 # --- oversize events shrunk by the collector (falco.truncated) -------------------------------
 TR = '{"Type":"container","Action":"create","Actor":{"ID":"c1","Attributes":{"big":"xx"}},"falco":{"endpoint":"unix:///s","truncated":%s}}'
 case(TR % '{"bytes":2200345,"strings":22,"stringBytes":758000,"attributes":0,"members":0,"mounts":0}', "docker.event.truncated", [True])

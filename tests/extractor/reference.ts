@@ -435,6 +435,7 @@ export function refExtract(ev: RefEvent, field: string, arg: string | null): Ref
     case "docker.exec.privileged": return b(f.execPrivileged);
     case "docker.collector.gap": return t === "collector" ? u(decimalTimes(a("gapNs"), 0, false)) : [];
     case "docker.collector.dropped": return t === "collector" ? u(decimalTimes(a("dropped"), 0, false)) : [];
+    case "docker.collector.dropped_at_least": return t === "collector" ? u(decimalTimes(a("droppedAtLeast"), 0, false)) : [];
     case "docker.collector.reason": return t === "collector" ? s(a("reason")) : [];
     case "docker.event.truncated": return [f.truncated === true];
     case "docker.event.original_size":
