@@ -93,7 +93,11 @@ export let actionBig: bool = false;
 export const truncSlots: usize = memory.data(2 * SLOT, 8);
 export const TRUNC_PRESENT: usize = truncSlots;
 export const TRUNC_BYTES: usize = truncSlots + <usize>SLOT;
-export function clearTruncated(): void { memory.fill(truncSlots, 0, <usize>(2 * SLOT)); }
+/** Clears the two slots' tags (a slot is read only after its tag; no memory.fill: a call out of the module in wasmtime). */
+@inline export function clearTruncated(): void {
+  store<i32>(TRUNC_PRESENT, ABSENT, 8);
+  store<i32>(TRUNC_BYTES, ABSENT, 8);
+}
 
 /** The decoded Type or Action holds a C0 control or DEL: fields read from them are escaped (ABI.md). */
 export let parseControl: bool = false;
