@@ -279,28 +279,31 @@ export class LiveSource {
 
   /**
    * A gap the daemon cannot replay: its buffer no longer holds the resume point. A `drop` event
-   * says so, placed before what is replayed, with the window (gapNs: from the resume point to
-   * now, so [time - gapNs, time] holds every event that could be lost) and, when the daemon's
+   * says so, placed before what is replayed, with the window (gapNs: from 1 s before the resume
+   * point to now, so [time - gapNs, time] holds every event that could be lost) and, when the daemon's
    * buffer is full of newer events (the resume point was evicted), droppedAtLeast 1: it can be 0
    * only if exactly 256 events followed the resume point. A buffer that is not full was reset
    * (the daemon restarted): what its previous run made after the resume point is unknowable.
    */
   private gap(r: Resume, why: string, evicted: boolean): void {
     const now = nowNs();
+    // The window starts SINCE_MARGIN_NS before the resume point: an event the daemon handed out
+    // after it can carry an earlier time (it stamps before it locks).
+    const from = r.ts > SINCE_MARGIN_NS ? r.ts - SINCE_MARGIN_NS : 0n;
     const reason = `gap: ${why}; events the daemon made between fromNs and toNs may be lost (it keeps only its last ${DAEMON_BUFFER})`;
-    log("warn", `${this.url}: ${reason} (fromNs ${r.ts}, toNs ${now})`, `${this.url}: gap`);
-    const attrs: Record<string, string> = { reason, fromNs: String(r.ts), toNs: String(now), gapNs: String(now > r.ts ? now - r.ts : 0n) };
+    log("warn", `${this.url}: ${reason} (fromNs ${from}, toNs ${now})`, `${this.url}: gap`);
+    const attrs: Record<string, string> = { reason, resumeTs: String(r.ts), fromNs: String(from), toNs: String(now), gapNs: String(now > from ? now - from : 0n) };
     if (evicted) attrs.droppedAtLeast = "1";
     this.emit("drop", attrs, now);
   }
 
-  /** The watch ends: the resume point was not found in what the daemon replayed. */
-  private notFound(w: ResumeWatch, why: string): void {
+  /** The watch ends: the resume point is not in what the daemon replays (`evicted`: its buffer is full of newer events). */
+  private notFound(w: ResumeWatch, why: string, evicted: boolean): void {
     if (w.found) return;
     w.found = true;
     if (w.timer !== null) clearTimeout(w.timer);
     w.timer = null;
-    this.gap(w.r, why, w.seen >= DAEMON_BUFFER);
+    this.gap(w.r, why, evicted);
     const held = w.held.splice(0);
     for (const h of held) {
       if (w.r.known?.has(h.hash) === true) this.duplicates++;
@@ -329,10 +332,10 @@ export class LiveSource {
     }
     if (!w.found && w.hold) {
       w.held.push({ ev, hash, cut });
-      if (w.seen >= DAEMON_BUFFER) this.notFound(w, `the resume point is not among the ${DAEMON_BUFFER} events the daemon replayed`);
+      if (w.seen >= DAEMON_BUFFER) this.notFound(w, `the resume point is not among the ${DAEMON_BUFFER} events the daemon replayed`, true);
       return true;
     }
-    if (!w.found && w.seen >= DAEMON_BUFFER) this.notFound(w, `the resume point is not among the ${DAEMON_BUFFER} events the daemon replayed`);
+    if (!w.found && w.seen >= DAEMON_BUFFER) this.notFound(w, `the resume point is not among the ${DAEMON_BUFFER} events the daemon replayed`, true);
     // after a restart: an event published just before the resume point, replayed after it
     if (w.r.known?.has(hash) === true) {
       this.duplicates++;
@@ -379,9 +382,10 @@ export class LiveSource {
           since = this.sinceTs > margin ? this.sinceTs - margin : 0n;
           query.since = sinceParam(since);
         }
-        // Asked before subscribing: gone now means gone from what the stream will replay.
-        const buffer = resume !== null && since !== null ? await this.bufferFrom(docker, since, resume) : null;
-        const held = buffer === null ? null : buffer.found;
+        // Asked alongside the subscription (not before it: a restarted collector must be quick to
+        // resubscribe). Its answer holds for the replay unless the resume point is evicted in the
+        // milliseconds between the two; the watch below also catches it by count and deadline.
+        const buffer = resume !== null && since !== null ? this.bufferFrom(docker, since, resume) : null;
         if (this.everConnected) this.recent.reconnected();
         const call: EventsCall = { abortSignal: this.abort.signal, _query: query };
         const getEvents = docker.getEvents.bind(docker) as unknown as (c: EventsCall) => Promise<IncomingMessage>;
@@ -416,22 +420,15 @@ export class LiveSource {
         }
         if (resume !== null) {
           if (this.watch?.timer) clearTimeout(this.watch.timer);
-          this.watch = null;
-          if (held === false) {
-            const evicted = (buffer?.count ?? 0) >= DAEMON_BUFFER;
-            const what = this.everConnected && !restart ? "the last event seen" : "the last event the ring holds";
-            this.gap(resume, `the daemon no longer holds ${what} (${evicted ? `its ${DAEMON_BUFFER} events are all newer` : "it restarted since"})`, evicted);
-            // still drop what the ring says was published, should the replay bring it
-            if (resume.known !== null) {
-              const w = new ResumeWatch(resume, false);
-              w.found = true;
-              this.watch = w;
-            }
-          } else {
-            const w = new ResumeWatch(resume, resume.restart);
-            w.timer = setTimeout(() => this.notFound(w, `the resume point was not replayed within ${RESUME_DEADLINE_MS} ms`), RESUME_DEADLINE_MS);
-            this.watch = w;
-          }
+          const w = new ResumeWatch(resume, resume.restart);
+          w.timer = setTimeout(() => this.notFound(w, `the resume point was not replayed within ${RESUME_DEADLINE_MS} ms`, false), RESUME_DEADLINE_MS);
+          this.watch = w;
+          const what = this.everConnected && !restart ? "the last event seen" : "the last event the ring holds";
+          void buffer?.then((b) => {
+            if (b === null || b.found || w.found) return;
+            const evicted = b.count >= DAEMON_BUFFER;
+            this.notFound(w, `the daemon no longer holds ${what} (${evicted ? `its ${DAEMON_BUFFER} events are all newer` : "it restarted since"})`, evicted);
+          });
         }
         this.disconnectedAt = null;
         backoff = 100;
@@ -477,7 +474,7 @@ export class LiveSource {
         done = true;
         // the stream ended while the resume point was looked for: deliver what was held
         const w = this.watch;
-        if (w !== null && !w.found && w.held.length > 0) this.notFound(w, "the stream ended before the resume point was replayed");
+        if (w !== null && !w.found && w.held.length > 0) this.notFound(w, "the stream ended before the resume point was replayed", false);
         const last = lines.end();
         if (last !== null && last.line.toString("utf8").trim() !== "") log("debug", `${this.url}: discarding ${last.line.length} bytes of an unfinished line`);
         resolve(why);

@@ -211,7 +211,7 @@ describe.skipIf(process.env.DKR_SKIP_DOCKER === "1")("real dockerd: a collector 
     const drops = r.collector("drop");
     expect(drops).toHaveLength(1);
     expect(drops[0]!.json.Actor.Attributes.reason).toMatch(/^gap: the daemon no longer holds the last event the ring holds/);
-    expect(drops[0]!.json.Actor.Attributes.fromNs).toBe(String(lastTs));
+    expect(drops[0]!.json.Actor.Attributes.resumeTs).toBe(String(lastTs));
     const rc = r.collector("reconnect");
     expect(rc).toHaveLength(1);
     expect(rc[0]!.json.Actor.Attributes.reason).toMatch(/^collector restarted/);
