@@ -245,7 +245,7 @@ function build(): Array<Field> {
   add(t, F_EXEC_PRIVILEGED, "docker.exec.privileged", FT_BOOL, "Exec Privileged",
     "True if the exec runs privileged (docker exec --privileged)." + ENRICH_EXEC);
   add(t, F_COLLECTOR_GAP, "docker.collector.gap", FT_RELTIME, "Collector Gap",
-    "On collector reconnect events, the time between losing the daemon stream and the first event received again, in ns (attribute gapNs)." + NOTE_ABSENT);
+    "On collector reconnect events, the time between losing the daemon stream (or, after a collector restart, the previous collector's last sign of life) and the stream established again; on a resume gap's drop event, the length of the window ending at the event in which events may have been lost; in ns (attribute gapNs)." + NOTE_ABSENT);
   add(t, F_COLLECTOR_DROPPED, "docker.collector.dropped", FT_UINT64, "Collector Dropped",
     "On collector drop events, the number of Docker events lost since the previous drop event, for its reason (attribute dropped). No value on a resume gap (reason \"gap: ...\"): the daemon no longer held the last event delivered and Docker gives no way to count what was lost; its attributes fromNs and toNs bound the window." + NOTE_ABSENT);
   add(t, F_COLLECTOR_REASON, "docker.collector.reason", FT_STRING, "Collector Reason",
