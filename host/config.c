@@ -13,28 +13,29 @@ static const char k_schema[] =
   "\"description\":\"The WebAssembly field extractor.\",\"properties\":{"
   "\"module\":{\"type\":\"string\",\"default\":\"\",\"title\":\"Extractor module\","
    "\"description\":\"Path of the extractor module (.wasm, or .cwasm precompiled by dkr-precompile). "
-   "Empty: docker_extractor.cwasm/.wasm next to libdocker.so. Fields are matched by name with the "
-   "table Falco loaded from the default module.\"},"
+   "Empty: docker_extractor.cwasm/.wasm next to libdocker.so. A .cwasm is used only if its SHA-256 matches "
+   "the .cwasm.sha256 dkr-precompile wrote beside it (otherwise the .wasm is compiled, with a warning). "
+   "Fields are matched by name with the table Falco loaded from the default module.\"},"
   "\"maxMemoryMiB\":{\"type\":\"integer\",\"minimum\":4,\"maximum\":4096,\"default\":64,"
    "\"description\":\"Linear memory cap of the extractor instance; hitting it costs only the field being extracted.\"},"
   "\"callTimeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000,\"default\":100,"
    "\"description\":\"Deadline of one call into the extractor; a call that runs longer traps and yields no value.\"}}},"
  "\"collector\":{\"type\":\"object\",\"additionalProperties\":false,"
-  "\"description\":\"The collector child process (Node.js) that streams Docker events into the ring.\",\"properties\":{"
-  "\"node\":{\"type\":\"string\",\"default\":\"node\",\"description\":\"Node.js executable (>= 20), a path or a name looked up on PATH.\"},"
-  "\"path\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Collector script. Empty: collector/main.js next to libdocker.so.\"},"
+  "\"description\":\"The collector child process that streams Docker events into the ring.\",\"properties\":{"
+  "\"node\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Empty: run the collector executable (docker-collector, Node.js built in; nothing else needed on the host). Set: this Node.js (>= 20; a path or a name looked up on PATH) runs the plain bundle docker-collector.js instead.\"},"
+  "\"path\":{\"type\":\"string\",\"default\":\"\",\"description\":\"The collector: the executable (empty: docker-collector next to libdocker.so), or with collector.node set the script (empty: docker-collector.js next to libdocker.so).\"},"
   "\"enrich\":{\"type\":\"boolean\",\"default\":true,\"description\":\"Inspect containers and execs to add the falco enrichment key.\"},"
   "\"queueMax\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100000000,\"default\":100000,\"description\":\"Events the collector buffers while the ring is full before dropping (counted).\"},"
   "\"inspectTimeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000,\"default\":250,\"description\":\"Bound of one enrichment inspect.\"},"
   "\"reconnectMaxMs\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":600000,\"default\":5000,\"description\":\"Ceiling of the collector's reconnect backoff to a daemon.\"},"
   "\"restartMaxMs\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":600000,\"default\":10000,\"description\":\"Ceiling of the plugin's backoff when restarting a crashed collector.\"},"
-  "\"hangTimeoutMs\":{\"type\":\"integer\",\"minimum\":1000,\"maximum\":3600000,\"default\":10000,\"description\":\"A running collector whose ring heartbeat (written at least every second) has not changed for this long is hung: it is killed (SIGKILL) and restarted like a crashed one. Counted from its first heartbeat.\"},"
-  "\"stateDir\":{\"type\":\"string\",\"pattern\":\"^(/.*)?$\",\"default\":\"/var/run/falco-docker-plugin\",\"description\":\"Directory where closing a live source saves where each daemon's stream stopped (resume-<hash of the daemon endpoints>.bin, mode 0600, directory 0700 created if missing); the next open of the same endpoints resumes from there, so a Falco hot reload or restart loses no events. Empty: no resume across close/open. I/O errors only log a warning.\"}}},"
+  "\"hangTimeoutMs\":{\"type\":\"integer\",\"minimum\":1000,\"maximum\":3600000,\"default\":10000,\"description\":\"A running collector whose ring heartbeat (written at least every second) has not changed for this long, or that wrote none this long after it was started, is hung: it is killed (SIGKILL) and restarted like a crashed one. Also the bound of open's start handshake: open waits for the collector's first heartbeat and fails with the collector's own message if it exits or stays silent first.\"},"
+  "\"stateDir\":{\"type\":\"string\",\"pattern\":\"^(/.*)?$\",\"default\":\"/var/run/falco-docker-plugin\",\"description\":\"Directory where closing a live source saves where each daemon's stream stopped and the events published but not yet delivered to Falco (resume-<hash of the daemon endpoints>.bin, mode 0600, directory 0700 created if missing); the next open of the same endpoints delivers those first and resumes each daemon after its point, so a Falco hot reload or restart loses and repeats nothing (after an unclean exit events may repeat, never go missing, within the daemon's 256-event replay). Empty: no resume across close/open. I/O errors and damaged files only log a warning.\"}}},"
  "\"tls\":{\"type\":\"object\",\"additionalProperties\":false,"
   "\"description\":\"TLS for tcp:// endpoints; used when ca, cert or key is set (otherwise DOCKER_TLS_VERIFY/DOCKER_CERT_PATH decide).\",\"properties\":{"
-  "\"ca\":{\"type\":\"string\",\"default\":\"\",\"description\":\"CA certificate (PEM) file.\"},"
+  "\"ca\":{\"type\":\"string\",\"default\":\"\",\"description\":\"CA certificate (PEM) file. Each TLS file must be a regular file (checked at open); the collector refuses one that is not PEM, or a key that is not the certificate's, at its start (open fails).\"},"
   "\"cert\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Client certificate (PEM) file.\"},"
-  "\"key\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Client key (PEM) file.\"},"
+  "\"key\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Client key (PEM, without a passphrase) file.\"},"
   "\"verify\":{\"type\":\"boolean\",\"default\":true,\"description\":\"Verify the daemon's certificate.\"}}},"
  "\"ring\":{\"type\":\"object\",\"additionalProperties\":false,"
   "\"description\":\"Shared-memory ring between the collector and the plugin.\",\"properties\":{"
@@ -204,7 +205,7 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	c->ring_capacity_mib = 8;
 	c->batch_max_events = 1024;
 	c->batch_wait_ms = 20;
-	c->collector_node = strdup("node");
+	c->collector_node = strdup("");
 	c->state_dir = strdup("/var/run/falco-docker-plugin");
 	if (c->collector_node == NULL || c->state_dir == NULL) {
 		dkr_config_free(c);

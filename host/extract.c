@@ -241,6 +241,7 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *s, const ss_plugin_event_input *
 		fields[i].res_len = 0;
 	if (s == NULL || s->guest == NULL || ei == NULL || ei->evt == NULL)
 		return SS_PLUGIN_FAILURE;
+	dkr_seen(s, ei->evt);
 	dkr_arena *a = &s->arena;
 	a->strs_len = a->pending = a->chars_len = a->u64s_len = a->u32s_len = 0;
 	if (grow((void **)&a->slots, &a->slots_cap, nf, sizeof(dkr_slot)))

@@ -122,10 +122,13 @@ class RecentLines {
   }
 }
 
-/** Where a (re)connected stream resumes: after this event. */
+/** Where a (re)connected stream resumes: after this event, or (start) from where the stream started. */
 interface Resume {
   ts: bigint;
+  /** 0 with `start`: no event to find. */
   hash: bigint;
+  /** A stream start point (nothing of the daemon published yet): the gap check counts what the daemon holds since `ts`. */
+  start: boolean;
   /** After a collector restart: the hashes of the events the ring says were published last (it included). */
   known: Set<bigint> | null;
   restart: boolean;
@@ -154,6 +157,19 @@ class ResumeWatch {
   constructor(r: Resume, hold: boolean) {
     this.r = r;
     this.hold = hold;
+  }
+}
+
+/** The daemon's clock now (GET /info SystemTime, RFC 3339 with nanoseconds), or null. */
+async function daemonNow(docker: Docker): Promise<bigint | null> {
+  try {
+    const info = docker.info.bind(docker) as unknown as (o: { abortSignal: AbortSignal }) => Promise<{ SystemTime?: string }>;
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec((await info({ abortSignal: AbortSignal.timeout(10_000) })).SystemTime ?? "");
+    if (m === null) return null;
+    const s = Date.parse(`${m[1]}${m[3]}`);
+    return Number.isFinite(s) ? BigInt(s) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0")) : null;
+  } catch {
+    return null;
   }
 }
 
@@ -219,10 +235,11 @@ export class LiveSource {
       // is skipped (duplicates, never a loss) and no gap can be told.
       const p = this.o.resume;
       if (p === null || p.hash === null) return null;
-      return { ts: p.ts, hash: p.hash, known: new Set([p.hash, ...(p.before ?? [])]), restart: true };
+      if (p.hash === 0n) return { ts: p.ts, hash: 0n, start: true, known: null, restart: true };
+      return { ts: p.ts, hash: p.hash, start: false, known: new Set([p.hash, ...(p.before ?? [])]), restart: true };
     }
-    if (this.lastLine === null) return null;
-    return { ts: this.lastTs, hash: hashToBigInt(fnv1a64(this.lastLine)), known: null, restart: false };
+    if (this.lastLine === null) return this.sinceTs === null ? null : { ts: this.sinceTs, hash: 0n, start: true, known: null, restart: false };
+    return { ts: this.lastTs, hash: hashToBigInt(fnv1a64(this.lastLine)), start: false, known: null, restart: false };
   }
 
   /**
@@ -246,6 +263,7 @@ export class LiveSource {
         const one = (line: Buffer): void => {
           const ev = parser.parse(line);
           if (ev === null || ev.ts > until) return; // a live event, if the daemon's clock is behind ours
+          if (r.start && ev.ts < r.ts) return; // a start point: what the daemon holds since the stream started
           count++;
           if (!found && ev.ts === r.ts && hashToBigInt(fnv1a64(ev.bytes)) === r.hash) found = true;
         };
@@ -371,6 +389,16 @@ export class LiveSource {
         const v = await version({ abortSignal: AbortSignal.timeout(10_000) });
         const api = negotiateApi(v.ApiVersion ?? CLIENT_MIN_API, v.MinAPIVersion);
         const docker = new Docker(dockerOptions(this.o.endpoint, `v${api}`));
+        if (this.sinceTs === null) {
+          // Nothing of this daemon published yet, no resume point: the stream starts at the
+          // daemon's own clock, and that is its resume point until its first event, so a restart
+          // (a Falco reload) before that event resumes without a gap.
+          const t = await daemonNow(docker);
+          if (t !== null) {
+            this.sinceTs = t;
+            this.o.sink.markStreamStart?.(this.url, t);
+          }
+        }
         this.abort = new AbortController();
         const query: Record<string, string> = {};
         const resume = this.resumeTarget();
@@ -420,15 +448,24 @@ export class LiveSource {
         }
         if (resume !== null) {
           if (this.watch?.timer) clearTimeout(this.watch.timer);
-          const w = new ResumeWatch(resume, resume.restart);
-          w.timer = setTimeout(() => this.notFound(w, `the resume point was not replayed within ${RESUME_DEADLINE_MS} ms`, false), RESUME_DEADLINE_MS);
+          const w = new ResumeWatch(resume, resume.restart && !resume.start);
+          if (resume.start) {
+            // No event to find: only a daemon that made more than it keeps since the stream started
+            // can have lost some.
+            w.found = true;
+            void buffer?.then((b) => {
+              if (b !== null && b.count >= DAEMON_BUFFER) this.gap(resume, `the daemon made more than the ${DAEMON_BUFFER} events it keeps since the stream started, with nothing of it delivered`, true);
+            });
+          } else {
+            w.timer = setTimeout(() => this.notFound(w, `the resume point was not replayed within ${RESUME_DEADLINE_MS} ms`, false), RESUME_DEADLINE_MS);
+            const what = this.everConnected && !restart ? "the last event seen" : "the last event the ring holds";
+            void buffer?.then((b) => {
+              if (b === null || b.found || w.found) return;
+              const evicted = b.count >= DAEMON_BUFFER;
+              this.notFound(w, `the daemon no longer holds ${what} (${evicted ? `its ${DAEMON_BUFFER} events are all newer` : "it restarted since"})`, evicted);
+            });
+          }
           this.watch = w;
-          const what = this.everConnected && !restart ? "the last event seen" : "the last event the ring holds";
-          void buffer?.then((b) => {
-            if (b === null || b.found || w.found) return;
-            const evicted = b.count >= DAEMON_BUFFER;
-            this.notFound(w, `the daemon no longer holds ${what} (${evicted ? `its ${DAEMON_BUFFER} events are all newer` : "it restarted since"})`, evicted);
-          });
         }
         this.disconnectedAt = null;
         backoff = 100;

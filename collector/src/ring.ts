@@ -376,6 +376,17 @@ export class RingProducer {
     }
   }
 
+  /**
+   * The stream of `endpoint` starts at daemon time `ts` and no point of its own exists: its entry
+   * becomes {ts, hash 0} (nothing to skip), so a restart before its first event resumes there.
+   */
+  markStreamStart(endpoint: string, ts: bigint): void {
+    const i = this.mem.findEntry(endpointKey(endpoint));
+    if (i >= 0 && this.mem.loadEntry(i, "lastTs") !== 0n) return;
+    this.recentOf.set(endpoint, []);
+    this.updateEntry(endpoint, ts, [0n]);
+  }
+
   /** Seqlock update of an endpoint's resume entry (claims the first free one the first time). */
   private updateEntry(endpoint: string, ts: bigint, newest: bigint[]): void {
     const m = this.mem;
@@ -399,8 +410,8 @@ export class RingProducer {
         return m.loadEntry(i, "seq") % 2n === 0n && h !== 0n ? [h, ...m.entryBefore(i, h)] : [];
       })();
     }
-    const recent = [...newest, ...older].slice(0, RECENT_HASHES);
-    this.recentOf.set(endpoint, recent);
+    const recent = [...newest, ...older].filter((h, k) => k === 0 || h !== 0n).slice(0, RECENT_HASHES); // a start point's 0 is no event
+    this.recentOf.set(endpoint, recent[0] === 0n ? [] : recent);
     const hash = recent[0] as bigint;
     m.storeEntry(i, "seq", m.loadEntry(i, "seq") + 1n); // odd: update in progress
     if (claim) m.storeEntry(i, "key", endpointKey(endpoint));
