@@ -62,9 +62,11 @@ export const RESUME_DEADLINE_MS = 5000;
 /**
  * Events this close before the resume point in the daemon's buffer may have reached the old
  * collector after it (the daemon delivers concurrent events to each subscriber in racing
- * goroutines): published again unless the ring entry's hashes say they were published.
+ * goroutines): published again unless the ring entry's hashes (the last 4 published) say they
+ * were. One: wider, an event published a few positions earlier but buffered just before the
+ * resume point came twice (a SIGHUP fault run).
  */
-const REORDER_WINDOW = 3;
+const REORDER_WINDOW = 1;
 /** Lines longer than this are remembered by hash, not by reference (a reference keeps its chunk alive). */
 const RECENT_BY_REF = 4096;
 
@@ -255,7 +257,7 @@ export class LiveSource {
     const hard = setTimeout(() => abort.abort(), 10_000);
     try {
       const stream = await getEvents({ abortSignal: abort.signal, _query: { since: sinceParam(since), until: sinceParam(until) } });
-      return await new Promise<{ found: boolean; count: number }>((resolve) => {
+      return await new Promise<{ found: boolean; count: number } | null>((resolve) => {
         let found = false;
         let count = 0;
         let quiet: NodeJS.Timeout | null = null;
@@ -268,24 +270,29 @@ export class LiveSource {
           if (!found && ev.ts === r.ts && hashToBigInt(fnv1a64(ev.bytes)) === r.hash) found = true;
         };
         const lines = new LineSplitter({ line: (line) => one(line), overlong: () => undefined });
-        const done = (): void => {
+        let settled = false;
+        // Only an answer the daemon ended is complete: one cut short (its clock behind ours, an
+        // error) is no answer, and the watch decides by count and deadline instead.
+        const done = (complete: boolean): void => {
+          if (settled) return;
+          settled = true;
           if (quiet !== null) clearTimeout(quiet);
           const last = lines.end();
           if (last !== null) one(last.line);
           stream.destroy();
-          resolve({ found, count });
+          resolve(complete ? { found, count } : null);
         };
         const rearm = (): void => {
           if (quiet !== null) clearTimeout(quiet);
-          quiet = setTimeout(done, 500);
+          quiet = setTimeout(() => (stream.readableLength > 0 ? rearm() : done(false)), 3000);
         };
         rearm();
         stream.on("data", (c: Buffer) => {
           lines.push(c);
           rearm();
         });
-        stream.on("end", done);
-        stream.on("error", done);
+        stream.on("end", () => done(true));
+        stream.on("error", () => done(false));
       });
     } catch (e) {
       log("debug", `${this.url}: could not ask what the daemon still holds: ${errorText(e)}`);
