@@ -155,6 +155,8 @@ class ResumeWatch {
   seen = 0;
   found = false;
   timer: NodeJS.Timeout | null = null;
+  /** The daemon said it does not hold the resume point, holding this many events since (fewer than its buffer), or -1. */
+  shortAnswer = -1;
 
   constructor(r: Resume, hold: boolean) {
     this.r = r;
@@ -464,12 +466,20 @@ export class LiveSource {
               if (b !== null && b.count >= DAEMON_BUFFER) this.gap(resume, `the daemon made more than the ${DAEMON_BUFFER} events it keeps since the stream started, with nothing of it delivered`, true);
             });
           } else {
-            w.timer = setTimeout(() => this.notFound(w, `the resume point was not replayed within ${RESUME_DEADLINE_MS} ms`, false), RESUME_DEADLINE_MS);
+            w.timer = setTimeout(() => {
+              const why = w.shortAnswer >= 0
+                ? `the daemon no longer holds ${this.everConnected && !restart ? "the last event seen" : "the last event the ring holds"} (it restarted since: it holds ${w.shortAnswer} events from then on)`
+                : `the resume point was not replayed within ${RESUME_DEADLINE_MS} ms`;
+              this.notFound(w, why, false);
+            }, RESUME_DEADLINE_MS);
             const what = this.everConnected && !restart ? "the last event seen" : "the last event the ring holds";
             void buffer?.then((b) => {
               if (b === null || b.found || w.found) return;
-              const evicted = b.count >= DAEMON_BUFFER;
-              this.notFound(w, `the daemon no longer holds ${what} (${evicted ? `its ${DAEMON_BUFFER} events are all newer` : "it restarted since"})`, evicted);
+              // Not held, and the daemon's buffer full of newer events: evicted. Not held with a
+              // buffer not full is a daemon that restarted, or an answer short of what the stream
+              // will replay (seen once under load): the replay's count or the deadline decides.
+              if (b.count >= DAEMON_BUFFER) this.notFound(w, `the daemon no longer holds ${what} (its ${DAEMON_BUFFER} events are all newer)`, true);
+              else w.shortAnswer = b.count;
             });
           }
           this.watch = w;

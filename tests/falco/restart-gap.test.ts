@@ -15,12 +15,12 @@ function dockerHost(): string {
   return execFileSync("bash", ["scripts/dockerd.sh", "start"], { cwd: ROOT, encoding: "utf8" }).trim();
 }
 
-/** The collector process the plugin started inside Falco (a node child of the Falco process). */
+/** The collector process the plugin started inside Falco (its only child: docker-collector, or node). */
 function collectorPid(falcoPid: number): number {
   const kids = execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(falcoPid)], { encoding: "utf8" }).trim().split("\n");
-  const node = kids.map((l) => l.trim().split(/\s+/)).find(([, comm]) => comm === "node");
-  if (node === undefined) throw new Error(`no collector under Falco ${falcoPid}: ${kids.join("; ")}`);
-  return Number(node[0]);
+  const c = kids.map((l) => l.trim().split(/\s+/)).find(([, comm]) => comm === "node" || comm?.startsWith("docker-collect") === true);
+  if (c === undefined) throw new Error(`no collector under Falco ${falcoPid}: ${kids.join("; ")}`);
+  return Number(c[0]);
 }
 
 const SKIP = process.env.DKR_SKIP_DOCKER === "1";
