@@ -157,6 +157,12 @@ class ResumeWatch {
   timer: NodeJS.Timeout | null = null;
   /** The daemon said it does not hold the resume point, holding this many events since (fewer than its buffer), or -1. */
   shortAnswer = -1;
+  /**
+   * The daemon was unreachable between the stream lost and this one: it may have restarted, and
+   * a full buffer without the resume point is then no proof of a loss (its previous run may
+   * have ended right after it): the gap is reported without a count.
+   */
+  mayHaveRestarted = false;
 
   constructor(r: Resume, hold: boolean) {
     this.r = r;
@@ -214,6 +220,8 @@ export class LiveSource {
   private lastLine: Buffer | null = null;
   /** The first events of a resumed stream, while the resume point is looked for. */
   private watch: ResumeWatch | null = null;
+  /** A connection attempt failed since the stream was lost (the daemon may have restarted). */
+  private unreachable = false;
   private docker: Docker | null = null;
   private stopped = false;
   private abort: AbortController | null = null;
@@ -330,7 +338,8 @@ export class LiveSource {
     w.found = true;
     if (w.timer !== null) clearTimeout(w.timer);
     w.timer = null;
-    this.gap(w.r, why, evicted);
+    if (evicted && w.mayHaveRestarted) this.gap(w.r, `${why}, but the daemon was unreachable meanwhile: it may have restarted`, false);
+    else this.gap(w.r, why, evicted);
     const held = w.held.splice(0);
     for (const h of held) {
       if (w.r.known?.has(h.hash) === true) this.duplicates++;
@@ -458,12 +467,13 @@ export class LiveSource {
         if (resume !== null) {
           if (this.watch?.timer) clearTimeout(this.watch.timer);
           const w = new ResumeWatch(resume, resume.restart && !resume.start);
+          w.mayHaveRestarted = this.unreachable && !restart;
           if (resume.start) {
             // No event to find: only a daemon that made more than it keeps since the stream started
             // can have lost some.
             w.found = true;
             void buffer?.then((b) => {
-              if (b !== null && b.count >= DAEMON_BUFFER) this.gap(resume, `the daemon made more than the ${DAEMON_BUFFER} events it keeps since the stream started, with nothing of it delivered`, true);
+              if (b !== null && b.count >= DAEMON_BUFFER) this.gap(resume, `the daemon made more than the ${DAEMON_BUFFER} events it keeps since the stream started, with nothing of it delivered`, !w.mayHaveRestarted);
             });
           } else {
             w.timer = setTimeout(() => {
@@ -485,11 +495,13 @@ export class LiveSource {
           this.watch = w;
         }
         this.disconnectedAt = null;
+        this.unreachable = false;
         backoff = 100;
         reason = await this.consume(stream);
       } catch (e) {
         reason = errorText(e);
       }
+      if (!wasConnected && this.everConnected) this.unreachable = true;
       if (wasConnected) this.o.sink.add("connected", -1);
       this.docker = null;
       if (this.stopped) break;

@@ -160,6 +160,21 @@ describe("a reconnect", () => {
     expect(drops[0]!.json.Actor.Attributes.droppedAtLeast).toBeUndefined();
   });
 
+  it("after the daemon was unreachable, a full buffer without the last event seen is a gap without a count (the daemon may have restarted)", async () => {
+    const { d, r } = await setup();
+    await d.emit(5);
+    await r.waitCount("5 events", (x) => x.kind === 1, 5);
+    await d.stop();
+    await r.waitFor("disconnect", (x) => x.kind === 2 && x.json.Action === "disconnect");
+    await new Promise((res) => setTimeout(res, 600)); // a failed attempt or two
+    await d.emit(300); // no stream: only the buffer (the last 256)
+    await d.start();
+    await r.waitFor("the last", (x) => x.kind === 1 && seqOf(x) === 304);
+    const drop = await r.waitFor("the drop", (x) => x.kind === 2 && x.json.Action === "drop");
+    expect(drop.json.Actor.Attributes.reason).toMatch(/the daemon was unreachable meanwhile: it may have restarted/);
+    expect(drop.json.Actor.Attributes.droppedAtLeast).toBeUndefined();
+  });
+
   it("finds the last event seen and repeats nothing when the daemon holds it", async () => {
     const { d, r } = await setup();
     await d.emit(300);
