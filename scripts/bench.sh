@@ -14,3 +14,6 @@ bash bench/host.sh
 echo
 echo "== collector: fake fast daemon → collector → ring"
 node bench/collector.mjs
+echo
+echo "== inside the real Falco: extraction vs a floor plugin, replay throughput, idle cost"
+node bench/falco.mjs
