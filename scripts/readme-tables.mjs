@@ -20,17 +20,20 @@ function fieldsTable() {
 function configTable() {
   const info = JSON.parse(execFileSync(resolve(root, "build/dkr-harness"),
     ["info", "--lib", resolve(root, "build/libdocker.so")], { encoding: "utf8" }));
-  const rows = ["| key | type | default | meaning |", "|---|---|---|---|"];
-  const walk = (props, prefix) => {
+  // Keys are nested maps (`ring: {capacityMiB: 8}`); a dotted key (`ring.capacityMiB`) is
+  // refused by the schema, so the table writes each key the way it is written in YAML.
+  const rows = ["| key, as written in `init_config` | type | default | meaning |", "|---|---|---|---|"];
+  const walk = (props, path) => {
     for (const [name, p] of Object.entries(props)) {
-      const key = prefix + name;
-      if (p.type === "object" && p.properties) { walk(p.properties, key + "."); continue; }
+      const keys = [...path, name];
+      if (p.type === "object" && p.properties) { walk(p.properties, keys); continue; }
+      const key = keys.slice(0, -1).reduceRight((inner, k) => `${k}: {${inner}}`, `${name}: …`);
       const range = p.enum ? ` (one of ${p.enum.join(", ")})`
         : p.minimum !== undefined ? ` (${p.minimum}–${p.maximum})` : "";
       rows.push(`| \`${key}\` | ${p.type}${range} | \`${JSON.stringify(p.default)}\` | ${(p.description ?? "").replace(/\|/g, "\\|")} |`);
     }
   };
-  walk(info.schema.properties, "");
+  walk(info.schema.properties, []);
   return rows.join("\n");
 }
 
