@@ -17,35 +17,59 @@ import * as F from "./fields";
 let outPos: usize = 0;
 let n: i32 = 0;
 
-/** Ends the string of len bytes written at d: NUL after it, and its {ptr, len} result entry (ABI.md). */
-@inline function endString(d: usize, len: i32): void {
+/**
+ * Makes the len bytes at d a string value: a NUL after it and its {ptr, len} result entry
+ * (ABI.md). The byte after it is one this may overwrite: the closing quote of a string in
+ * the payload (nothing reads it after the parse), the NUL byte the arena keeps after each
+ * string (json.ts), or output space.
+ */
+@inline function resultString(d: usize, len: i32): void {
   store<u8>(d + <usize>len, 0);
-  outPos = d + <usize>len + 1;
   const r = resultArea + <usize>(n << 3);
   store<u32>(r, <u32>d);
   store<u32>(r, <u32>len, 4);
   n++;
 }
 
+/** resultString for a string written at d in the output area (which then continues after its NUL). */
+@inline function endString(d: usize, len: i32): void {
+  resultString(d, len);
+  outPos = d + <usize>len + 1;
+}
+
+/**
+ * Copies len bytes from p to d, 16 at a time (memory.copy is a call out of the module in
+ * wasmtime): writes up to 15 bytes past d + len (output space) and reads up to 15 past
+ * p + len (payload and arena strings have 16 spare bytes after them). d is in the output
+ * area, p is not, or p > d (a forward copy then never reads what it wrote).
+ */
+@inline function copyBytes(d: usize, p: usize, len: i32): void {
+  for (let i: usize = 0; i < <usize>len; i += 16) v128.store(d + i, v128.load(p + i));
+}
+
 /** Appends the string value of slot s (decoded) to the result; false if the slot holds no string. */
 function pushSlot(s: usize): bool {
   const tag = slotTag(s);
-  if (tag != STR && tag != STRESC) return false;
-  const d = outPos;
-  let len: i32;
   if (tag == STR) {
-    len = slotLen(s);
-    memory.copy(d, slotPtr(s), <usize>len);
-  } else len = decodeString(slotPtr(s), slotLen(s), d);
-  endString(d, len);
+    resultString(slotPtr(s), slotLen(s));      // in place: no copy
+    return true;
+  }
+  if (tag != STRESC) return false;
+  const d = outPos;
+  endString(d, decodeString(slotPtr(s), slotLen(s), d));
   return true;
 }
 
-/** Appends len raw bytes at p as a string value. */
+/** Appends len raw bytes at p as a string value (copied: p is inside a longer string). */
 function pushBytes(p: usize, len: i32): void {
   const d = outPos;
-  memory.copy(d, p, <usize>len);
+  copyBytes(d, p, len);
   endString(d, len);
+}
+
+/** Appends the len bytes at p that end where the action ends (a suffix of it): in place. */
+@inline function pushActionTail(p: usize, len: i32): void {
+  resultString(p, len);
 }
 
 @inline function pushU64(v: u64): void {
@@ -159,7 +183,7 @@ function pushMounts(): void {
 /** Copies the decoded string of slot s to d (nothing if absent); returns the bytes written. */
 function copySlot(s: usize, d: usize): i32 {
   const tag = slotTag(s);
-  if (tag == STR) { memory.copy(d, slotPtr(s), <usize>slotLen(s)); return slotLen(s); }
+  if (tag == STR) { copyBytes(d, slotPtr(s), slotLen(s)); return slotLen(s); }
   if (tag == STRESC) return decodeString(slotPtr(s), slotLen(s), d);
   return 0;
 }
@@ -198,7 +222,7 @@ function pushExecArgs(): void {
   const end = actionSuffixPtr + <usize>actionSuffixLen;
   let p = wordP + <usize>wordL;
   if (p < end) p++;                           // the separating space
-  pushBytes(p, <i32>(end - p));
+  pushActionTail(p, <i32>(end - p));
 }
 
 const TK_CONTAINER: i32 = 1 << T_CONTAINER;
@@ -252,10 +276,10 @@ export function extractField(id: i32, argLen: i32): i32 {
     }
     case F.F_ACTION_NAME: if (actionLen >= 0 && actionNameLen <= MAX_STRING) pushBytes(actionPtr, actionNameLen); break;
     case F.F_EXEC_CMDLINE:
-      if (!actionBig && actionSuffixPtr != 0 && (actionIs("exec_create") || actionIs("exec_start"))) pushBytes(actionSuffixPtr, actionSuffixLen);
+      if (!actionBig && actionSuffixPtr != 0 && (actionIs("exec_create") || actionIs("exec_start"))) pushActionTail(actionSuffixPtr, actionSuffixLen);
       break;
     case F.F_HEALTH_STATUS:
-      if (!actionBig && actionSuffixPtr != 0 && actionIs("health_status")) pushBytes(actionSuffixPtr, actionSuffixLen);
+      if (!actionBig && actionSuffixPtr != 0 && actionIs("health_status")) pushActionTail(actionSuffixPtr, actionSuffixLen);
       break;
     case F.F_EXITCODE: pushAttrU64("exitCode", 0, false); break;
     case F.F_EXEC_DURATION: pushAttrU64("execDuration", 9, true); break;
@@ -270,7 +294,8 @@ export function extractField(id: i32, argLen: i32): i32 {
       if (slotText(attr("oldName"))) {
         let p = rawP, l = rawL;
         if (l > 0 && load<u8>(p) == 0x2F) { p++; l--; }
-        pushBytes(p, l);
+        if (rawP == outPos) endString(p, l);    // decoded into the output area: keep it there
+        else resultString(p, l);                // a string of the payload: in place
       }
       break;
     }

@@ -57,6 +57,12 @@ export function dkr_extract(fieldId: i32, argLen: i32): i32 {
   return extractField(fieldId, argLen);
 }
 
+/** dkr_parse, then (when it parsed) dkr_extract of one field: the first field of an event in one call. */
+export function dkr_parse_extract(len: i32, fieldId: i32, argLen: i32): i32 {
+  const rc = dkr_parse(len);
+  return rc < 0 ? rc : extractField(fieldId, argLen);
+}
+
 export function dkr_result(): usize {
   return resultArea;
 }

@@ -721,12 +721,18 @@ function parseTop(p: usize): usize {
   return 0;
 }
 
-/** Replaces an escaped string slot by its decoded bytes in the arena. */
+/**
+ * Replaces an escaped string slot by its decoded bytes in the arena, followed by a NUL byte
+ * of its own (extract.ts hands string values out in place, NUL-terminated: the byte after a
+ * value must be one nothing else uses). The arena cannot overflow: a string with an escape
+ * decodes to fewer bytes than it has between its quotes.
+ */
 function decodeSlot(s: usize): void {
   if (slotTag(s) != STRESC) return;
   const n = decodeString(slotPtr(s), slotLen(s), arenaPos);
   setSlot(s, arenaPos, n, STR);
-  arenaPos += <usize>n;
+  store<u8>(arenaPos + <usize>n, 0);
+  arenaPos += <usize>n + 1;
 }
 
 /** The Type class of the decoded type string of n bytes at p. */
@@ -761,7 +767,8 @@ function finish(): void {
     // Decoded for docker.action.name only; the slot stays BIG (docker.action has no value).
     const n = decodeString(slotPtr(a), slotLen(a), arenaPos);
     setSlot(a, arenaPos, n, BIG);
-    arenaPos += <usize>n;
+    store<u8>(arenaPos + <usize>n, 0);
+    arenaPos += <usize>n + 1;
   }
   if (big || slotTag(a) == STR || slotTag(a) == STRESC) {
     decodeSlot(a);

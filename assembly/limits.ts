@@ -1,6 +1,6 @@
 // Interface constants of the guest ABI (assembly/ABI.md) and the module's parse limits.
 
-export const ABI_VERSION: i32 = 1;
+export const ABI_VERSION: i32 = 2;
 
 // Error codes (ABI.md "Error codes").
 export const ERR_SYNTAX: i32 = -1;

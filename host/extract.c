@@ -105,19 +105,32 @@ static inline int is_parsed(const ss_plugin_t *s, const ss_plugin_event_input *e
 	       s->parsed_ts == evt->ts && s->parsed_len == evt->len;
 }
 
-/* Parses the event (a guest call: no string may be pending). 0 = parsed OK, -1 = no values. */
-static int parse(ss_plugin_t *s, const ss_plugin_event_input *ei)
+/* One field: parses the event with it when this is the event's first guest call
+ * (dkr_parse_extract), else extracts it from the parsed event. 0 with the guest's result in
+ * *n (< 0: no value), -1 when the event has no value at all (not a docker event, a payload
+ * the module refuses, a trap: the next field tries again after a trap). No string may be
+ * pending (a guest call follows). */
+static int extract_one(ss_plugin_t *s, const ss_plugin_event_input *ei, uint32_t mid,
+                       const char *name, const char *arg, int32_t arg_len, int32_t *n)
 {
+	if (is_parsed(s, ei)) {
+		if (s->parsed_rc < 0)
+			return -1;
+		if (dkr_guest_extract(s->guest, mid, arg, arg_len, n) != 0) {
+			count_trap(s, name);
+			s->parsed = 0; /* the re-created guest parses again for the next field */
+			return -1;
+		}
+		return 0;
+	}
 	const ss_plugin_event *evt = ei->evt;
 	uint32_t len;
 	const uint8_t *payload = event_payload(evt, &len);
-	if (payload == NULL)
+	if (payload == NULL || ensure_guest(s) != 0)
 		return -1;
-	if (ensure_guest(s) != 0)
-		return -1;
-	int32_t rc;
-	if (dkr_guest_parse(s->guest, payload, len, &rc) != 0) {
-		count_trap(s, "dkr_parse");
+	int32_t r;
+	if (dkr_guest_parse_extract(s->guest, payload, len, mid, arg, arg_len, &r) != 0) {
+		count_trap(s, name);
 		s->parsed = 0;
 		return -1;
 	}
@@ -126,11 +139,12 @@ static int parse(ss_plugin_t *s, const ss_plugin_event_input *ei)
 	s->parsed_evt = evt;
 	s->parsed_ts = evt->ts;
 	s->parsed_len = evt->len;
-	s->parsed_rc = rc;
-	if (rc < 0) {
+	s->parsed_rc = dkr_guest_is_parse_error(r) ? r : 0;
+	if (s->parsed_rc < 0) {
 		dkr_metric_add(&s->metrics, DKR_M_PAYLOAD_ERRORS, 1);
 		return -1;
 	}
+	*n = r;
 	return 0;
 }
 
@@ -246,13 +260,12 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *s, const ss_plugin_event_input *
 	if (grow((void **)&a->slots, &a->slots_cap, nf, sizeof(dkr_slot)))
 		return SS_PLUGIN_FAILURE;
 
-	int ok = is_parsed(s, ei) ? s->parsed_rc >= 0 : parse(s, ei) == 0;
 	for (uint32_t i = 0; i < nf; i++) {
 		ss_plugin_extract_field *f = &fields[i];
 		dkr_slot *slot = &a->slots[i];
 		slot->type = 0;
 		slot->n = 0;
-		if (!ok || f->field_id >= s->id_map_len || s->id_map[f->field_id] < 0)
+		if (f->field_id >= s->id_map_len || s->id_map[f->field_id] < 0)
 			continue;
 		uint32_t mid = (uint32_t)s->id_map[f->field_id];
 		const dkr_field *def = &s->table.f[mid];
@@ -265,13 +278,8 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *s, const ss_plugin_event_input *
 		if (a->pending < a->strs_len && spill(a) != 0)
 			return SS_PLUGIN_FAILURE;
 		int32_t n;
-		if (dkr_guest_extract(s->guest, mid, arg, arg_len, &n) != 0) {
-			count_trap(s, def->name);
-			/* The trap costs only this field: bring the guest back and re-parse. */
-			s->parsed = 0;
-			ok = parse(s, ei) == 0;
+		if (extract_one(s, ei, mid, def->name, arg, arg_len, &n) != 0)
 			continue;
-		}
 		if (n < 0) {
 			if (n != DKR_ERR_NO_EVENT)
 				dkr_metric_add(&s->metrics, DKR_M_EXTRACTION_ERRORS, 1);

@@ -10,7 +10,7 @@
 
 #include "log.h"
 
-#define DKR_GUEST_ABI_VERSION 1
+#define DKR_GUEST_ABI_VERSION 2
 
 /* Guest error codes (ABI.md). */
 enum {
@@ -53,10 +53,21 @@ const char *dkr_guest_last_trap(const dkr_guest *g);
 const char *dkr_guest_fields_json(const dkr_guest *g, size_t *len);
 
 /* Guest calls. Each returns 0 with the guest's result in *ret, or -1 on a trap (the guest
- * is then unusable). */
-int dkr_guest_parse(dkr_guest *g, const void *payload, uint32_t len, int32_t *ret);
+ * is then unusable).
+ * dkr_guest_parse_extract: parses the payload and extracts its first field in one call
+ * (dkr_parse_extract); *ret is the parse error (DKR_ERR_SYNTAX..DKR_ERR_TYPE, see
+ * dkr_guest_is_parse_error) or the field's result as dkr_guest_extract gives it.
+ * arg_len -1: no argument. */
+int dkr_guest_parse_extract(dkr_guest *g, const void *payload, uint32_t len, uint32_t field_id,
+                            const char *arg, int32_t arg_len, int32_t *ret);
 int dkr_guest_extract(dkr_guest *g, uint32_t field_id, const char *arg, int32_t arg_len,
                       int32_t *ret);
+
+/* True for a result of dkr_parse_extract that is a parse error (ABI.md: -1..-5). */
+static inline int dkr_guest_is_parse_error(int32_t r)
+{
+	return r <= DKR_ERR_SYNTAX && r >= DKR_ERR_TYPE;
+}
 
 /* The `len` bytes at guest offset `off`, or NULL when they are not all inside the guest's
  * memory (the guest is untrusted: every pointer it returns goes through here). Valid until

@@ -28,6 +28,7 @@ interface Exports {
   dkr_parse(len: number): number;
   dkr_arg(len: number): number;
   dkr_extract(id: number, argLen: number): number;
+  dkr_parse_extract(len: number, id: number, argLen: number): number;
   dkr_result(): number;
 }
 
@@ -69,19 +70,44 @@ export class Extractor {
     return this.x.dkr_parse(b.length);
   }
 
-  /** Runs dkr_extract; returns the values, or the negative error code. */
-  extract(field: number | string, arg: string | null = null): Value[] | number {
+  /** Writes the argument to the dkr_arg buffer; its length, -1 for none, or null if refused. */
+  private putArg(arg: string | null): number | null {
+    if (arg === null) return -1;
+    const a = this.enc.encode(arg);
+    const p = this.x.dkr_arg(a.length);
+    if (p === 0) return null;
+    this.bytes(p, a.length).set(a);
+    return a.length;
+  }
+
+  private fieldId(field: number | string): number {
     const id = typeof field === "number" ? field : this.byName.get(field);
     if (id === undefined) throw new Error(`unknown field ${String(field)}`);
-    let argLen = -1;
-    if (arg !== null) {
-      const a = this.enc.encode(arg);
-      const p = this.x.dkr_arg(a.length);
-      if (p === 0) return -12;
-      this.bytes(p, a.length).set(a);
-      argLen = a.length;
-    }
-    const n = this.x.dkr_extract(id, argLen);
+    return id;
+  }
+
+  /** Runs dkr_extract; returns the values, or the negative error code. */
+  extract(field: number | string, arg: string | null = null): Value[] | number {
+    const id = this.fieldId(field);
+    const argLen = this.putArg(arg);
+    if (argLen === null) return -12;
+    return this.values(id, this.x.dkr_extract(id, argLen));
+  }
+
+  /** Copies the payload in and runs dkr_parse_extract: the values, or the negative code (a parse error -1..-5, or an extraction error). */
+  parseExtract(payload: Uint8Array | string, field: number | string, arg: string | null = null): Value[] | number {
+    const b = typeof payload === "string" ? this.enc.encode(payload) : payload;
+    const id = this.fieldId(field);
+    const p = this.x.dkr_input(b.length);
+    if (p === 0) return -3;
+    this.bytes(p, b.length).set(b);
+    const argLen = this.putArg(arg);
+    if (argLen === null) return -12;
+    return this.values(id, this.x.dkr_parse_extract(b.length, id, argLen));
+  }
+
+  /** The n values dkr_extract left in the result area for field id (n < 0: returned as is). */
+  private values(id: number, n: number): Value[] | number {
     if (n < 0) return n;
     const type = this.fields[id]?.type ?? "string";
     const dv = new DataView(this.x.memory.buffer);

@@ -1388,7 +1388,35 @@ static void t_swap(const dkr_api *main_api)
 		}
 		a.destroy(s);
 	}
-	/* A module with another ABI version is refused at init with a message. */
+	/* A module of guest ABI version 1 (no dkr_parse_extract) is refused at init with a message
+	 * that names the versions, not the missing export. */
+	{
+		size_t wl;
+		char *wat = read_text(swap_wat, &wl);
+		char *ver = wat ? strstr(wat, "(func (export \"dkr_abi_version\") (result i32) (i32.const 2))") : NULL;
+		char *pe = wat ? strstr(wat, "  (func (export \"dkr_parse_extract\")") : NULL;
+		if (CHECK(ver != NULL && pe != NULL, "swap.wat: version or dkr_parse_extract not found")) {
+			ver[strlen("(func (export \"dkr_abi_version\") (result i32) (i32.const ")] = '1';
+			strcpy(pe, ")\n");
+			char v1wat[1400], v1[1400];
+			snprintf(v1wat, sizeof(v1wat), "%s/v1.wat", dir);
+			snprintf(v1, sizeof(v1), "%s/v1.wasm", dir);
+			write_file(v1wat, wat, strlen(wat));
+			if (CHECK(wat_to_file(v1wat, v1, err, sizeof(err)) == 0, "%s", err)) {
+				if (asprintf(&c, "{\"extractor\":{\"module\":\"%s\"}}", v1) < 0)
+					abort();
+				s = dkr_api_init(&a, c, NULL, NULL, &rc);
+				free(c);
+				CHECK(rc != SS_PLUGIN_SUCCESS, "a version 1 module was accepted");
+				const char *why = s ? a.get_last_error(s) : "";
+				CHECK(strstr(why, "guest ABI version 1") && strstr(why, "needs 2"),
+				      "refusal does not name the versions: %s", why);
+				if (s)
+					a.destroy(s);
+			}
+		}
+		free(wat);
+	}
 	hfields_free(&t);
 	free(e);
 	free(bad);

@@ -1,5 +1,5 @@
 ;; Faulty test module: traps, deadlines, memory exhaustion, bad pointers, lists, and a
-;; parse counter, for the host's guest-isolation tests (assembly/ABI.md v1).
+;; parse counter, for the host's guest-isolation tests (assembly/ABI.md v2).
 (module
   (import "env" "abort" (func $abort (param i32 i32 i32 i32)))
   (memory (export "memory") 6)
@@ -10,7 +10,7 @@
   ;; Scratch text that every dkr_extract call overwrites (as the real extractor reuses its
   ;; output buffer): a string handed out from here is only valid until the next call.
   (data (i32.const 4100) "zzzzzzzzzz")
-  (func (export "dkr_abi_version") (result i32) (i32.const 1))
+  (func (export "dkr_abi_version") (result i32) (i32.const 2))
   (func (export "dkr_fields_ptr") (result i32) (i32.const 1024))
   (func (export "dkr_fields_len") (result i32) (i32.const 789))
   (func (export "dkr_result") (result i32) (i32.const 8192))
@@ -19,7 +19,7 @@
   (func (export "dkr_input") (param $n i32) (result i32)
     (global.set $len (i32.const -1))
     (if (result i32) (i32.gt_u (local.get $n) (i32.const 131072)) (then (i32.const 0)) (else (i32.const 65536))))
-  (func (export "dkr_parse") (param $n i32) (result i32)
+  (func $parse (export "dkr_parse") (param $n i32) (result i32)
     (global.set $parses (i64.add (global.get $parses) (i64.const 1)))
     (global.set $len (i32.const -1))
     (if (i32.eq (i32.load8_u (i32.const 65536)) (i32.const 88)) (then (return (i32.const -1))))
@@ -28,7 +28,7 @@
   (func $str (param $at i32) (param $p i32) (param $l i32)
     (i32.store (local.get $at) (local.get $p))
     (i32.store (i32.add (local.get $at) (i32.const 4)) (local.get $l)))
-  (func (export "dkr_extract") (param $id i32) (param $al i32) (result i32)
+  (func $extract (export "dkr_extract") (param $id i32) (param $al i32) (result i32)
     (if (i32.lt_s (global.get $len) (i32.const 0)) (then (return (i32.const -10))))
     (memory.fill (i32.const 4100) (i32.const 90) (i32.const 10))
     (block $b9 (block $b8 (block $b7 (block $b6 (block $b5 (block $b4 (block $b3 (block $b2 (block $b1 (block $b0
@@ -67,4 +67,10 @@
     (if (i32.eq (local.get $id) (i32.const 9))
       (then (i32.store (i32.const 8192) (i32.const 1)) (return (i32.const 1))))
     (i32.const -11))
+  (func (export "dkr_parse_extract") (param $n i32) (param $id i32) (param $al i32) (result i32)
+    (local $r i32)
+    (local.set $r (call $parse (local.get $n)))
+    (if (result i32) (i32.lt_s (local.get $r) (i32.const 0))
+      (then (local.get $r))
+      (else (call $extract (local.get $id) (local.get $al)))))
 )
