@@ -1,8 +1,8 @@
 // Extraction of one field from the parsed event into the result area (ABI.md).
 // Strings are decoded into the output area, each followed by a NUL; no allocation.
 
-import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, MAX_ARG, MAX_STRING } from "./limits";
-import { argBuf, outBuf, resultArea } from "./mem";
+import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, ERR_NO_ROOM, MAX_ARG, MAX_REQUESTS, MAX_STRING, REQUEST_ARGS } from "./limits";
+import { OUT_SLACK, REQUEST, answerTable, batchBuf, batchCap, outBuf, requestArgs, requestTable, resultArea } from "./mem";
 import { decimalToU64, decodeString, numValue, numberToU64 } from "./strings";
 import {
   ABSENT, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, SLOT, STR, STRESC, TRUE,
@@ -229,13 +229,54 @@ const TK_CONTAINER: i32 = 1 << T_CONTAINER;
 const TK_IMAGE: i32 = 1 << T_IMAGE;
 
 /** dkr_extract: the number of values written to the result area, or a negative error. */
-export function extractField(id: i32, argLen: i32): i32 {
+export function extractField(id: i32, argPtr: usize, argLen: i32): i32 {
+  return extractInto(id, argPtr, argLen, outBuf);
+}
+
+/**
+ * dkr_parse_extract's requests (the event is parsed): each answer is {n, values}, the values
+ * (laid out as in the result area) and their strings in the batch output area. A request
+ * is only served when the area has room for any field's output (else ERR_NO_ROOM: the host
+ * asks dkr_extract), so that area never overflows.
+ */
+export function extractRequests(count: i32, payloadLen: i32): void {
+  if (count > MAX_REQUESTS) count = MAX_REQUESTS;
+  let cur = batchBuf;
+  const end = batchBuf + <usize>batchCap;
+  const room = <usize>payloadLen + <usize>(2 * OUT_SLACK) + 32;
+  for (let i = 0; i < count; i++) {
+    const q = requestTable + <usize>(i * REQUEST);
+    const id = load<i32>(q);
+    const argLen = load<i32>(q, 4);
+    const argOff = load<u32>(q, 8);
+    const a = answerTable + <usize>(i << 3);
+    let r: i32;
+    let values: usize = 0;
+    if (argLen >= 0 && (argOff > <u32>REQUEST_ARGS || <u32>argLen > <u32>REQUEST_ARGS - argOff)) r = ERR_ARG;
+    else if (end - cur < room) r = ERR_NO_ROOM;
+    else {
+      outPos = cur;
+      r = extractInto(id, requestArgs + <usize>argOff, argLen, cur);
+      cur = (outPos + 7) & ~<usize>7;
+      if (r > 0) {
+        values = cur;
+        copyBytes(values, resultArea, r << 3);    // bools take 4 bytes, the others 8: 8 per value covers both
+        cur += <usize>(r << 3);
+      }
+    }
+    store<i32>(a, r);
+    store<u32>(a, <u32>values, 4);
+  }
+}
+
+/** One field into the result area, its strings from out on. */
+function extractInto(id: i32, argPtr: usize, argLen: i32, out: usize): i32 {
   if (id < 0 || id >= F.NFIELDS) return ERR_FIELD;
   if (id == F.F_ATTRIBUTES) {
     if (argLen < 0 || argLen > MAX_ARG) return ERR_ARG;
   } else if (argLen != -1) return ERR_ARG;
   if (!parsed) return ERR_NO_EVENT;
-  outPos = outBuf;
+  outPos = out;
   n = 0;
   switch (id) {
     case F.F_STATUS: legacy(S_STATUS, slotAt(S_ACTION), TK_CONTAINER | TK_IMAGE); break;
@@ -260,7 +301,7 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_SCOPE: pushSlot(slotAt(S_SCOPE)); break;
     case F.F_ACTOR_ID: pushSlot(slotAt(S_ACTOR_ID)); break;
     case F.F_ATTRIBUTES: {
-      const s = findAttr(argBuf, argLen);
+      const s = findAttr(argPtr, argLen);
       if (s != 0) pushSlot(s);
       break;
     }

@@ -68,12 +68,15 @@ const K_BOOL: i32 = 3;
   return n >= 8 ? w : w & ((<u64>1 << (<u64>n << 3)) - 1);
 }
 
+// The first word of the last key (its first min(keyL, 8) bytes), set by scanKey.
+let keyW: u64 = 0;
+
 @inline function keyIs(n: i32, lo: u64): bool {
-  return keyL == n && word(keyP, n) == lo;
+  return keyL == n && keyW == lo;
 }
 
 @inline function keyIs2(n: i32, lo: u64, hi: u64): bool {
-  return keyL == n && load<u64>(keyP) == lo && word(keyP + 8, n - 8) == hi;
+  return keyL == n && keyW == lo && word(keyP + 8, n - 8) == hi;
 }
 
 const W_id: u64 = 0x6469;
@@ -300,24 +303,33 @@ function scanKeyRest(p: usize, keep: bool): usize {
 
 /**
  * Reads `"key" :` at p (after whitespace) and the whitespace after the colon. Sets keyP/keyL
- * (decoded into the arena if escaped; strL is its encoded length) and returns the position
- * of the value, or 0.
+ * (decoded into the arena if escaped; strL is its encoded length) and keyW, and returns the
+ * position of the value, or 0.
  */
 @inline function scanKey(p: usize, keep: bool): usize {
   if (load<u8>(p) != 0x22) return 0;
   const s = p + 1;
   const q = plainEnd(s);
+  let kp: usize, kl: i32;
   if (q != 0) {
-    keyP = s;
-    keyL = <i32>(q - s);
-    strL = keyL;
+    kp = s;
+    kl = <i32>(q - s);
+    strL = kl;
     p = q + 1;
   } else {
     p = scanKeyRest(p, keep);
     if (p == 0) return 0;
+    kp = keyP;
+    kl = keyL;
   }
-  p = ws(p);
-  if (load<u8>(p) != 0x3A) return 0;
+  keyP = kp;
+  keyL = kl;
+  const w = load<u64>(kp);
+  keyW = kl >= 8 ? w : w & ((<u64>1 << (<u64>kl << 3)) - 1);
+  if (load<u8>(p) != 0x3A) {
+    p = ws(p);
+    if (load<u8>(p) != 0x3A) return 0;
+  }
   return ws(p + 1);
 }
 
@@ -439,8 +451,11 @@ function valueInto(p: usize, s: usize, want: i32, holder: i32): usize {
 // of the next key after whitespace) or the closing byte (done: the position after it); 0 otherwise.
 let more = false;
 @inline function next(p: usize, close: u32): usize {
-  p = ws(p);
-  const c = <u32>load<u8>(p);
+  let c = <u32>load<u8>(p);
+  if (c <= 0x20) {
+    p = ws(p);
+    c = <u32>load<u8>(p);
+  }
   if (c == 0x2C) { more = true; return ws(p + 1); }
   if (c == close) { more = false; return p + 1; }
   return 0;
@@ -478,6 +493,37 @@ function parseAttributes(p: usize, holder: i32): usize {
   if (p == 0 || openState != 1) return p;
   let n: i32 = 0;
   let e = attrs;
+  // The members as daemons write them, `"key":"value"` with plain strings (no escape, ASCII,
+  // under 80 bytes) and no whitespace, without leaving locals; at any other member the
+  // general loop below takes over at that member's start.
+  while (n < MAX_ATTRS && load<u8>(p) == 0x22) {
+    const ks = p + 1;
+    const kq = plainEnd(ks);
+    if (kq == 0 || load<u16>(kq + 1) != 0x223A) break;     // `:"` after the key
+    const vs = kq + 3;
+    const vq = plainEnd(vs);
+    if (vq == 0) break;
+    store<u32>(e, <u32>ks);
+    store<i32>(e, <i32>(kq - ks), 4);
+    setSlot(e + 8, vs, <i32>(vq - vs), STR);
+    e += <usize>ATTR;
+    n++;
+    const c = <u32>load<u8>(vq + 1);
+    if (c == 0x7D) {
+      setAttrCount(n);
+      return vq + 2;
+    }
+    p = vq + 1;
+    if (c == 0x2C) p = ws(p + 1);
+    else {
+      p = next(p, 0x7D);
+      if (p == 0) return 0;
+      if (!more) {
+        setAttrCount(n);
+        return p;
+      }
+    }
+  }
   while (true) {
     p = scanKey(p, n < MAX_ATTRS);
     if (p == 0) return 0;

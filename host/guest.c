@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 struct dkr_guest {
+	dkr_guest_view view;               /* first: guest.h reads it (memory base and size) */
 	wasm_engine_t *engine;             /* process-wide, not owned */
 	wasmtime_module_t *module;         /* owned clone */
 	wasmtime_instance_pre_t *pre;      /* owned: linker resolved once */
@@ -17,10 +18,10 @@ struct dkr_guest {
 	wasmtime_store_t *store;           /* owned; NULL while unusable */
 	wasmtime_context_t *ctx;
 	wasmtime_memory_t memory;
-	uint8_t *mem;                      /* its base: fixed (engine.c: memory may not move) */
-	size_t mem_size;                   /* its size when last looked at; it never shrinks */
 	wasmtime_func_t f_input, f_parse, f_arg, f_extract, f_parse_extract;
 	uint32_t result_ptr;
+	uint32_t requests_ptr, answers_ptr; /* the request and answer tables (fixed) */
+	uint64_t generation;               /* instances made so far: a new one has empty tables */
 	uint32_t in_ptr, in_cap;           /* the input buffer (ABI.md: stable until dkr_input) */
 	uint32_t arg_ptr, arg_cap;         /* the argument buffer (ABI.md: stable) */
 	char *fields_json;                 /* owned copy of the module's table */
@@ -318,8 +319,8 @@ static void drop_store(dkr_guest *g)
 		wasmtime_store_delete(g->store);
 	g->store = NULL;
 	g->ctx = NULL;
-	g->mem = NULL;
-	g->mem_size = 0;
+	g->view.mem = NULL;
+	g->view.mem_size = 0;
 	g->usable = 0;
 	g->in_ptr = g->in_cap = g->arg_ptr = g->arg_cap = 0;
 }
@@ -359,11 +360,11 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 		return -1;
 	}
 	g->memory = item.of.memory;
-	g->mem = wasmtime_memory_data(g->ctx, &g->memory);
-	g->mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
+	g->view.mem = wasmtime_memory_data(g->ctx, &g->memory);
+	g->view.mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
 
 	/* The version first: a module of another version gets that message, not a missing export. */
-	wasmtime_func_t f_ver, f_fptr, f_flen, f_res;
+	wasmtime_func_t f_ver, f_fptr, f_flen, f_res, f_req, f_ans;
 	struct sigspec ver[] = {{&f_ver, 0, 1, "dkr_abi_version"}};
 	if (get_func(g, &inst, "dkr_abi_version", &f_ver, err, errlen) ||
 	    check_sigs(g, ver, 1, err, errlen)) {
@@ -392,7 +393,9 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 	    get_func(g, &inst, "dkr_parse", &g->f_parse, err, errlen) ||
 	    get_func(g, &inst, "dkr_arg", &g->f_arg, err, errlen) ||
 	    get_func(g, &inst, "dkr_extract", &g->f_extract, err, errlen) ||
-	    get_func(g, &inst, "dkr_parse_extract", &g->f_parse_extract, err, errlen)) {
+	    get_func(g, &inst, "dkr_parse_extract", &g->f_parse_extract, err, errlen) ||
+	    get_func(g, &inst, "dkr_requests", &f_req, err, errlen) ||
+	    get_func(g, &inst, "dkr_answers", &f_ans, err, errlen)) {
 		drop_store(g);
 		return -1;
 	}
@@ -401,7 +404,8 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 		{&f_fptr, 0, 1, "dkr_fields_ptr"}, {&f_flen, 0, 1, "dkr_fields_len"},
 		{&f_res, 0, 1, "dkr_result"},      {&g->f_input, 1, 1, "dkr_input"},
 		{&g->f_parse, 1, 1, "dkr_parse"},  {&g->f_arg, 1, 1, "dkr_arg"},
-		{&g->f_extract, 2, 1, "dkr_extract"}, {&g->f_parse_extract, 3, 1, "dkr_parse_extract"},
+		{&g->f_extract, 2, 1, "dkr_extract"}, {&g->f_parse_extract, 2, 1, "dkr_parse_extract"},
+		{&f_req, 0, 1, "dkr_requests"},    {&f_ans, 0, 1, "dkr_answers"},
 	};
 	if (check_sigs(g, sig, sizeof(sig) / sizeof(sig[0]), err, errlen)) {
 		drop_store(g);
@@ -413,6 +417,25 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 		return -1;
 	}
 	g->result_ptr = (uint32_t)raw[0].i32;
+	if (call(g, &f_req, raw, 1) != 0) {
+		snprintf(err, errlen, "dkr_requests trapped: %s", g->trap);
+		drop_store(g);
+		return -1;
+	}
+	g->requests_ptr = (uint32_t)raw[0].i32;
+	if (call(g, &f_ans, raw, 1) != 0) {
+		snprintf(err, errlen, "dkr_answers trapped: %s", g->trap);
+		drop_store(g);
+		return -1;
+	}
+	g->answers_ptr = (uint32_t)raw[0].i32;
+	if (dkr_guest_span(g, g->requests_ptr, DKR_GUEST_REQUEST_BYTES) == NULL ||
+	    dkr_guest_span(g, g->answers_ptr, DKR_GUEST_MAX_REQUESTS * 8) == NULL) {
+		snprintf(err, errlen, "the extractor's request or answer table is outside its memory");
+		drop_store(g);
+		return -1;
+	}
+	g->generation++;
 
 	if (g->fields_json == NULL) {
 		if (call(g, &f_fptr, raw, 1) != 0) {
@@ -501,15 +524,13 @@ const char *dkr_guest_fields_json(const dkr_guest *g, size_t *len)
 	return g->fields_json;
 }
 
-const uint8_t *dkr_guest_span(dkr_guest *g, uint64_t off, uint64_t len)
+const uint8_t *dkr_guest_span_grown(dkr_guest *g, uint64_t off, uint64_t len)
 {
-	if (off + len <= g->mem_size)
-		return g->mem + off;
 	/* Maybe the memory grew since we last looked (it never shrinks, never moves). */
 	if (g->ctx == NULL)
 		return NULL;
-	g->mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
-	return off + len <= g->mem_size ? g->mem + off : NULL;
+	g->view.mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
+	return off + len <= g->view.mem_size ? g->view.mem + off : NULL;
 }
 
 uint32_t dkr_guest_result_ptr(const dkr_guest *g)
@@ -526,7 +547,7 @@ static uint8_t *buffer(dkr_guest *g, const wasmtime_func_t *alloc, uint32_t *ptr
                        uint32_t len, uint32_t want, int *why)
 {
 	if (len <= *cap)
-		return g->mem + *ptr;
+		return g->view.mem + *ptr;
 	uint32_t ask[2] = {len > want ? len : want, len};
 	for (int k = 0; k < 2; k++) {
 		if (k == 1 && ask[1] == ask[0])
@@ -541,7 +562,7 @@ static uint8_t *buffer(dkr_guest *g, const wasmtime_func_t *alloc, uint32_t *ptr
 		if (p != 0 && dkr_guest_span(g, p, ask[k]) != NULL) {
 			*ptr = p;
 			*cap = ask[k];
-			return g->mem + p;
+			return g->view.mem + p;
 		}
 	}
 	*cap = 0; /* an input buffer asked for is no longer the old one */
@@ -552,42 +573,38 @@ static uint8_t *buffer(dkr_guest *g, const wasmtime_func_t *alloc, uint32_t *ptr
 #define DKR_GUEST_INPUT_MIN (64u << 10)
 #define DKR_GUEST_ARG_MIN 256u
 
-int dkr_guest_parse_extract(dkr_guest *g, const void *payload, uint32_t len, uint32_t field_id,
-                            const char *arg, int32_t arg_len, int32_t *ret)
+uint8_t *dkr_guest_requests(dkr_guest *g, uint64_t *generation)
+{
+	*generation = g->generation;
+	return g->view.mem + g->requests_ptr;
+}
+
+int dkr_guest_parse_extract(dkr_guest *g, const void *payload, uint32_t len, uint32_t count,
+                            int32_t *rc)
 {
 	int why = 0;
 	uint8_t *in = buffer(g, &g->f_input, &g->in_ptr, &g->in_cap, len, DKR_GUEST_INPUT_MIN, &why);
 	if (in == NULL) {
 		if (why == -1)
 			return -1;
-		*ret = DKR_ERR_TOO_LARGE;
+		*rc = DKR_ERR_TOO_LARGE;
 		return 0;
-	}
-	uint8_t *a = NULL;
-	if (arg_len >= 0) {
-		a = buffer(g, &g->f_arg, &g->arg_ptr, &g->arg_cap, (uint32_t)arg_len, DKR_GUEST_ARG_MIN,
-		           &why);
-		if (a == NULL && why == -1)
-			return -1;
 	}
 	memcpy(in, payload, len);
-	wasmtime_val_raw_t raw[3];
+	wasmtime_val_raw_t raw[2];
 	raw[0].i32 = (int32_t)len;
-	if (arg_len >= 0 && a == NULL) {
-		/* The argument cannot be passed: parse only; the field has no value. */
-		if (call(g, &g->f_parse, raw, 1) != 0)
-			return -1;
-		*ret = raw[0].i32 < 0 ? raw[0].i32 : DKR_ERR_ARG;
-		return 0;
-	}
-	if (arg_len > 0)
-		memcpy(a, arg, (size_t)arg_len);
-	raw[1].i32 = (int32_t)field_id;
-	raw[2].i32 = arg_len;
-	if (call(g, &g->f_parse_extract, raw, 3) != 0)
+	raw[1].i32 = (int32_t)count;
+	if (call(g, &g->f_parse_extract, raw, 2) != 0)
 		return -1;
-	*ret = raw[0].i32;
+	*rc = raw[0].i32;
 	return 0;
+}
+
+void dkr_guest_answer(const dkr_guest *g, uint32_t i, int32_t *n, uint32_t *values)
+{
+	const uint8_t *a = g->view.mem + g->answers_ptr + 8 * i;
+	memcpy(n, a, 4);
+	memcpy(values, a + 4, 4);
 }
 
 int dkr_guest_extract(dkr_guest *g, uint32_t field_id, const char *arg, int32_t arg_len,

@@ -1311,7 +1311,7 @@ static void t_swap(const dkr_api *main_api)
 	if (!CHECK(dkr_api_load(&a, src, err, sizeof(err)) == 0, "%s", err))
 		return;
 	hfields_parse(a.get_fields(), &t);
-	CHECK(t.n == 10, "faulty table has %zu fields", t.n);
+	CHECK(t.n == 11, "faulty table has %zu fields", t.n);
 	s = dkr_api_init(&a, "{\"extractor\":{\"callTimeoutMs\":50,\"maxMemoryMiB\":16}}",
 	                 (ss_plugin_owner_t *)&lc, cap_log, &rc);
 	if (CHECK(rc == SS_PLUGIN_SUCCESS, "init faulty: %s", s ? a.get_last_error(s) : "")) {
@@ -1385,6 +1385,39 @@ static void t_swap(const dkr_api *main_api)
 			int n = hfield_format_json(&t.f[mf[k].field_id], &mf[k], mrc, val, sizeof(val));
 			CHECK(n >= 0 && !strcmp(val, wants[k]), "multi %d %s = %s (want %s)", k, names[k],
 			      val, wants[k]);
+		}
+		a.destroy(s);
+	}
+	/* Fields asked in advance (ABI.md dkr_parse_extract): from the second event on, the fields
+	 * Falco asked for on the event before are answered with the parse, without a dkr_extract
+	 * call (faulty.extracts counts those calls); the answers outlive a dkr_extract call; a field
+	 * the module declines (faulty.list) is extracted alone. */
+	s = dkr_api_init(&a, "{\"extractor\":{\"callTimeoutMs\":50,\"maxMemoryMiB\":16}}", NULL,
+	                 NULL, &rc);
+	if (CHECK(rc == SS_PLUGIN_SUCCESS, "init faulty: %s", s ? a.get_last_error(s) : "")) {
+		struct { const char *field; const char *want; } ev[][5] = {
+			/* 1st event: one parse with faulty.ok, then two dkr_extract calls */
+			{{"faulty.ok", "\"ok\""}, {"faulty.flag", "true"}, {"faulty.extracts", "2"}},
+			/* the same fields: answered with the parse */
+			{{"faulty.ok", "\"ok\""}, {"faulty.flag", "true"}, {"faulty.extracts", "2"}},
+			{{"faulty.ok", "\"ok\""}, {"faulty.flag", "true"}, {"faulty.extracts", "2"}},
+			/* another order: still answered */
+			{{"faulty.flag", "true"}, {"faulty.extracts", "2"}, {"faulty.ok", "\"ok\""}},
+			/* a field not asked in advance, then an answer taken after its dkr_extract call */
+			{{"faulty.flag", "true"}, {"faulty.extracts", "2"}, {"faulty.list", "[\"a\",\"bb\",\"ccc\"]"},
+			 {"faulty.ok", "\"ok\""}},
+			/* faulty.list asked in advance is declined (ERR_NO_ROOM): extracted alone */
+			{{"faulty.flag", "true"}, {"faulty.extracts", "3"}, {"faulty.list", "[\"a\",\"bb\",\"ccc\"]"},
+			 {"faulty.ok", "\"ok\""}},
+			{{"faulty.flag", "true"}, {"faulty.extracts", "4"}, {"faulty.parses", "7"}},
+		};
+		for (size_t k = 0; k < sizeof(ev) / sizeof(ev[0]); k++) {
+			ei.evtnum = 100 + k;
+			for (int f = 0; f < 5 && ev[k][f].field != NULL; f++) {
+				int r = extract1(&a, s, &t, ev[k][f].field, NULL, &ei, val);
+				CHECK(r >= 1 && !strcmp(val, ev[k][f].want), "event %zu %s = %s (want %s)", k,
+				      ev[k][f].field, val, ev[k][f].want);
+			}
 		}
 		a.destroy(s);
 	}
