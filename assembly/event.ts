@@ -125,12 +125,24 @@ export function clearAllSlots(): void {
   v128.store(slots, z, 192); v128.store(slots, z, 208); v128.store(slots, z, 224); v128.store(slots, z, 240);
 }
 
+/**
+ * True if the n bytes at a and at b are equal, compared 8 at a time: both are followed by at
+ * least 8 readable bytes (keys in the payload or the arena, arguments in their buffers).
+ */
+@inline function bytesEqual(a: usize, b: usize, n: i32): bool {
+  let i: usize = 0;
+  const end = <usize>n;
+  for (; i + 8 <= end; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  if (i == end) return true;
+  const m: u64 = (<u64>1 << (<u64>(end - i) << 3)) - 1;
+  return ((load<u64>(a + i) ^ load<u64>(b + i)) & m) == 0;
+}
+
 /** The value slot of the last attribute whose decoded key equals the len bytes at k, or 0. */
 export function findAttr(k: usize, len: i32): usize {
   for (let i = attrCount - 1; i >= 0; i--) {
     const e = attrs + <usize>(i * ATTR);
-    if (load<i32>(e, 4) != len) continue;
-    if (memory.compare(<usize>load<u32>(e), k, <usize>len) == 0) return e + 8;
+    if (load<i32>(e, 4) == len && bytesEqual(<usize>load<u32>(e), k, len)) return e + 8;
   }
   return 0;
 }

@@ -260,7 +260,8 @@ export function extractRequests(count: i32, payloadLen: i32): void {
       cur = (outPos + 7) & ~<usize>7;
       if (r > 0) {
         values = cur;
-        copyBytes(values, resultArea, r << 3);    // bools take 4 bytes, the others 8: 8 per value covers both
+        if (r == 1) store<u64>(values, load<u64>(resultArea));
+        else copyBytes(values, resultArea, r << 3);  // bools take 4 bytes, the others 8: 8 per value covers both
         cur += <usize>(r << 3);
       }
     }

@@ -106,16 +106,16 @@ static inline int is_parsed(const ss_plugin_t *s, const ss_plugin_event_input *e
 }
 
 /* ---------------------------------------------------------------- fields asked in advance
- * Falco reads one field per extract_fields call, and on every event of a rule set the same
- * fields in the same order. So the fields Falco asked for on the last event are asked of the
- * module with the next event's parse (ABI.md dkr_parse_extract): one call into the module
- * per event, the later fields are answered from the answer table. A field asked for that was
- * not asked in advance costs a dkr_extract call, one asked in advance and not asked for costs
- * only its extraction in the module.
- * While Falco asks the fields in the order of `batch`, nothing is recorded (ask_pos counts
- * them); at the first other request `asked` gets that prefix and records the rest, and
- * becomes the next event's `batch`. The module's request table is written only when `batch`
- * changes (or the module was re-created). */
+ * Falco reads one field per extract_fields call, and on every event of a rule set much the
+ * same fields in the same order (a field as often as rules read it). So the fields Falco
+ * asked for on the last event are asked of the module with the next event's parse (ABI.md
+ * dkr_parse_extract): one call into the module per event, the fields are then answered from
+ * the answer table. A field asked for that was not asked in advance costs a dkr_extract
+ * call, one asked in advance and not asked for costs only its extraction in the module.
+ * While Falco asks in the order of the last event (batch->seq), nothing is recorded (`pos`
+ * counts the requests); at the first other request `asked` takes the part asked so far and
+ * records the rest, and becomes the next event's `batch`. The module's request table is
+ * written only when `batch` changes (or the module was re-created). */
 
 static inline int req_is(const dkr_requests *l, uint32_t i, uint32_t mid, const char *arg,
                          int32_t arg_len)
@@ -127,19 +127,39 @@ static inline int req_is(const dkr_requests *l, uint32_t i, uint32_t mid, const 
 
 static int find_request(const dkr_requests *l, uint32_t mid, const char *arg, int32_t arg_len)
 {
-	for (uint32_t i = 0; i < l->n; i++)
-		if (req_is(l, i, mid, arg, arg_len))
-			return (int)i;
-	return -1;
+	for (uint32_t h = mid % DKR_ASK_HASH;; h = (h + 1) % DKR_ASK_HASH) {
+		int i = l->hash[h];
+		if (i < 0)
+			return -1;
+		if (req_is(l, (uint32_t)i, mid, arg, arg_len))
+			return i;
+	}
 }
 
-/* Appends (mid, arg) unless the list is full or its argument area is; -1 then. */
+static void clear_requests(dkr_requests *l)
+{
+	l->n = 0;
+	l->args_len = 0;
+	l->seq_n = 0;
+	memset(l->hash, -1, sizeof(l->hash));
+}
+
+static void hash_request(dkr_requests *l, uint32_t i)
+{
+	uint32_t h = l->r[i].mid % DKR_ASK_HASH;
+	while (l->hash[h] >= 0)
+		h = (h + 1) % DKR_ASK_HASH;
+	l->hash[h] = (int8_t)i;
+}
+
+/* Appends (mid, arg); its index, or -1 when the list or its argument area is full. */
 static int add_request(dkr_requests *l, uint32_t mid, const char *arg, int32_t arg_len)
 {
 	if (l->n >= DKR_GUEST_MAX_REQUESTS ||
 	    (arg_len > 0 && (uint32_t)arg_len > DKR_GUEST_REQUEST_ARGS - l->args_len))
 		return -1;
-	dkr_request *r = &l->r[l->n++];
+	uint32_t i = l->n++;
+	dkr_request *r = &l->r[i];
 	r->mid = mid;
 	r->arg_len = arg_len;
 	r->arg_off = l->args_len;
@@ -147,44 +167,52 @@ static int add_request(dkr_requests *l, uint32_t mid, const char *arg, int32_t a
 		memcpy(l->args + l->args_len, arg, (size_t)arg_len);
 		l->args_len += (uint32_t)arg_len;
 	}
-	return 0;
+	hash_request(l, i);
+	return (int)i;
+}
+
+/* From now on this event's requests go to `asked`, which starts with the requests asked so
+ * far (batch->seq[0..pos): batch lists its requests in the order they were first asked, so
+ * they are batch->r[0..m) for the largest index m - 1 in that part). */
+static void deviate(dkr_ask *k)
+{
+	if (k->deviated)
+		return;
+	k->deviated = 1;
+	dkr_requests *a = k->asked, *b = k->batch;
+	clear_requests(a);
+	uint32_t m = 0;
+	for (uint32_t p = 0; p < k->pos; p++)
+		if (b->seq[p] + 1u > m)
+			m = b->seq[p] + 1u;
+	memcpy(a->r, b->r, m * sizeof(dkr_request));
+	a->n = m;
+	for (uint32_t i = 0; i < m; i++) {
+		const dkr_request *r = &b->r[i];
+		if (r->arg_len > 0 && r->arg_off + (uint32_t)r->arg_len > a->args_len)
+			a->args_len = r->arg_off + (uint32_t)r->arg_len;
+		hash_request(a, i);
+	}
+	memcpy(a->args, b->args, a->args_len);
+	memcpy(a->seq, b->seq, k->pos);
+	a->seq_n = k->pos;
 }
 
 /* A new event: what Falco asked for on the last one is what the module is asked for now. */
 static void begin_event(ss_plugin_t *s, const ss_plugin_event_input *ei)
 {
 	dkr_ask *k = &s->ask;
-	if (k->deviated) {
+	if (k->deviated || k->pos != k->batch->seq_n) {
+		deviate(k);
 		dkr_requests *t = k->batch;
 		k->batch = k->asked;
 		k->asked = t;
 		k->table_gen = 0; /* the module's table holds the old batch */
-	} else if (k->pos < k->batch->n) {
-		k->batch->n = k->pos; /* a prefix: the module's table still holds it */
 	}
-	k->asked->n = 0;
-	k->asked->args_len = 0;
 	k->pos = 0;
 	k->deviated = 0;
 	k->evtnum = ei->evtnum;
 	k->evt = ei->evt;
-}
-
-/* From now on this event's requests go to `asked`, starting with the batch prefix asked so far. */
-static void deviate(dkr_ask *k)
-{
-	if (k->deviated)
-		return;
-	k->deviated = 1;
-	memcpy(k->asked->r, k->batch->r, k->pos * sizeof(dkr_request));
-	k->asked->n = k->pos;
-	k->asked->args_len = 0;
-	for (uint32_t i = 0; i < k->pos; i++) {
-		const dkr_request *r = &k->batch->r[i];
-		if (r->arg_len > 0 && r->arg_off + (uint32_t)r->arg_len > k->asked->args_len)
-			k->asked->args_len = r->arg_off + (uint32_t)r->arg_len;
-	}
-	memcpy(k->asked->args, k->batch->args, k->asked->args_len);
 }
 
 /* Falco asks for (mid, arg): its index in the batch (-1: not asked in advance), and records
@@ -192,15 +220,26 @@ static void deviate(dkr_ask *k)
 static int asked_for(ss_plugin_t *s, uint32_t mid, const char *arg, int32_t arg_len)
 {
 	dkr_ask *k = &s->ask;
+	dkr_requests *b = k->batch;
 	if (!k->deviated) {
-		if (k->pos < k->batch->n && req_is(k->batch, k->pos, mid, arg, arg_len))
-			return (int)k->pos++;
+		if (k->pos < b->seq_n) {
+			uint32_t i = b->seq[k->pos];
+			if (req_is(b, i, mid, arg, arg_len)) {
+				k->pos++;
+				return (int)i;
+			}
+		}
 		deviate(k);
 	}
-	int i = find_request(k->batch, mid, arg, arg_len);
-	if (!k->no_batch[mid] && find_request(k->asked, mid, arg, arg_len) < 0)
-		add_request(k->asked, mid, arg, arg_len);
-	return i;
+	if (!k->no_batch[mid]) {
+		dkr_requests *a = k->asked;
+		int j = find_request(a, mid, arg, arg_len);
+		if (j < 0)
+			j = add_request(a, mid, arg, arg_len);
+		if (j >= 0 && a->seq_n < DKR_ASK_SEQ)
+			a->seq[a->seq_n++] = (uint8_t)j;
+	}
+	return find_request(b, mid, arg, arg_len);
 }
 
 /* The extraction of field mid trapped: it is never asked in advance again. */
@@ -209,11 +248,23 @@ static void never_ask(ss_plugin_t *s, uint32_t mid)
 	dkr_ask *k = &s->ask;
 	k->no_batch[mid] = 1;
 	deviate(k);
+	dkr_requests *a = k->asked;
+	int map[DKR_GUEST_MAX_REQUESTS];
 	uint32_t o = 0;
-	for (uint32_t i = 0; i < k->asked->n; i++)
-		if (k->asked->r[i].mid != mid)
-			k->asked->r[o++] = k->asked->r[i];
-	k->asked->n = o;
+	for (uint32_t i = 0; i < a->n; i++) {
+		map[i] = a->r[i].mid == mid ? -1 : (int)o;
+		if (map[i] >= 0)
+			a->r[o++] = a->r[i];
+	}
+	a->n = o;
+	uint32_t q = 0;
+	for (uint32_t p = 0; p < a->seq_n; p++)
+		if (map[a->seq[p]] >= 0)
+			a->seq[q++] = (uint8_t)map[a->seq[p]];
+	a->seq_n = q;
+	memset(a->hash, -1, sizeof(a->hash));
+	for (uint32_t i = 0; i < a->n; i++)
+		hash_request(a, i);
 }
 
 /* Writes the batch to the module's request table when it does not hold it. */
@@ -459,6 +510,44 @@ static ss_plugin_rc extract_single(ss_plugin_t *s, const ss_plugin_event_input *
 	}
 	if (!def->is_list && n > 1)
 		n = 1;
+	if (n == 1) {
+		/* One value, as most fields have: straight from guest memory, no arena. */
+		dkr_guest *g = s->guest;
+		const uint8_t *v = dkr_guest_span(g, at, 8);
+		if (v != NULL) {
+			switch (def->type) {
+			case DKR_FTYPE_STRING: {
+				uint32_t sp, sl;
+				memcpy(&sp, v, 4);
+				memcpy(&sl, v + 4, 4);
+				const uint8_t *str = dkr_guest_span(g, sp, (uint64_t)sl + 1);
+				if (str == NULL || str[sl] != '\0')
+					break; /* the general path copies it, or refuses it */
+				s->one.str = (const char *)str;
+				f->res.str = &s->one.str;
+				f->res_len = 1;
+				return SS_PLUGIN_SUCCESS;
+			}
+			case DKR_FTYPE_BOOL: {
+				uint32_t b;
+				memcpy(&b, v, 4);
+				s->one.u32 = b != 0;
+				f->res.boolean = &s->one.u32;
+				f->res_len = 1;
+				return SS_PLUGIN_SUCCESS;
+			}
+			case DKR_FTYPE_UINT64:
+			case DKR_FTYPE_RELTIME:
+			case DKR_FTYPE_ABSTIME:
+				memcpy(&s->one.u64, v, 8);
+				f->res.u64 = &s->one.u64;
+				f->res_len = 1;
+				return SS_PLUGIN_SUCCESS;
+			default:
+				break;
+			}
+		}
+	}
 	dkr_arena *a = &s->arena;
 	a->strs_len = a->pending = a->chars_len = a->u64s_len = a->u32s_len = 0;
 	dkr_slot slot;

@@ -166,6 +166,8 @@ ss_plugin_t *plugin_init(const ss_plugin_init_input *in, ss_plugin_rc *rc)
 		dkr_set_error(s, "out of memory");
 		return s;
 	}
+	memset(s->ask.batch->hash, -1, sizeof(s->ask.batch->hash));
+	memset(s->ask.asked->hash, -1, sizeof(s->ask.asked->hash));
 	dkr_log_msg(&s->log, SS_PLUGIN_LOG_SEV_DEBUG, "extractor %s loaded (%zu fields)",
 	            s->module_path, s->table.n);
 	*rc = SS_PLUGIN_SUCCESS;
