@@ -147,5 +147,18 @@ s_compose() {
   clean; docker rmi dkr-shop-web:1.4.2 >/dev/null
 }
 
-all=(exec privileged mounts namespaces capabilities copy commit oom swarm plugin healthcheck visibility)
+s_combined() {
+  # Several risks on one container: under rule_matching: first only the most severe rule
+  # fires, and its output carries the rest. The privileged one cannot start in this sandbox.
+  docker create --label dkr-scenario=x --name sc-all --privileged -v /var/run/docker.sock:/var/run/docker.sock \
+    -v /:/host --pid host --network host --cap-add SYS_ADMIN $img true >/dev/null
+  docker run -d --label dkr-scenario=x --name sc-escape -v /var/run/docker.sock:/var/run/docker.sock -v /:/host \
+    --pid host --cap-add SYS_ADMIN $img sleep 60 >/dev/null
+  docker exec sc-escape sh -c 'cat /host/etc/shadow; id' >/dev/null
+  docker create --label dkr-scenario=x --name sc-root-caps -v /:/host --cap-add SYS_PTRACE --ipc host $img true >/dev/null
+  docker create --label dkr-scenario=x --name sc-caps-ns --cap-add NET_ADMIN --network host $img true >/dev/null
+  clean
+}
+
+all=(exec privileged mounts namespaces capabilities copy commit oom swarm plugin healthcheck visibility combined)
 for s in "${@:-${all[@]}}"; do record "$s" "s_$s"; done

@@ -89,6 +89,16 @@ export interface FalcoOptions {
   env?: NodeJS.ProcessEnv;
   /** library_path of the plugin (default build/libdocker.so). */
   libraryPath?: string;
+  /**
+   * Keep integers of 16 digits or more in output_fields exact, as decimal strings (docker.time,
+   * evt.time exceed 2^53). Default false: plain JSON numbers.
+   */
+  exactIntegers?: boolean;
+}
+
+/** JSON.parse, with every integer of 16 digits or more outside strings turned into its decimal string. */
+export function parseExact(line: string): unknown {
+  return JSON.parse(line.replace(/(?<!\\)":(\d{16,})(?=[,}\]])/g, '":"$1"'));
 }
 
 /** The falco.yaml a run uses (exported for tests that write their own variant). */
@@ -141,7 +151,7 @@ export class FalcoRun {
     createInterface({ input: this.child.stdout! }).on("line", (l) => {
       if (l.startsWith("{")) {
         try {
-          const a = JSON.parse(l) as Alert;
+          const a = (o.exactIntegers === true ? parseExact(l) : JSON.parse(l)) as Alert;
           if (typeof a.rule === "string") {
             this.alerts.push(a);
             this.wake();
@@ -245,4 +255,34 @@ export async function replayThroughFalco(files: string[], o: Omit<FalcoOptions, 
   const log = run.log(200);
   await run.stop();
   return { alerts: run.alerts, code, log };
+}
+
+/** One rules file's result of `falco -V` (json_output). */
+export interface LoadResult {
+  name: string;
+  successful: boolean;
+  schema_valid: boolean;
+  errors: Array<{ code: string; message: string }>;
+  warnings: Array<{ code: string; message: string }>;
+  schema_warnings: unknown[];
+}
+
+/**
+ * `falco -V` of rules files with the plugin loaded (so plugin fields and required_plugin_versions
+ * are checked): Falco's JSON load results, its exit code and its other output.
+ */
+export function validateRules(files: string[], o: Omit<FalcoOptions, "openParams" | "rules"> = {}): { results: LoadResult[]; code: number | null; text: string } {
+  if (FALCO === null) throw new Error("no Falco found");
+  const dir = mkdtempSync(join(tmpdir(), "dkr-falco-V-"));
+  try {
+    const cfg = join(dir, "falco.yaml");
+    writeFileSync(cfg, falcoYaml({ ...o, openParams: "", rules: [] }, join(dir, "state")));
+    const args = ["-c", cfg, "-o", "json_output=true", ...files.flatMap((f) => ["-V", f])];
+    const r = spawnSync(FALCO.path, args, { encoding: "utf8", env: o.env ?? process.env });
+    const line = (r.stdout ?? "").split("\n").find((l) => l.startsWith('{"falco_load_results"'));
+    const results = line === undefined ? [] : (JSON.parse(line) as { falco_load_results: LoadResult[] }).falco_load_results;
+    return { results, code: r.status, text: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
