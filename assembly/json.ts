@@ -730,35 +730,89 @@ function parseFalco(p: usize, holder: i32): usize {
   return 0;
 }
 
+// Top-level members as daemons write them, recognized by the raw bytes of `"key":` (a key
+// without escapes and the colon right after it): one or two word compares instead of
+// scanning the key. Any other member goes the general way (scanKey), with the same result.
+const TOP_NONE: i32 = 0;
+const TOP_ID: i32 = 1;
+const TOP_TYPE: i32 = 2;
+const TOP_TIME: i32 = 3;
+const TOP_FROM: i32 = 4;
+const TOP_ACTOR: i32 = 5;
+const TOP_SCOPE: i32 = 6;
+const TOP_FALCO: i32 = 7;
+const TOP_ACTION: i32 = 8;
+const TOP_STATUS: i32 = 9;
+const TOP_TIMENANO: i32 = 10;
+const M7: u64 = 0x00FFFFFFFFFFFFFF;
+const M5: u64 = 0x000000FFFFFFFFFF;
+
+/** The top-level member whose `"key":` bytes start at p (TOP_NONE: another, or written otherwise); sets memberEnd. */
+let memberEnd: usize = 0;
+@inline function topMember(p: usize): i32 {
+  const w = load<u64>(p);
+  switch (<u32>(w >> 8) & 0xFF) {
+    case 0x69: if ((w & M5) == 0x3A22646922) { memberEnd = p + 5; return TOP_ID; } break;                 // "id":
+    case 0x54: if ((w & M7) == 0x3A226570795422) { memberEnd = p + 7; return TOP_TYPE; } break;           // "Type":
+    case 0x74:
+      if ((w & M7) == 0x3A22656D697422) { memberEnd = p + 7; return TOP_TIME; }                           // "time":
+      if (w == 0x6E614E656D697422 && (load<u32>(p + 8) & 0xFFFFFF) == 0x3A226F) { memberEnd = p + 11; return TOP_TIMENANO; }
+      break;
+    case 0x66:
+      if ((w & M7) == 0x3A226D6F726622) { memberEnd = p + 7; return TOP_FROM; }                           // "from":
+      if (w == 0x3A226F636C616622) { memberEnd = p + 8; return TOP_FALCO; }                               // "falco":
+      break;
+    case 0x41:
+      if (w == 0x3A22726F74634122) { memberEnd = p + 8; return TOP_ACTOR; }                               // "Actor":
+      if (w == 0x226E6F6974634122 && load<u8>(p + 8) == 0x3A) { memberEnd = p + 9; return TOP_ACTION; }   // "Action":
+      break;
+    case 0x73:
+      if (w == 0x3A2265706F637322) { memberEnd = p + 8; return TOP_SCOPE; }                               // "scope":
+      if (w == 0x2273757461747322 && load<u8>(p + 8) == 0x3A) { memberEnd = p + 9; return TOP_STATUS; }   // "status":
+      break;
+  }
+  return TOP_NONE;
+}
+
 /** The members of the top-level object (p is past its '{' and whitespace, not at '}'); returns the position after its '}', or 0. */
 function parseTop(p: usize): usize {
   while (true) {
-    p = scanKey(p, false);
-    if (p == 0) return 0;
-    switch (keyL) {
-      case 2:
-        p = keyIs(2, W_id) ? strInto(p, slotAt(S_ID), 1) : skipValue(p, 1); break;
-      case 4:
-        if (keyIs(4, W_Type)) p = strInto(p, slotAt(S_TYPE), 1);
-        else if (keyIs(4, W_time)) p = valueInto(p, slotAt(S_TIME), K_NUM, 1);
-        else if (keyIs(4, W_from)) p = strInto(p, slotAt(S_FROM), 1);
-        else p = skipValue(p, 1);
-        break;
-      case 5:
-        if (keyIs(5, W_Actor)) p = parseActor(p, 1);
-        else if (keyIs(5, W_scope)) p = strInto(p, slotAt(S_SCOPE), 1);
-        else if (keyIs(5, W_falco)) p = parseFalco(p, 1);
-        else p = skipValue(p, 1);
-        break;
-      case 6:
-        if (keyIs(6, W_Action)) p = strInto(p, slotAt(S_ACTION), 1);
-        else if (keyIs(6, W_status)) p = strInto(p, slotAt(S_STATUS), 1);
-        else p = skipValue(p, 1);
-        break;
-      case 8:
-        p = keyIs(8, W_timeNano) ? valueInto(p, slotAt(S_TIMENANO), K_NUM, 1) : skipValue(p, 1); break;
-      default:
-        p = skipValue(p, 1);
+    let m = topMember(p);
+    if (m != TOP_NONE) p = ws(memberEnd);
+    else {
+      p = scanKey(p, false);
+      if (p == 0) return 0;
+      switch (keyL) {
+        case 2: if (keyIs(2, W_id)) m = TOP_ID; break;
+        case 4:
+          if (keyIs(4, W_Type)) m = TOP_TYPE;
+          else if (keyIs(4, W_time)) m = TOP_TIME;
+          else if (keyIs(4, W_from)) m = TOP_FROM;
+          break;
+        case 5:
+          if (keyIs(5, W_Actor)) m = TOP_ACTOR;
+          else if (keyIs(5, W_scope)) m = TOP_SCOPE;
+          else if (keyIs(5, W_falco)) m = TOP_FALCO;
+          break;
+        case 6:
+          if (keyIs(6, W_Action)) m = TOP_ACTION;
+          else if (keyIs(6, W_status)) m = TOP_STATUS;
+          break;
+        case 8: if (keyIs(8, W_timeNano)) m = TOP_TIMENANO; break;
+      }
+    }
+    switch (m) {
+      case TOP_ID: p = strInto(p, slotAt(S_ID), 1); break;
+      case TOP_TYPE: p = strInto(p, slotAt(S_TYPE), 1); break;
+      case TOP_TIME: p = valueInto(p, slotAt(S_TIME), K_NUM, 1); break;
+      case TOP_FROM: p = strInto(p, slotAt(S_FROM), 1); break;
+      case TOP_ACTOR: p = parseActor(p, 1); break;
+      case TOP_SCOPE: p = strInto(p, slotAt(S_SCOPE), 1); break;
+      case TOP_FALCO: p = parseFalco(p, 1); break;
+      case TOP_ACTION: p = strInto(p, slotAt(S_ACTION), 1); break;
+      case TOP_STATUS: p = strInto(p, slotAt(S_STATUS), 1); break;
+      case TOP_TIMENANO: p = valueInto(p, slotAt(S_TIMENANO), K_NUM, 1); break;
+      default: p = skipValue(p, 1);
     }
     if (p == 0) return 0;
     p = next(p, 0x7D);
@@ -821,8 +875,17 @@ function finish(): void {
     const p = slotPtr(a);
     const n = slotLen(a);
     let split = -1;
-    for (let i = 0; i + 1 < n; i++) {
-      if (load<u8>(p + <usize>i) == 0x3A && load<u8>(p + <usize>i + 1) == 0x20) { split = i; break; }
+    // The first ": " (16 bytes at a time: most actions have none; the action is followed by
+    // 16 readable bytes, in the payload or the arena).
+    for (let i = 0; i + 1 < n; i += 16) {
+      let m = i8x16.bitmask(i8x16.eq(v128.load(p + <usize>i), i8x16.splat(0x3A)));
+      while (m != 0) {
+        const j = i + ctz(m);
+        if (j + 1 >= n) break;
+        if (load<u8>(p + <usize>j + 1) == 0x20) { split = j; break; }
+        m &= m - 1;
+      }
+      if (split >= 0) break;
     }
     if (split >= 0) setAction(p, n, split, p + <usize>split + 2, n - split - 2, big);
     else setAction(p, n, n, 0, 0, big);
