@@ -115,6 +115,29 @@ const W_network: u64 = 0x6B726F7774656E;
 const W_volume: u64 = 0x656D756C6F76;
 const W_collector: u64 = 0x6F7463656C6C6F63; const W_collector2: u64 = 0x72;
 
+// The raw bytes `"key":` of the keys of the enrichment and Actor objects (see topMember).
+const R_ID: u64 = 0x3A22444922; // 5 "ID":
+const R_Attributes: u64 = 0x7562697274744122; const R_Attributes2: u64 = 0x3A22736574; // 13 "Attributes":
+const R_endpoint: u64 = 0x6E696F70646E6522; const R_endpoint2: u64 = 0x3A2274; // 11 "endpoint":
+const R_container: u64 = 0x6E6961746E6F6322; const R_container2: u64 = 0x3A227265; // 12 "container":
+const R_exec: u64 = 0x3A226365786522; // 7 "exec":
+const R_privileged: u64 = 0x656C697669727022; const R_privileged2: u64 = 0x3A22646567; // 13 "privileged":
+const R_capAdd: u64 = 0x2264644170616322; const R_capAdd2: u64 = 0x3A; // 9 "capAdd":
+const R_mounts: u64 = 0x2273746E756F6D22; const R_mounts2: u64 = 0x3A; // 9 "mounts":
+const R_user: u64 = 0x3A227265737522; // 7 "user":
+const R_networkMode: u64 = 0x6B726F7774656E22; const R_networkMode2: u64 = 0x3A2265646F4D; // 14 "networkMode":
+const R_pidMode: u64 = 0x65646F4D64697022; const R_pidMode2: u64 = 0x3A22; // 10 "pidMode":
+const R_ipcMode: u64 = 0x65646F4D63706922; const R_ipcMode2: u64 = 0x3A22; // 10 "ipcMode":
+const R_imageId: u64 = 0x64496567616D6922; const R_imageId2: u64 = 0x3A22; // 10 "imageId":
+const R_tty: u64 = 0x3A2279747422; // 6 "tty":
+const R_healthcheck: u64 = 0x6368746C61656822; const R_healthcheck2: u64 = 0x3A226B636568; // 14 "healthcheck":
+
+/** True if the raw bytes at p are the n (<= 16) bytes of `"key":` given as two little-endian words. */
+@inline function rawIs(p: usize, n: i32, lo: u64, hi: u64): bool {
+  if (n <= 8) return word(p, n) == lo;
+  return load<u64>(p) == lo && word(p + 8, n - 8) == hi;
+}
+
 // ---------------------------------------------------------------- tokens
 
 /** The position of the first non-whitespace byte at or after p (compact JSON: no loop). */
@@ -569,10 +592,17 @@ function parseActor(p: usize, holder: i32): usize {
   if (p == 0 || openState != 1) return p;
   const d = holder + 1;
   while (true) {
-    p = scanKey(p, false);
-    if (p == 0) return 0;
-    if (keyIs(2, W_ID)) p = strInto(p, slotAt(S_ACTOR_ID), d);
-    else if (keyIs2(10, W_Attributes, W_Attributes2)) p = parseAttributes(p, d);
+    let m = 0;
+    if (rawIs(p, 5, R_ID, 0)) { m = 1; p = ws(p + 5); }
+    else if (rawIs(p, 13, R_Attributes, R_Attributes2)) { m = 2; p = ws(p + 13); }
+    else {
+      p = scanKey(p, false);
+      if (p == 0) return 0;
+      if (keyIs(2, W_ID)) m = 1;
+      else if (keyIs2(10, W_Attributes, W_Attributes2)) m = 2;
+    }
+    if (m == 1) p = strInto(p, slotAt(S_ACTOR_ID), d);
+    else if (m == 2) p = parseAttributes(p, d);
     else p = skipValue(p, d);
     if (p == 0) return 0;
     p = next(p, 0x7D);
@@ -654,6 +684,9 @@ function parseMounts(p: usize, holder: i32): usize {
   return p;
 }
 
+const C_USER = 1, C_CAPADD = 2, C_MOUNTS = 3, C_PIDMODE = 4, C_IPCMODE = 5, C_IMAGEID = 6,
+  C_PRIVILEGED = 7, C_NETMODE = 8, C_READONLY = 9;
+
 function parseContainer(p: usize, holder: i32): usize {
   clearSlots(S_C_PRIVILEGED, S_C_IMAGEID + 1);
   setCapCount(0);
@@ -662,24 +695,52 @@ function parseContainer(p: usize, holder: i32): usize {
   if (p == 0 || openState != 1) return p;
   const d = holder + 1;
   while (true) {
-    p = scanKey(p, false);
-    if (p == 0) return 0;
-    switch (keyL) {
-      case 4: p = keyIs(4, W_user) ? strInto(p, slotAt(S_C_USER), d) : skipValue(p, d); break;
-      case 6:
-        if (keyIs(6, W_capAdd)) p = parseCapAdd(p, d);
-        else if (keyIs(6, W_mounts)) p = parseMounts(p, d);
-        else p = skipValue(p, d);
+    let m = 0;
+    let n = 0;
+    switch (<u32>load<u8>(p + 1)) {
+      case 0x75: if (rawIs(p, 7, R_user, 0)) { m = C_USER; n = 7; } break;
+      case 0x63: if (rawIs(p, 9, R_capAdd, R_capAdd2)) { m = C_CAPADD; n = 9; } break;
+      case 0x6D: if (rawIs(p, 9, R_mounts, R_mounts2)) { m = C_MOUNTS; n = 9; } break;
+      case 0x70:
+        if (rawIs(p, 10, R_pidMode, R_pidMode2)) { m = C_PIDMODE; n = 10; }
+        else if (rawIs(p, 13, R_privileged, R_privileged2)) { m = C_PRIVILEGED; n = 13; }
         break;
-      case 7:
-        if (keyIs(7, W_pidMode)) p = strInto(p, slotAt(S_C_PIDMODE), d);
-        else if (keyIs(7, W_ipcMode)) p = strInto(p, slotAt(S_C_IPCMODE), d);
-        else if (keyIs(7, W_imageId)) p = strInto(p, slotAt(S_C_IMAGEID), d);
-        else p = skipValue(p, d);
+      case 0x69:
+        if (rawIs(p, 10, R_ipcMode, R_ipcMode2)) { m = C_IPCMODE; n = 10; }
+        else if (rawIs(p, 10, R_imageId, R_imageId2)) { m = C_IMAGEID; n = 10; }
         break;
-      case 10: p = keyIs2(10, W_privileged, W_privileged2) ? valueInto(p, slotAt(S_C_PRIVILEGED), K_BOOL, d) : skipValue(p, d); break;
-      case 11: p = keyIs2(11, W_networkMode, W_networkMode2) ? strInto(p, slotAt(S_C_NETMODE), d) : skipValue(p, d); break;
-      case 14: p = keyIs2(14, W_readonlyRootfs, W_readonlyRootfs2) ? valueInto(p, slotAt(S_C_READONLY), K_BOOL, d) : skipValue(p, d); break;
+      case 0x6E: if (rawIs(p, 14, R_networkMode, R_networkMode2)) { m = C_NETMODE; n = 14; } break;
+    }
+    if (m != 0) p = ws(p + <usize>n);
+    else {
+      p = scanKey(p, false);
+      if (p == 0) return 0;
+      switch (keyL) {
+        case 4: if (keyIs(4, W_user)) m = C_USER; break;
+        case 6:
+          if (keyIs(6, W_capAdd)) m = C_CAPADD;
+          else if (keyIs(6, W_mounts)) m = C_MOUNTS;
+          break;
+        case 7:
+          if (keyIs(7, W_pidMode)) m = C_PIDMODE;
+          else if (keyIs(7, W_ipcMode)) m = C_IPCMODE;
+          else if (keyIs(7, W_imageId)) m = C_IMAGEID;
+          break;
+        case 10: if (keyIs2(10, W_privileged, W_privileged2)) m = C_PRIVILEGED; break;
+        case 11: if (keyIs2(11, W_networkMode, W_networkMode2)) m = C_NETMODE; break;
+        case 14: if (keyIs2(14, W_readonlyRootfs, W_readonlyRootfs2)) m = C_READONLY; break;
+      }
+    }
+    switch (m) {
+      case C_USER: p = strInto(p, slotAt(S_C_USER), d); break;
+      case C_CAPADD: p = parseCapAdd(p, d); break;
+      case C_MOUNTS: p = parseMounts(p, d); break;
+      case C_PIDMODE: p = strInto(p, slotAt(S_C_PIDMODE), d); break;
+      case C_IPCMODE: p = strInto(p, slotAt(S_C_IPCMODE), d); break;
+      case C_IMAGEID: p = strInto(p, slotAt(S_C_IMAGEID), d); break;
+      case C_PRIVILEGED: p = valueInto(p, slotAt(S_C_PRIVILEGED), K_BOOL, d); break;
+      case C_NETMODE: p = strInto(p, slotAt(S_C_NETMODE), d); break;
+      case C_READONLY: p = valueInto(p, slotAt(S_C_READONLY), K_BOOL, d); break;
       default: p = skipValue(p, d);
     }
     if (p == 0) return 0;
@@ -695,13 +756,26 @@ function parseExec(p: usize, holder: i32): usize {
   if (p == 0 || openState != 1) return p;
   const d = holder + 1;
   while (true) {
-    p = scanKey(p, false);
-    if (p == 0) return 0;
-    if (keyIs(3, W_tty)) p = valueInto(p, slotAt(S_E_TTY), K_BOOL, d);
-    else if (keyIs(4, W_user)) p = strInto(p, slotAt(S_E_USER), d);
-    else if (keyIs2(10, W_privileged, W_privileged2)) p = valueInto(p, slotAt(S_E_PRIVILEGED), K_BOOL, d);
-    else if (keyIs2(11, W_healthcheck, W_healthcheck2)) p = valueInto(p, slotAt(S_E_HEALTHCHECK), K_BOOL, d);
-    else p = skipValue(p, d);
+    let m = 0;
+    if (rawIs(p, 6, R_tty, 0)) { m = 1; p = ws(p + 6); }
+    else if (rawIs(p, 7, R_user, 0)) { m = 2; p = ws(p + 7); }
+    else if (rawIs(p, 13, R_privileged, R_privileged2)) { m = 3; p = ws(p + 13); }
+    else if (rawIs(p, 14, R_healthcheck, R_healthcheck2)) { m = 4; p = ws(p + 14); }
+    else {
+      p = scanKey(p, false);
+      if (p == 0) return 0;
+      if (keyIs(3, W_tty)) m = 1;
+      else if (keyIs(4, W_user)) m = 2;
+      else if (keyIs2(10, W_privileged, W_privileged2)) m = 3;
+      else if (keyIs2(11, W_healthcheck, W_healthcheck2)) m = 4;
+    }
+    switch (m) {
+      case 1: p = valueInto(p, slotAt(S_E_TTY), K_BOOL, d); break;
+      case 2: p = strInto(p, slotAt(S_E_USER), d); break;
+      case 3: p = valueInto(p, slotAt(S_E_PRIVILEGED), K_BOOL, d); break;
+      case 4: p = valueInto(p, slotAt(S_E_HEALTHCHECK), K_BOOL, d); break;
+      default: p = skipValue(p, d);
+    }
     if (p == 0) return 0;
     p = next(p, 0x7D);
     if (p == 0 || !more) return p;
@@ -717,11 +791,20 @@ function parseFalco(p: usize, holder: i32): usize {
   if (p == 0 || openState != 1) return p;
   const d = holder + 1;
   while (true) {
-    p = scanKey(p, false);
-    if (p == 0) return 0;
-    if (keyIs(8, W_endpoint)) p = strInto(p, slotAt(S_ENDPOINT), d);
-    else if (keyIs2(9, W_container, W_container2)) p = parseContainer(p, d);
-    else if (keyIs(4, W_exec)) p = parseExec(p, d);
+    let m = 0;
+    if (rawIs(p, 11, R_endpoint, R_endpoint2)) { m = 1; p = ws(p + 11); }
+    else if (rawIs(p, 12, R_container, R_container2)) { m = 2; p = ws(p + 12); }
+    else if (rawIs(p, 7, R_exec, 0)) { m = 3; p = ws(p + 7); }
+    else {
+      p = scanKey(p, false);
+      if (p == 0) return 0;
+      if (keyIs(8, W_endpoint)) m = 1;
+      else if (keyIs2(9, W_container, W_container2)) m = 2;
+      else if (keyIs(4, W_exec)) m = 3;
+    }
+    if (m == 1) p = strInto(p, slotAt(S_ENDPOINT), d);
+    else if (m == 2) p = parseContainer(p, d);
+    else if (m == 3) p = parseExec(p, d);
     else p = skipValue(p, d);
     if (p == 0) return 0;
     p = next(p, 0x7D);
