@@ -244,31 +244,140 @@ export function extractRequests(count: i32, payloadLen: i32): void {
   let cur = batchBuf;
   const end = batchBuf + <usize>batchCap;
   const room = <usize>payloadLen + <usize>(2 * OUT_SLACK) + 32;
+  const tk = typeKind;
   for (let i = 0; i < count; i++) {
     const q = requestTable + <usize>(i * REQUEST);
     const id = load<i32>(q);
     const argLen = load<i32>(q, 4);
     const argOff = load<u32>(q, 8);
     const a = answerTable + <usize>(i << 3);
-    let r: i32;
+    let r: i32 = -1;
     let values: usize = 0;
     if (argLen >= 0 && (argOff > <u32>REQUEST_ARGS || <u32>argLen > <u32>REQUEST_ARGS - argOff)) r = ERR_ARG;
     else if (end - cur < room) r = ERR_NO_ROOM;
     else {
-      outPos = cur;
-      r = extractInto(id, requestArgs + <usize>argOff, argLen, cur);
-      cur = (outPos + 7) & ~<usize>7;
-      if (r > 0) {
-        values = cur;
-        if (r == 1) store<u64>(values, load<u64>(resultArea));
-        else copyBytes(values, resultArea, r << 3);  // bools take 4 bytes, the others 8: 8 per value covers both
-        cur += <usize>(r << 3);
+      // A field of one slot or attribute (see fastKind), unless its string needs decoding.
+      const kind = argLen == -1 && <u32>id < <u32>F.NFIELDS ? load<u8>(fastKind + <usize>id) : FK_GENERAL;
+      if (kind != FK_GENERAL) {
+        r = 0;
+        const f = <usize>(id << 2);
+        if ((load<u32>(fastTypes + f) >> <u32>tk) & 1) {
+          let sl = <usize>load<u32>(fastSlot + f);
+          if (kind == FK_ATTR) sl = findAttr(sl, load<i32>(fastLen + f));
+          if (sl != 0) {
+            const tag = slotTag(sl);
+            if (kind == FK_BOOL) {
+              if (tag == TRUE || tag == FALSE) {
+                store<u64>(cur, tag == TRUE ? 1 : 0);
+                r = 1;
+              }
+            } else if (tag == STR) {
+              const sp = slotPtr(sl);
+              const sn = slotLen(sl);
+              store<u8>(sp + <usize>sn, 0);         // in place, as resultString
+              store<u32>(cur, <u32>sp);
+              store<u32>(cur, <u32>sn, 4);
+              r = 1;
+            } else if (tag == STRESC) r = -1;      // decoded by the general path
+          }
+        }
+        if (r == 1) {
+          values = cur;
+          cur += 8;
+        }
+      }
+      if (r < 0) {
+        outPos = cur;
+        r = extractInto(id, requestArgs + <usize>argOff, argLen, cur);
+        cur = (outPos + 7) & ~<usize>7;
+        if (r > 0) {
+          values = cur;
+          if (r == 1) store<u64>(values, load<u64>(resultArea));
+          else copyBytes(values, resultArea, r << 3);  // bools take 4 bytes, the others 8: 8 per value covers both
+          cur += <usize>(r << 3);
+        }
       }
     }
     store<i32>(a, r);
     store<u32>(a, <u32>values, 4);
   }
 }
+
+// ---------------------------------------------------------------- fields of one slot or attribute
+// Most fields are one string slot, one bool slot or one attribute, on some event types. This
+// table says which, so that dkr_parse_extract answers them without the general switch of
+// extractInto, which defines every field (tests/extractor compares the two on every field of
+// every fixture).
+const FK_GENERAL: u8 = 0;
+const FK_SLOT: u8 = 1;
+const FK_ATTR: u8 = 2;
+const FK_BOOL: u8 = 3;
+const fastKind: usize = memory.data(F.NFIELDS);
+const fastSlot: usize = memory.data(F.NFIELDS * 4, 4);    // the slot, or the attribute key (UTF-8)
+const fastLen: usize = memory.data(F.NFIELDS * 4, 4);     // the key's length
+const fastTypes: usize = memory.data(F.NFIELDS * 4, 4);   // the typeKind values (bits) that have a value
+const ANY: u32 = 0xFFFFFFFF;
+
+function fastSlotField(id: i32, slot: i32, types: u32, bool: bool): void {
+  store<u8>(fastKind + <usize>id, bool ? FK_BOOL : FK_SLOT);
+  store<u32>(fastSlot + <usize>(id << 2), <u32>slotAt(slot));
+  store<u32>(fastTypes + <usize>(id << 2), types);
+}
+
+function fastAttrField(id: i32, key: string, types: u32): void {
+  const n = String.UTF8.byteLength(key, false);
+  const k = heap.alloc(<usize>n + 8);              // 8 spare bytes: findAttr compares 8 at a time
+  String.UTF8.encodeUnsafe(changetype<usize>(key), key.length, k, false);
+  store<u64>(k + <usize>n, 0);
+  store<u8>(fastKind + <usize>id, FK_ATTR);
+  store<u32>(fastSlot + <usize>(id << 2), <u32>k);
+  store<i32>(fastLen + <usize>(id << 2), n);
+  store<u32>(fastTypes + <usize>(id << 2), types);
+}
+
+function initFast(): void {
+  fastSlotField(F.F_TYPE, S_TYPE, ANY, false);
+  fastSlotField(F.F_ACTION, S_ACTION, ANY, false);
+  fastSlotField(F.F_SCOPE, S_SCOPE, ANY, false);
+  fastSlotField(F.F_ACTOR_ID, S_ACTOR_ID, ANY, false);
+  fastSlotField(F.F_NETWORK_ID, S_ACTOR_ID, 1 << T_NETWORK, false);
+  fastSlotField(F.F_VOLUME_NAME, S_ACTOR_ID, 1 << T_VOLUME, false);
+  fastSlotField(F.F_C_NETWORK_MODE, S_C_NETMODE, ANY, false);
+  fastSlotField(F.F_C_PID_MODE, S_C_PIDMODE, ANY, false);
+  fastSlotField(F.F_C_IPC_MODE, S_C_IPCMODE, ANY, false);
+  fastSlotField(F.F_C_USER, S_C_USER, ANY, false);
+  fastSlotField(F.F_C_IMAGE_ID, S_C_IMAGEID, ANY, false);
+  fastSlotField(F.F_EXEC_USER, S_E_USER, ANY, false);
+  fastSlotField(F.F_C_PRIVILEGED, S_C_PRIVILEGED, ANY, true);
+  fastSlotField(F.F_C_READONLY_ROOTFS, S_C_READONLY, ANY, true);
+  fastSlotField(F.F_EXEC_TTY, S_E_TTY, ANY, true);
+  fastSlotField(F.F_EXEC_PRIVILEGED, S_E_PRIVILEGED, ANY, true);
+  fastSlotField(F.F_EXEC_HEALTHCHECK, S_E_HEALTHCHECK, ANY, true);
+  fastAttrField(F.F_STACK_NAMESPACE, "com.docker.stack.namespace", ANY);
+  fastAttrField(F.F_NODE_ID, "com.docker.swarm.node.id", ANY);
+  fastAttrField(F.F_SWARM_TASK, "com.docker.swarm.task", ANY);
+  fastAttrField(F.F_SWARM_TASKID, "com.docker.swarm.task.id", ANY);
+  fastAttrField(F.F_SWARM_TASKNAME, "com.docker.swarm.task.name", ANY);
+  fastAttrField(F.F_SWARM_SERVICENAME, "com.docker.swarm.service.name", ANY);
+  fastAttrField(F.F_NODE_STATENEW, "state.new", ANY);
+  fastAttrField(F.F_NODE_STATEOLD, "state.old", ANY);
+  fastAttrField(F.F_ATTR_CONTAINER, "container", ANY);
+  fastAttrField(F.F_ATTR_IMAGE, "image", ANY);
+  fastAttrField(F.F_ATTR_NAME, "name", ANY);
+  fastAttrField(F.F_ATTR_TYPE, "type", ANY);
+  fastAttrField(F.F_ATTR_EXITCODE, "exitCode", ANY);
+  fastAttrField(F.F_ATTR_SIGNAL, "signal", ANY);
+  fastAttrField(F.F_EXEC_ID, "execID", ANY);
+  fastAttrField(F.F_CONTAINER_NAME, "name", 1 << T_CONTAINER);
+  fastAttrField(F.F_CONTAINER_IMAGE, "image", 1 << T_CONTAINER);
+  fastAttrField(F.F_NETWORK_NAME, "name", 1 << T_NETWORK);
+  fastAttrField(F.F_NETWORK_TYPE, "type", 1 << T_NETWORK);
+  fastAttrField(F.F_VOLUME_DRIVER, "driver", 1 << T_VOLUME);
+  fastAttrField(F.F_VOLUME_DESTINATION, "destination", 1 << T_VOLUME);
+  fastAttrField(F.F_IMAGE_NAME, "name", 1 << T_IMAGE);
+  fastAttrField(F.F_COLLECTOR_REASON, "reason", 1 << T_COLLECTOR);
+}
+initFast();
 
 /** One field into the result area, its strings from out on. */
 function extractInto(id: i32, argPtr: usize, argLen: i32, out: usize): i32 {
