@@ -1,7 +1,8 @@
 // Collector benchmark (not a test): `npm run build:collector && node bench/collector.mjs`
 //   1. throughput: a fast fake daemon on a unix socket → collector → ring → consumer thread
 //   2. latency: 1,000 events/s, from the daemon's write to the consumer's read (p50/p99/max)
-//   3. the collector's peak RSS during both
+//   3. the collector's peak RSS during both (bench/collector-footprint.mjs measures memory and
+//      start time in detail: idle, 1,000 events/s, burst)
 //   4. the per-line cost of the byte scanner (validation + exact timeNano) against JSON.parse alone, and
 //      of FNV-1a 64 (computed once per publication, for last_hash)
 // Targets: ≥ 100,000 events/s, p99 ≤ 2 ms, RSS ≤ 100 MiB. Prints a table; exit 1 if a target is missed
@@ -55,7 +56,11 @@ const anonKiB = (pid) => statusKiB(pid, "RssAnon");
 
 async function withCollector(name, daemon, opts, body) {
   const ring = path.join(dir, `ring-${name}`);
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : ["--max-semi-space-size=8"]), path.join(build, "main.js"), "--ring-path", ring, "--endpoint", daemon.url, "--no-enrich", ...(opts.args ?? [])], { stdio: ["ignore", "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"] });
+  // What the plugin runs (build/docker-collector); BENCH_COLLECTOR=node: node + the tsc build.
+  const [cmd, ...pre] = process.env.BENCH_COLLECTOR === "node"
+    ? [process.execPath, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : []), path.join(build, "main.js")]
+    : [path.join(root, "build/docker-collector")];
+  const child = spawn(cmd, [...pre, "--ring-path", ring, "--endpoint", daemon.url, "--no-enrich", ...(opts.args ?? [])], { stdio: ["ignore", "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"] });
   let peak = 0;
   let peakAnon = 0;
   const sample = () => { peak = Math.max(peak, rssKiB(child.pid)); peakAnon = Math.max(peakAnon, anonKiB(child.pid)); };

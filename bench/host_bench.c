@@ -221,7 +221,7 @@ int main(int argc, char **argv)
 	snprintf(fixture, sizeof(fixture), "%s/tests/fixtures/demo.jsonl", root);
 	snprintf(params, sizeof(params), "file://%s", fixture);
 	snprintf(collector, sizeof(collector),
-	         "{\"collector\":{\"path\":\"%s/build/collector/main.js\"}}", root);
+	         "{\"collector\":{\"node\":\"node\",\"path\":\"%s/build/collector/main.js\"}}", root);
 
 	/* DKR_BENCH_ONLY=extract: only the extract_fields figures (for profiling). */
 	const char *only = getenv("DKR_BENCH_ONLY");

@@ -20,9 +20,9 @@ static const char k_schema[] =
   "\"callTimeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000,\"default\":100,"
    "\"description\":\"Deadline of one call into the extractor; a call that runs longer traps and yields no value.\"}}},"
  "\"collector\":{\"type\":\"object\",\"additionalProperties\":false,"
-  "\"description\":\"The collector child process (Node.js) that streams Docker events into the ring.\",\"properties\":{"
-  "\"node\":{\"type\":\"string\",\"default\":\"node\",\"description\":\"Node.js executable (>= 20), a path or a name looked up on PATH.\"},"
-  "\"path\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Collector script. Empty: collector/main.js next to libdocker.so.\"},"
+  "\"description\":\"The collector child process that streams Docker events into the ring.\",\"properties\":{"
+  "\"node\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Empty: run the collector executable (docker-collector, Node.js built in; nothing else needed on the host). Set: this Node.js (>= 20; a path or a name looked up on PATH) runs the plain bundle docker-collector.js instead.\"},"
+  "\"path\":{\"type\":\"string\",\"default\":\"\",\"description\":\"The collector: the executable (empty: docker-collector next to libdocker.so), or with collector.node set the script (empty: docker-collector.js next to libdocker.so).\"},"
   "\"enrich\":{\"type\":\"boolean\",\"default\":true,\"description\":\"Inspect containers and execs to add the falco enrichment key.\"},"
   "\"queueMax\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100000000,\"default\":100000,\"description\":\"Events the collector buffers while the ring is full before dropping (counted).\"},"
   "\"inspectTimeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000,\"default\":250,\"description\":\"Bound of one enrichment inspect.\"},"
@@ -204,7 +204,7 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	c->ring_capacity_mib = 8;
 	c->batch_max_events = 1024;
 	c->batch_wait_ms = 20;
-	c->collector_node = strdup("node");
+	c->collector_node = strdup("");
 	c->state_dir = strdup("/var/run/falco-docker-plugin");
 	if (c->collector_node == NULL || c->state_dir == NULL) {
 		dkr_config_free(c);

@@ -11,8 +11,9 @@ typedef struct dkr_config {
 	uint32_t max_memory_mib;    /* 64 */
 	uint32_t call_timeout_ms;   /* 100 */
 	/* collector child */
-	char *collector_node;       /* "node" (looked up on PATH) */
-	char *collector_path;       /* NULL = <libdir>/collector/main.js */
+	char *collector_node;       /* "" = run the executable; else Node.js (path or PATH name) */
+	char *collector_path;       /* NULL = <libdir>/docker-collector, or with a node
+	                             * <libdir>/docker-collector.js */
 	int enrich;                 /* 1 */
 	uint32_t queue_max;         /* 100000 */
 	uint32_t inspect_timeout_ms;/* 250 */

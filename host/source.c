@@ -218,30 +218,70 @@ static int executable(const char *prog)
 	return found;
 }
 
-static char **collector_argv(ss_plugin_t *s, const dkr_endpoints *eps, char *err, size_t errlen)
+/* The collector's program: by default the single executable docker-collector next to
+ * libdocker.so (it needs no Node.js); with collector.node set, that Node running the plain
+ * bundle docker-collector.js (or collector.path). Sets *script (NULL for the executable). */
+static char *collector_program(ss_plugin_t *s, char **script, char *err, size_t errlen)
 {
 	const dkr_config *c = &s->cfg;
-	if (!executable(c->collector_node)) {
-		snprintf(err, errlen, "cannot start the collector: '%s' is not an executable%s (set "
-		         "init_config collector.node to the Node.js >= 20 executable)", c->collector_node,
-		         strchr(c->collector_node, '/') ? "" : " on PATH");
-		return NULL;
+	*script = NULL;
+	if (c->collector_node[0] != '\0') {
+		if (!executable(c->collector_node)) {
+			snprintf(err, errlen, "cannot start the collector: '%s' is not an executable%s (set "
+			         "init_config collector.node to the Node.js >= 20 executable, or leave it "
+			         "empty for the docker-collector executable)", c->collector_node,
+			         strchr(c->collector_node, '/') ? "" : " on PATH");
+			return NULL;
+		}
+		if (c->collector_path)
+			*script = strdup(c->collector_path);
+		else if (asprintf(script, "%s/docker-collector.js", s->libdir) < 0)
+			*script = NULL;
+		char *node = *script ? strdup(c->collector_node) : NULL;
+		if (node == NULL) {
+			free(*script);
+			*script = NULL;
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		if (access(*script, R_OK) != 0) {
+			snprintf(err, errlen, "collector script %s: %s (build it with `npm run "
+			         "build:collector`, or set init_config collector.path)", *script,
+			         strerror(errno));
+			free(*script);
+			*script = NULL;
+			free(node);
+			return NULL;
+		}
+		return node;
 	}
-	char *script = NULL;
+	char *exe = NULL;
 	if (c->collector_path)
-		script = strdup(c->collector_path);
-	else if (asprintf(&script, "%s/collector/main.js", s->libdir) < 0)
-		script = NULL;
-	if (script == NULL) {
+		exe = strdup(c->collector_path);
+	else if (asprintf(&exe, "%s/docker-collector", s->libdir) < 0)
+		exe = NULL;
+	if (exe == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (access(script, R_OK) != 0) {
-		snprintf(err, errlen, "collector script %s: %s (build it with `npm run "
-		         "build:collector`, or set init_config collector.path)", script, strerror(errno));
-		free(script);
+	if (access(exe, X_OK) != 0) {
+		snprintf(err, errlen, "cannot start the collector: %s: %s (it ships next to "
+		         "libdocker.so; build it with `npm run build`, or set init_config "
+		         "collector.path, or collector.node to run docker-collector.js with Node.js)",
+		         exe, strerror(errno));
+		free(exe);
 		return NULL;
 	}
+	return exe;
+}
+
+static char **collector_argv(ss_plugin_t *s, const dkr_endpoints *eps, char *err, size_t errlen)
+{
+	const dkr_config *c = &s->cfg;
+	char *script = NULL;
+	char *prog = collector_program(s, &script, err, errlen);
+	if (prog == NULL)
+		return NULL;
 	const char *tls[3][2] = {{"--tls-ca", c->tls_ca}, {"--tls-cert", c->tls_cert},
 	                         {"--tls-key", c->tls_key}};
 	for (int i = 0; i < 3; i++) {
@@ -249,17 +289,16 @@ static char **collector_argv(ss_plugin_t *s, const dkr_endpoints *eps, char *err
 			snprintf(err, errlen, "init_config tls: cannot read %s: %s", tls[i][1],
 			         strerror(errno));
 			free(script);
+			free(prog);
 			return NULL;
 		}
 	}
 	char **argv = NULL;
 	size_t n = 0;
-	/* A bounded V8 young generation keeps the collector's RSS under 100 MiB in bursts
-	 * (contracts/collector-cli.md). */
-	int bad = argv_push(&argv, &n, "%s", c->collector_node) ||
-	          argv_push(&argv, &n, "--max-semi-space-size=8") ||
-	          argv_push(&argv, &n, "%s", script) || argv_push(&argv, &n, "--ring-fd") ||
-	          argv_push(&argv, &n, "3");
+	/* The collector sets its own V8 memory settings (contracts/collector-cli.md). */
+	int bad = argv_push(&argv, &n, "%s", prog) ||
+	          (script != NULL && argv_push(&argv, &n, "%s", script)) ||
+	          argv_push(&argv, &n, "--ring-fd") || argv_push(&argv, &n, "3");
 	for (size_t i = 0; !bad && i < eps->n; i++)
 		bad = argv_push(&argv, &n, "--endpoint") || argv_push(&argv, &n, "%s", eps->v[i]);
 	bad = bad || argv_push(&argv, &n, "--queue-max") ||
@@ -280,6 +319,7 @@ static char **collector_argv(ss_plugin_t *s, const dkr_endpoints *eps, char *err
 	if (!bad && any_tls)
 		bad = argv_push(&argv, &n, c->tls_verify ? "--tls-verify" : "--no-tls-verify");
 	free(script);
+	free(prog);
 	if (bad) {
 		for (size_t i = 0; argv && i < n; i++)
 			free(argv[i]);

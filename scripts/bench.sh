@@ -15,5 +15,12 @@ echo
 echo "== collector: fake fast daemon → collector → ring"
 node bench/collector.mjs
 echo
+echo "== collector footprint: start time and memory (idle, 1,000 events/s, burst)"
+node bench/collector-footprint.mjs
+echo
+echo "== release artifacts"
+node scripts/package.mjs --out build/release >/dev/null
+node -e 'const fs = require("fs"); for (const f of [...fs.readdirSync("build/release").filter((n) => n.endsWith(".tar.gz")).map((n) => "build/release/" + n), "build/docker-collector"]) console.log(`${f}  ${(fs.statSync(f).size / 1048576).toFixed(1)} MiB`)'
+echo
 echo "== inside the real Falco: extraction vs a floor plugin, replay throughput, idle cost"
 node bench/falco.mjs

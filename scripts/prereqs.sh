@@ -6,7 +6,8 @@ set -euo pipefail
 build=(cmake ninja-build gcc g++ make libjansson-dev curl)
 # The real Falco the tests run (../shared/falco, or $FALCO_BIN) needs these runtime libraries.
 falco=(libjsoncpp25 libre2-9 libtbb12 libyaml-cpp0.7 zlib1g)
-test=("${build[@]}" docker.io busybox-static valgrind "${falco[@]}")
+# debootstrap makes the Debian 12 root file system of the no-Node.js test (tests/falco/no-node.test.ts).
+test=("${build[@]}" docker.io busybox-static valgrind debootstrap "${falco[@]}")
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
   test) want=("${test[@]}") ;;

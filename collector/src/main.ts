@@ -1,5 +1,6 @@
 // The collector: Docker events (live daemons or recordings) into the shared-memory ring that
 // the plugin host consumes (contracts/collector-cli.md, contracts/ring.md).
+import "./memory"; // first: before the rest of the collector allocates anything
 import { type Config, parseArgs } from "./args";
 import { nowNs } from "./clock";
 import { LiveSource } from "./docker";
@@ -10,6 +11,7 @@ import { Pipeline, type Sink } from "./queue";
 import { RecordSink } from "./record";
 import { replay } from "./replay";
 import { RingError, type RingMemory, RingProducer, type ResumePoint, openRingFd, openRingPath } from "./ring";
+import { scheduleTrim } from "./trim";
 
 const EXIT_CONFIG = 2;
 
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   const heartbeat = (): void => sink.set("heartbeatNs", nowNs());
   heartbeat();
   const timers: NodeJS.Timeout[] = [setInterval(heartbeat, 500)];
+  scheduleTrim();
 
   let stopping = false;
   const sources: LiveSource[] = [];

@@ -1,4 +1,5 @@
-// Stand-in, inside the self-contained collector bundle, for modules dockerode and docker-modem
-// only use for BuildKit sessions (@grpc/*) and ssh:// daemons (ssh2), which the collector never
-// uses (see collector/src/dockerode.ts): they stay out of the bundle and out of its memory.
+// Stand-in, inside the collector bundle, for modules dockerode, docker-modem and debug load but
+// the collector never runs: BuildKit sessions (@grpc/*, protobufjs), image build contexts
+// (tar-fs, @balena/dockerignore), ssh:// daemons (ssh2), colour probing (supports-color). See
+// collector/src/dockerode.ts and scripts/dist-collector.mjs.
 module.exports = {};

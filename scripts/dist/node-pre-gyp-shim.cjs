@@ -1,4 +1,4 @@
-// Stand-in for @mapbox/node-pre-gyp inside the self-contained collector bundle: the mmap
-// addon is shipped as mmap_io.node next to the bundle, so `find` only has to point there.
+// Stand-in for @mapbox/node-pre-gyp inside the plain collector bundle: the mmap addon ships as
+// docker-collector-mmap.node beside docker-collector.js, so `find` only has to point there.
 const path = require("node:path");
-exports.find = () => path.join(__dirname, "mmap_io.node");
+exports.find = () => path.join(__dirname, "docker-collector-mmap.node");

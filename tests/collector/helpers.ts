@@ -3,7 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, closeSync, fstatSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import mmap from "@riaskov/mmap-io";
 import { type HeaderField, RingMemory } from "../../collector/src/ring";
@@ -33,7 +33,7 @@ export interface CollectorSuite {
   /** Starts a fake daemon on a fresh socket in dir(), stopped after the test. */
   fake: (opts?: ConstructorParameters<typeof FakeDaemon>[1]) => Promise<FakeDaemon>;
   /** Starts the built collector with args, stopped after the test (before the daemons). */
-  collector: (args: string[]) => Collector;
+  collector: (args: string[], opts?: ConstructorParameters<typeof Collector>[1]) => Collector;
   /** Stops a daemon the test started itself, after the test. */
   track: (d: Stoppable) => void;
 }
@@ -66,8 +66,8 @@ export function collectorSuite(tag: string): CollectorSuite {
       daemons.push(d);
       return d;
     },
-    collector: (args) => {
-      const c = new Collector(args);
+    collector: (args, opts) => {
+      const c = new Collector(args, opts);
       running.push(c);
       return c;
     },
@@ -93,10 +93,13 @@ export class Collector {
   readonly exited: Promise<number | null>;
   exitSignal: NodeJS.Signals | null = null;
 
-  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; stdio3?: number } = {}) {
+  /** opts.program: run that executable (e.g. build/docker-collector) instead of `node MAIN`; opts.cleanEnv: only opts.env. */
+  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; stdio3?: number; program?: string; cleanEnv?: boolean } = {}) {
     const stdio: Array<"ignore" | "pipe" | number> = ["ignore", "ignore", "pipe"];
     if (opts.stdio3 !== undefined) stdio.push(opts.stdio3);
-    this.child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, stdio, env: { ...process.env, ...opts.env } });
+    const env = opts.cleanEnv ? { ...opts.env } : { ...process.env, ...opts.env };
+    const [cmd, argv] = opts.program !== undefined ? [opts.program, args] : [process.execPath, [MAIN, ...args]];
+    this.child = spawn(cmd, argv, { cwd: opts.program !== undefined ? dirname(opts.program) : ROOT, stdio, env });
     createInterface({ input: this.child.stderr! }).on("line", (l) => this.stderr.push(l));
     this.exited = new Promise((res) =>
       this.child.on("exit", (code, signal) => {

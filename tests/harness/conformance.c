@@ -1805,7 +1805,8 @@ int dkr_conformance_main(int argc, char **argv)
 	char script[PATH_MAX + 32];
 	snprintf(script, sizeof(script), "%s/build/collector/main.js", g.root);
 	if (access(script, R_OK) == 0) {
-		snprintf(g.collector_cfg, sizeof(g.collector_cfg), "\"collector\":{\"path\":\"%s\"}", script);
+		snprintf(g.collector_cfg, sizeof(g.collector_cfg),
+		         "\"collector\":{\"node\":\"node\",\"path\":\"%s\"}", script);
 	} else {
 		/* No collector build: the fake stands in for replay (it ignores its script arg). */
 		fprintf(stderr, "note: %s missing, using the fake collector\n", script);
