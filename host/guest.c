@@ -276,6 +276,7 @@ static __attribute__((noinline, cold)) int call_failed(dkr_guest *g, wasmtime_er
 static inline int call(dkr_guest *g, const wasmtime_func_t *f, wasmtime_val_raw_t *raw, size_t n)
 {
 	wasm_trap_t *trap = NULL;
+	dkr_engine_active();
 	wasmtime_context_set_epoch_deadline(g->ctx, g->deadline_ticks);
 	wasmtime_error_t *e = wasmtime_func_call_unchecked(g->ctx, f, raw, n, &trap);
 	if (__builtin_expect(e == NULL && trap == NULL, 1))
@@ -339,6 +340,7 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 
 	wasmtime_instance_t inst;
 	wasm_trap_t *trap = NULL;
+	dkr_engine_active();
 	wasmtime_context_set_epoch_deadline(g->ctx, g->deadline_ticks);
 	wasmtime_error_t *e = wasmtime_instance_pre_instantiate(g->pre, g->ctx, &inst, &trap);
 	if (e != NULL || trap != NULL) {

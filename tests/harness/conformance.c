@@ -8,6 +8,7 @@
 #include "run.h"
 
 #include <elf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -1201,6 +1202,44 @@ static int extract1(const dkr_api *a, ss_plugin_t *s, const hfields *t, const ch
 	return hfield_extract_json(a, s, ei, &t->f[id], (uint32_t)id, arg, val, 1 << 16);
 }
 
+/* Context switches (voluntary + not) of this process's "dkr-epoch" thread, UINT64_MAX if none. */
+static uint64_t ticker_switches(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (d == NULL)
+		return UINT64_MAX;
+	uint64_t total = UINT64_MAX;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], buf[4096];
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		int ours = fgets(buf, sizeof(buf), f) != NULL && strncmp(buf, "dkr-epoch", 9) == 0;
+		fclose(f);
+		if (!ours)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		uint64_t sum = 0;
+		while (fgets(buf, sizeof(buf), f) != NULL) {
+			unsigned long long v;
+			if (sscanf(buf, "voluntary_ctxt_switches: %llu", &v) == 1 ||
+			    sscanf(buf, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+				sum += v;
+		}
+		fclose(f);
+		total = sum;
+	}
+	closedir(d);
+	return total;
+}
+
 static void t_swap(const dkr_api *main_api)
 {
 	g_section = "swap";
@@ -1338,6 +1377,21 @@ static void t_swap(const dkr_api *main_api)
 			      "%s: parses after re-creation %s", traps[k], val);
 		}
 		CHECK(strstr(lc.text, "exceeded 50 ms"), "deadline trap not explained: %s", lc.text);
+		/* The epoch ticker sleeps when no guest call happens (engine.c): about no wakeups in
+		 * a second of idleness; and a call made then still meets its deadline (the call
+		 * wakes the ticker: without that it would run until the ticker's 1 s nap ends). */
+		usleep(300 * 1000);
+		uint64_t sw0 = ticker_switches();
+		usleep(1000 * 1000);
+		uint64_t sw1 = ticker_switches();
+		CHECK(sw0 != UINT64_MAX && sw1 - sw0 <= 3,
+		      "the epoch ticker woke %" PRIu64 " times in an idle second", sw1 - sw0);
+		uint64_t spins = metric(&a, s, "guest_traps");
+		double t0 = dkr_mono_s();
+		CHECK(extract1(&a, s, &t, "faulty.spin", NULL, &ei, val) == 0, "spin has a value");
+		double took = dkr_mono_s() - t0;
+		CHECK(metric(&a, s, "guest_traps") == spins + 1, "spin after idleness not trapped");
+		CHECK(took < 0.8, "a 50 ms call after idleness trapped after %.0f ms", took * 1000);
 		uint64_t before = metric(&a, s, "extraction_errors");
 		CHECK(extract1(&a, s, &t, "faulty.badptr", NULL, &ei, val) == 0, "bad pointer has a value");
 		CHECK(metric(&a, s, "extraction_errors") == before + 1, "bad pointer not counted");
