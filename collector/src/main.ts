@@ -1,6 +1,6 @@
 // The collector: Docker events (live daemons or recordings) into the shared-memory ring that
 // the plugin host consumes (contracts/collector-cli.md, contracts/ring.md).
-import "./memory"; // first: before the rest of the collector allocates anything
+import { checkBuffers } from "./memory"; // first: before the rest of the collector allocates anything
 import { type Config, parseArgs } from "./args";
 import { nowNs } from "./clock";
 import { LiveSource } from "./docker";
@@ -14,6 +14,8 @@ import { RingError, type RingMemory, RingProducer, type ResumePoint, openRingFd,
 import { scheduleTrim } from "./trim";
 
 const EXIT_CONFIG = 2;
+/** The collector's one periodic timer: twice as often as the ring's heartbeat must change (contracts/ring.md). */
+const TICK_MS = 500;
 
 interface Output {
   sink: Sink;
@@ -57,7 +59,16 @@ async function main(): Promise<void> {
   const pipeline = new Pipeline(sink, config.queueMax);
   const heartbeat = (): void => sink.set("heartbeatNs", nowNs());
   heartbeat();
-  const timers: NodeJS.Timeout[] = [setInterval(heartbeat, 500)];
+  // One timer for everything periodic (an idle collector wakes only for it): the heartbeat,
+  // the parent check (set below) and the buffer guard.
+  let checkParent = (): void => undefined;
+  const timers: NodeJS.Timeout[] = [
+    setInterval(() => {
+      heartbeat();
+      checkParent();
+      if (checkBuffers !== null) checkBuffers();
+    }, TICK_MS),
+  ];
   scheduleTrim();
 
   let stopping = false;
@@ -86,11 +97,9 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown(0, "SIGTERM"));
   process.on("SIGINT", () => void shutdown(0, "SIGINT"));
   const parent = process.ppid;
-  timers.push(
-    setInterval(() => {
-      if (process.ppid !== parent) void shutdown(0, `parent process ${parent} is gone`);
-    }, 500),
-  );
+  checkParent = () => {
+    if (process.ppid !== parent) void shutdown(0, `parent process ${parent} is gone`);
+  };
 
   const isFile = (e: Endpoint): e is Extract<Endpoint, { kind: "file" }> => e.kind === "file";
   const files = endpoints.filter(isFile);
