@@ -1,6 +1,7 @@
 // The collector: Docker events (live daemons or recordings) into the shared-memory ring that
 // the plugin host consumes (contracts/collector-cli.md, contracts/ring.md).
 import { checkBuffers } from "./memory"; // first: before the rest of the collector allocates anything
+import { writeSync } from "node:fs";
 import { type Config, parseArgs } from "./args";
 import { nowNs } from "./clock";
 import { LiveSource } from "./docker";
@@ -23,13 +24,26 @@ interface Output {
   record: RecordSink | null;
 }
 
+/** Writes the u64 1 to the wake fd (an eventfd adds it; a pipe gets 8 bytes); errors are ignored (a full pipe still wakes its reader). */
+function wakeWriter(fd: number): () => void {
+  const one = Buffer.alloc(8);
+  one.writeBigUInt64LE(1n);
+  return () => {
+    try {
+      writeSync(fd, one);
+    } catch {
+      /* EAGAIN (a full pipe: the consumer has a wake-up pending anyway) or a closed fd */
+    }
+  };
+}
+
 function openOutput(c: Config): Output {
   if (c.record !== null) {
     const record = new RecordSink(c.record);
     return { sink: record, ring: null, record };
   }
   const mem: RingMemory = c.ringFd !== null ? openRingFd(c.ringFd) : openRingPath(c.ringPath as string, c.capacity);
-  const ring = new RingProducer(mem);
+  const ring = new RingProducer(mem, c.wakeFd !== null ? wakeWriter(c.wakeFd) : null);
   return { sink: ring, ring, record: null };
 }
 

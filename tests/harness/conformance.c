@@ -911,7 +911,8 @@ static void t_ring_contract(void)
 		{"header", "oversizeDropped", DKR_RH_OVERSIZE_DROPPED}, {"header", "reconnects", DKR_RH_RECONNECTS},
 		{"header", "queueDepth", DKR_RH_QUEUE_DEPTH}, {"header", "lastTs", DKR_RH_LAST_TS},
 		{"header", "lastHash", DKR_RH_LAST_HASH}, {"header", "readPos", DKR_RH_READ_POS},
-		{"header", "eventsRead", DKR_RH_EVENTS_READ}, {"header", "connected", DKR_RH_CONNECTED},
+		{"header", "eventsRead", DKR_RH_EVENTS_READ}, {"header", "consumerWaiting", DKR_RH_CONSUMER_WAITING},
+		{"header", "connected", DKR_RH_CONNECTED},
 		{"header", "inspectFailures", DKR_RH_INSPECT_FAILURES}, {"header", "parseErrors", DKR_RH_PARSE_ERRORS},
 		{"header", "heartbeatNs", DKR_RH_HEARTBEAT_NS}, {"header", "sourceRead", DKR_RH_SOURCE_READ},
 		{"header", "sourceTotal", DKR_RH_SOURCE_TOTAL}, {"header", "finished", DKR_RH_FINISHED},
@@ -967,6 +968,24 @@ static void t_ring_vectors(void)
 		size_t got = 0;
 		int rc = dkr_ring_attach(&r, img, blen, cap, err, sizeof(err));
 		int failed = rc != 0;
+		json_t *wakes = json_object_get(vj, "wakes");
+		if (!failed && wakes != NULL) {
+			/* Waking the consumer: a consumer about to sleep sets consumer_waiting and is told
+			 * when records are there already; its flag is where the image has it. */
+			uint64_t flag;
+			memcpy(&flag, img + DKR_RH_CONSUMER_WAITING, 8);
+			const char *want = json_string_value(json_object_get(json_object_get(vj, "final"),
+			                                                     "consumer_waiting"));
+			CHECK(want && flag == strtoull(want, NULL, 10), "%s: consumer_waiting %" PRIu64, jp, flag);
+			dkr_ring_wait_end(&r);
+			memcpy(&flag, img + DKR_RH_CONSUMER_WAITING, 8);
+			CHECK(flag == 0, "%s: consumer_waiting not cleared", jp);
+			CHECK(dkr_ring_wait_begin(&r) == (json_array_size(records) > 0),
+			      "%s: wait_begin does not see the unread records", jp);
+			memcpy(&flag, img + DKR_RH_CONSUMER_WAITING, 8);
+			CHECK(flag == 1, "%s: consumer_waiting not set", jp);
+			dkr_ring_wait_end(&r);
+		}
 		if (!failed) {
 			dkr_ring_cursor c;
 			for (int round = 0; round < 4 && !failed; round++) {
@@ -1007,6 +1026,8 @@ static void t_ring_vectors(void)
 			memcpy(&w, img + DKR_RH_WRITE_POS, 8);
 			memcpy(&rp, img + DKR_RH_READ_POS, 8);
 			CHECK(w == rp, "%s: read_pos %" PRIu64 " != write_pos %" PRIu64, jp, rp, w);
+			if (wakes != NULL)
+				CHECK(dkr_ring_wait_begin(&r) == 0, "%s: wait_begin with nothing to read", jp);
 		}
 		munmap(m, mapped + pg);
 		free(bin);
