@@ -22,6 +22,19 @@ uint64_t dkr_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* 1 for a line that names an error the way Node.js and shells print one before dying
+ * without our protocol: "SyntaxError: ...", "Error: Cannot find module ...", "x: not found". */
+static int names_error(const char *line)
+{
+	const char *colon = strstr(line, ": ");
+	if (colon == NULL)
+		return 0;
+	for (const char *p = line; p < colon; p++)
+		if (*p == ' ')
+			return 0;
+	return colon - line >= 5 && strncmp(colon - 5, "Error", 5) == 0;
+}
+
 static void forward_line(dkr_collector *c, char *line)
 {
 	size_t n = strlen(line);
@@ -46,6 +59,9 @@ static void forward_line(dkr_collector *c, char *line)
 	}
 	if (sev == SS_PLUGIN_LOG_SEV_ERROR)
 		snprintf(c->last_error, sizeof(c->last_error), "%s", text);
+	else if (text == line && c->first_exc[0] == '\0' && names_error(line))
+		snprintf(c->first_exc, sizeof(c->first_exc), "%s", line);
+	snprintf(c->last_line, sizeof(c->last_line), "%s", text);
 	dkr_log_msg(c->log, sev, "collector: %s", text);
 }
 
@@ -92,6 +108,10 @@ static void drain_stderr(dkr_collector *c, int final)
 
 static int spawn(dkr_collector *c, char *err, size_t errlen)
 {
+	if (c->err_fd >= 0) { /* a previous incarnation's pipe still open (a child of its own) */
+		close(c->err_fd);
+		c->err_fd = -1;
+	}
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		snprintf(err, errlen, "cannot create the collector's stderr pipe: %s", strerror(errno));
@@ -104,7 +124,10 @@ static int spawn(dkr_collector *c, char *err, size_t errlen)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	posix_spawn_file_actions_adddup2(&fa, c->ring_fd, 3); /* dup2 clears FD_CLOEXEC */
+	posix_spawn_file_actions_adddup2(&fa, c->o.ring_fd, 3); /* dup2 clears FD_CLOEXEC */
+	/* Nothing else of the host process reaches the child: Falco's (or any embedding
+	 * program's) descriptors without FD_CLOEXEC would otherwise leak into it. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 4);
 	/* Own process group: a terminal ^C reaches Falco, which then closes us (SIGTERM). */
 	sigset_t none, dfl;
 	sigemptyset(&none);
@@ -122,7 +145,7 @@ static int spawn(dkr_collector *c, char *err, size_t errlen)
 	/* The previous incarnation is reaped: only the new one can change the heartbeat. Read it
 	 * before spawning, or a child that writes its last heartbeat before we look (a fast
 	 * child on a busy machine) would never arm the hang detection. */
-	uint64_t hb_before = c->heartbeat ? __atomic_load_n(c->heartbeat, __ATOMIC_ACQUIRE) : 0;
+	uint64_t hb_before = c->o.heartbeat ? __atomic_load_n(c->o.heartbeat, __ATOMIC_ACQUIRE) : 0;
 	pid_t pid;
 	int rc = posix_spawnp(&pid, c->argv[0], &fa, &at, c->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -139,6 +162,7 @@ static int spawn(dkr_collector *c, char *err, size_t errlen)
 	c->pid = pid;
 	c->err_fd = pipefd[0];
 	c->line_len = 0;
+	c->last_error[0] = c->first_exc[0] = c->last_line[0] = '\0';
 	c->status = DKR_COLLECTOR_RUNNING;
 	c->started_ns = dkr_now_ns();
 	c->hb_last = hb_before;
@@ -147,6 +171,41 @@ static int spawn(dkr_collector *c, char *err, size_t errlen)
 	c->hung = 0;
 	dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_DEBUG, "collector started (pid %d)", (int)pid);
 	return 0;
+}
+
+/* How the incarnation ended, for messages: "exited with code 1", "was killed by signal 9". */
+static void describe_status(const dkr_collector *c, int status, char *out, size_t n)
+{
+	if (c->hung)
+		snprintf(out, n, "was killed after it hung");
+	else if (WIFSIGNALED(status))
+		snprintf(out, n, "was killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(out, n, "exited with code %d", WEXITSTATUS(status));
+}
+
+/* What the incarnation said, best first: its last protocol error line, the first line that
+ * names an error, its last line. */
+static const char *said(const dkr_collector *c)
+{
+	return c->last_error[0] ? c->last_error : c->first_exc[0] ? c->first_exc : c->last_line;
+}
+
+/* The message of an incarnation that ended before its first heartbeat: what it said first
+ * (Falco cuts open errors at 256 bytes), then how it ended and what was run. */
+static void early_exit_message(const dkr_collector *c, int status, char *out, size_t n)
+{
+	char how[64];
+	describe_status(c, status, how, sizeof(how));
+	const char *text = said(c);
+	/* argv: the program, then the script when Node.js runs one, then the options. */
+	const char *script = c->argv[1] && strncmp(c->argv[1], "--", 2) != 0 ? c->argv[1] : NULL;
+	if (*text)
+		snprintf(out, n, "%s (the collector %s before it started: '%s'%s%s)", text, how,
+		         c->argv[0], script ? " " : "", script ? script : "");
+	else
+		snprintf(out, n, "the collector '%s'%s%s %s before it started, without a message",
+		         c->argv[0], script ? " running " : "", script ? script : "", how);
 }
 
 static void free_argv(dkr_collector *c)
@@ -159,20 +218,71 @@ static void free_argv(dkr_collector *c)
 	c->argv = NULL;
 }
 
-int dkr_collector_start(dkr_collector *c, char **argv, int ring_fd, uint32_t backoff_max_ms,
-                        const uint64_t *heartbeat, uint32_t hang_timeout_ms,
+static void on_exit_status(dkr_collector *c, int status);
+
+/* The start handshake: waits until this incarnation has changed the heartbeat (it parsed its
+ * arguments, read its TLS files and mapped the ring), or exits, or the bound passes. */
+static int await_first_heartbeat(dkr_collector *c, char *err, size_t errlen)
+{
+	uint64_t deadline = c->started_ns + c->hang_timeout_ns;
+	for (;;) {
+		drain_stderr(c, 0);
+		int status = 0;
+		pid_t r = waitpid(c->pid, &status, WNOHANG);
+		int gone = r == c->pid || (r < 0 && errno == ECHILD);
+		if (r < 0 && errno == ECHILD)
+			status = 1 << 8; /* reaped elsewhere (SIGCHLD ignored): status unknown */
+		uint64_t hb = __atomic_load_n(c->o.heartbeat, __ATOMIC_ACQUIRE);
+		if (hb != c->hb_last) {
+			c->hb_last = hb;
+			c->hb_changed_ns = dkr_now_ns();
+			c->hb_armed = 1;
+			if (gone)
+				on_exit_status(c, status); /* e.g. a short replay already done */
+			return 0;
+		}
+		if (gone) {
+			drain_stderr(c, 1);
+			c->pid = 0;
+			early_exit_message(c, status, err, errlen);
+			return -1;
+		}
+		uint64_t now = dkr_now_ns();
+		if (now >= deadline) {
+			kill(c->pid, SIGKILL);
+			while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+				;
+			c->pid = 0;
+			drain_stderr(c, 1);
+			const char *text = said(c);
+			snprintf(err, errlen, "the collector ('%s') did not start within %llu ms "
+			         "(collector.hangTimeoutMs): no heartbeat in the ring%s%s; killed",
+			         c->argv[0], (unsigned long long)(c->hang_timeout_ns / 1000000ull),
+			         *text ? "; it said: " : "", text);
+			return -1;
+		}
+		uint64_t left_ms = (deadline - now + 999999) / 1000000;
+		struct pollfd p = {.fd = c->err_fd, .events = POLLIN};
+		poll(&p, c->err_fd >= 0 ? 1 : 0, left_ms < 10 ? (int)left_ms : 10);
+	}
+}
+
+int dkr_collector_start(dkr_collector *c, char **argv, const dkr_collector_opts *opts,
                         const dkr_log *log, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->argv = argv;
-	c->heartbeat = heartbeat;
-	c->hang_timeout_ns = (uint64_t)hang_timeout_ms * 1000000ull;
+	c->o = *opts;
+	c->hang_timeout_ns = (uint64_t)opts->hang_timeout_ms * 1000000ull;
 	c->log = log;
-	c->ring_fd = ring_fd;
 	c->err_fd = -1;
 	c->backoff_ms = 100;
-	c->backoff_max_ms = backoff_max_ms;
-	if (spawn(c, err, errlen) != 0) {
+	if (spawn(c, err, errlen) != 0 ||
+	    (c->o.heartbeat != NULL && c->hang_timeout_ns > 0 &&
+	     await_first_heartbeat(c, err, errlen) != 0)) {
+		if (c->err_fd >= 0)
+			close(c->err_fd);
+		c->err_fd = -1;
 		free_argv(c);
 		return -1;
 	}
@@ -183,7 +293,11 @@ static void on_exit_status(dkr_collector *c, int status)
 {
 	drain_stderr(c, 1);
 	c->pid = 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	int code0 = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	/* Exit 0 is "finished" for a replay that published its last record, and nothing else: a
+	 * live source never finishes, and a replay stopped early has records left. */
+	if (code0 && c->o.replay &&
+	    (c->o.finished == NULL || __atomic_load_n(c->o.finished, __ATOMIC_ACQUIRE) == 1)) {
 		c->status = DKR_COLLECTOR_FINISHED;
 		dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_DEBUG, "collector finished (exit 0)");
 		return;
@@ -192,35 +306,46 @@ static void on_exit_status(dkr_collector *c, int status)
 		c->status = DKR_COLLECTOR_FATAL;
 		if (c->last_error[0] == '\0')
 			snprintf(c->last_error, sizeof(c->last_error),
-			         "the collector exited with code 2 (misconfiguration) without a message");
+			         "the collector exited with code 2 (misconfiguration) without a message%s%s",
+			         c->last_line[0] ? "; its last line: " : "", c->last_line);
+		return;
+	}
+	/* Gone before its first heartbeat, several times in a row: it will not start (a script
+	 * replaced by garbage, a Node.js that fails...). Restarting forever would hide that. */
+	c->early_exits = c->hb_armed ? 0 : c->early_exits + 1;
+	if (c->early_exits >= DKR_COLLECTOR_MAX_EARLY_EXITS) {
+		char msg[sizeof(c->last_error)];
+		early_exit_message(c, status, msg, sizeof(msg));
+		snprintf(c->last_error, sizeof(c->last_error), "%u restarts in a row ended before the "
+		         "collector started; the last: %.900s", c->early_exits, msg);
+		dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_ERROR, "%s", c->last_error);
+		c->status = DKR_COLLECTOR_FATAL;
 		return;
 	}
 	/* A crash: restart with backoff, reset the backoff after a long healthy run. */
 	if (dkr_now_ns() - c->started_ns > 30ull * 1000000000ull)
 		c->backoff_ms = 100;
 	char how[64];
-	if (c->hung)
-		snprintf(how, sizeof(how), "was killed after it hung");
-	else if (WIFSIGNALED(status))
-		snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
-	else
-		snprintf(how, sizeof(how), "exited with code %d", WEXITSTATUS(status));
-	dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_WARNING, "collector %s; restarting in %u ms", how,
+	describe_status(c, status, how, sizeof(how));
+	dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_WARNING, "collector %s%s; restarting in %u ms", how,
+	            code0 ? (c->o.replay ? " before the end of its recordings"
+	                                 : " (a live source never finishes)") : "",
 	            c->backoff_ms);
 	c->status = DKR_COLLECTOR_BACKOFF;
 	c->restart_at_ns = dkr_now_ns() + (uint64_t)c->backoff_ms * 1000000ull;
-	c->backoff_ms = c->backoff_ms * 2 > c->backoff_max_ms ? c->backoff_max_ms : c->backoff_ms * 2;
+	c->backoff_ms = c->backoff_ms * 2 > c->o.backoff_max_ms ? c->o.backoff_max_ms
+	                                                        : c->backoff_ms * 2;
 }
 
 /* A child that is alive but no longer changes its heartbeat is hung (a blocked event
- * loop, a stopped process...): SIGKILL; the next poll reaps it and restarts it. Staleness
- * is measured on our monotonic clock from the moment we saw the value change, so wall-clock
- * steps on either side do not matter. */
+ * loop, a stopped process...), and so is one that never wrote a first one: SIGKILL; the next
+ * poll reaps it and restarts it. Staleness is measured on our monotonic clock from the moment
+ * we saw the value change (or the spawn), so wall-clock steps on either side do not matter. */
 static void check_heartbeat(dkr_collector *c)
 {
-	if (c->heartbeat == NULL || c->hang_timeout_ns == 0 || c->hung)
+	if (c->o.heartbeat == NULL || c->hang_timeout_ns == 0 || c->hung)
 		return;
-	uint64_t hb = __atomic_load_n(c->heartbeat, __ATOMIC_ACQUIRE);
+	uint64_t hb = __atomic_load_n(c->o.heartbeat, __ATOMIC_ACQUIRE);
 	uint64_t now = dkr_now_ns();
 	if (hb != c->hb_last) {
 		c->hb_last = hb;
@@ -228,13 +353,20 @@ static void check_heartbeat(dkr_collector *c)
 		c->hb_armed = 1;
 		return;
 	}
-	if (!c->hb_armed || now - c->hb_changed_ns <= c->hang_timeout_ns)
+	if (now - c->hb_changed_ns <= c->hang_timeout_ns)
 		return;
-	dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_WARNING,
-	            "collector (pid %d) hung: its heartbeat has not changed for %llu ms "
-	            "(collector.hangTimeoutMs %llu); killing it", (int)c->pid,
-	            (unsigned long long)((now - c->hb_changed_ns) / 1000000ull),
-	            (unsigned long long)(c->hang_timeout_ns / 1000000ull));
+	if (c->hb_armed)
+		dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_WARNING,
+		            "collector (pid %d) hung: its heartbeat has not changed for %llu ms "
+		            "(collector.hangTimeoutMs %llu); killing it", (int)c->pid,
+		            (unsigned long long)((now - c->hb_changed_ns) / 1000000ull),
+		            (unsigned long long)(c->hang_timeout_ns / 1000000ull));
+	else
+		dkr_log_msg(c->log, SS_PLUGIN_LOG_SEV_WARNING,
+		            "collector (pid %d) hung: no heartbeat %llu ms after it was started "
+		            "(collector.hangTimeoutMs %llu); killing it", (int)c->pid,
+		            (unsigned long long)((now - c->hb_changed_ns) / 1000000ull),
+		            (unsigned long long)(c->hang_timeout_ns / 1000000ull));
 	kill(c->pid, SIGKILL);
 	c->hung = 1;
 }

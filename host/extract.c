@@ -573,6 +573,7 @@ ss_plugin_rc plugin_extract_fields(ss_plugin_t *s, const ss_plugin_event_input *
 			fields[i].res_len = 0;
 		return SS_PLUGIN_FAILURE;
 	}
+	dkr_seen(s, ei->evt);
 	if (nf == 1 && in->value_offsets == NULL)
 		return extract_single(s, ei, fields);
 	for (uint32_t i = 0; i < nf; i++)

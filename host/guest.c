@@ -1,6 +1,8 @@
+#define _GNU_SOURCE
 #include "guest.h"
 
 #include "engine.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -98,10 +100,68 @@ static int compile_wasm(wasm_engine_t *engine, const char *path, wasmtime_module
 	return 0;
 }
 
+/* The digest dkr-precompile wrote beside `cwasm` (sha256sum format: 64 hex digits first).
+ * 0 with the digest, -1 with why not. */
+static int read_digest(const char *cwasm, uint8_t d[DKR_SHA256_LEN], char *err, size_t errlen)
+{
+	char *path = NULL;
+	if (asprintf(&path, "%s%s", cwasm, DKR_DIGEST_SUFFIX) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	char text[128] = "";
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	text[n] = '\0';
+	int ok = f != NULL && n >= 2 * DKR_SHA256_LEN &&
+	         (n == 2 * DKR_SHA256_LEN || text[2 * DKR_SHA256_LEN] == ' ' ||
+	          text[2 * DKR_SHA256_LEN] == '\t' || text[2 * DKR_SHA256_LEN] == '\n');
+	for (int i = 0; ok && i < 2 * DKR_SHA256_LEN; i++) {
+		char ch = text[i];
+		int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+		        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		ok = v >= 0;
+		if (!ok)
+			break;
+		if (i % 2 == 0)
+			d[i / 2] = (uint8_t)(v << 4);
+		else
+			d[i / 2] |= (uint8_t)v;
+	}
+	if (!ok)
+		snprintf(err, errlen, "%s has no usable digest file %s (%s; dkr-precompile writes it)",
+		         cwasm, path, f == NULL ? strerror(errno) : "not 64 hex digits");
+	free(path);
+	return ok ? 0 : -1;
+}
+
+/* A precompiled module is native code that wasmtime maps without checking it: a damaged one
+ * crashes the process. So it is read once, its SHA-256 compared with the digest written at
+ * precompile time, and exactly the bytes checked are deserialized. */
 static int deserialize_cwasm(wasm_engine_t *engine, const char *path, wasmtime_module_t **out,
                              char *err, size_t errlen)
 {
-	wasmtime_error_t *e = wasmtime_module_deserialize_file(engine, path, out);
+	uint8_t want[DKR_SHA256_LEN], got[DKR_SHA256_LEN];
+	if (read_digest(path, want, err, errlen) != 0)
+		return -1;
+	uint8_t *bytes;
+	size_t len;
+	if (read_file(path, &bytes, &len, err, errlen) != 0)
+		return -1;
+	dkr_sha256(bytes, len, got);
+	if (memcmp(want, got, sizeof(got)) != 0) {
+		char hw[2 * DKR_SHA256_LEN + 1], hg[2 * DKR_SHA256_LEN + 1];
+		dkr_sha256_hex(want, hw);
+		dkr_sha256_hex(got, hg);
+		free(bytes);
+		snprintf(err, errlen, "%s is damaged: its SHA-256 is %s, dkr-precompile wrote %s",
+		         path, hg, hw);
+		return -1;
+	}
+	wasmtime_error_t *e = wasmtime_module_deserialize(engine, bytes, len, out);
+	free(bytes);
 	if (e != NULL) {
 		char msg[512];
 		dkr_wasmtime_msg(e, NULL, msg, sizeof(msg));
@@ -147,6 +207,13 @@ int dkr_module_load(wasm_engine_t *engine, const char *path, const dkr_log *log,
 	struct stat sw, sc;
 	int have_wasm = stat(wasm, &sw) == 0;
 	int have_cwasm = stat(cwasm, &sc) == 0;
+	if ((have_wasm && !S_ISREG(sw.st_mode)) || (have_cwasm && !S_ISREG(sc.st_mode))) {
+		snprintf(err, errlen, "extractor module %s is not a regular file",
+		         have_wasm && !S_ISREG(sw.st_mode) ? wasm : cwasm);
+		free(wasm);
+		free(cwasm);
+		return -1;
+	}
 	int rc = -1;
 	char why[768] = "";
 	if (!have_wasm && !have_cwasm) {

@@ -101,6 +101,14 @@ struct ss_plugin_t {
 	uint32_t parsed_len;
 	int32_t parsed_rc;
 
+	/* The last event Falco looked at (extract_fields, event_to_string) since the last
+	 * next_batch: what of the last batch was delivered, if Falco closes the source before its
+	 * next call (it drops the rest of a batch on a restart). The pointer is only compared,
+	 * never followed: ts and len identify an event Falco may have copied. */
+	const ss_plugin_event *seen_evt;
+	uint64_t seen_ts;
+	uint32_t seen_len;
+
 	dkr_ask ask;
 	dkr_arena arena;
 	struct { const char *str; uint64_t u64; uint32_t u32; } one; /* a single value handed out */
@@ -116,5 +124,15 @@ struct ss_plugin_t {
 const char *dkr_set_error(ss_plugin_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void dkr_arena_free(dkr_arena *a);
+
+/* Notes that Falco looked at `evt` (see seen_evt). */
+static inline void dkr_seen(ss_plugin_t *s, const ss_plugin_event *evt)
+{
+	if (evt != s->seen_evt) {
+		s->seen_evt = evt;
+		s->seen_ts = evt->ts;
+		s->seen_len = evt->len;
+	}
+}
 
 #endif

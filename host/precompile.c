@@ -1,12 +1,44 @@
 /* dkr-precompile IN.wasm OUT.cwasm: compiles the extractor ahead of time with exactly the
  * engine configuration of libdocker.so (engine.c), so the plugin can load it with
- * wasmtime_module_deserialize instead of compiling at startup. */
+ * wasmtime_module_deserialize instead of compiling at startup. Also writes OUT.cwasm.sha256
+ * (sha256sum format), which the plugin checks before it deserializes OUT.cwasm: a damaged
+ * precompiled module is native code that would crash the process. */
 #include "engine.h"
+#include "sha256.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Writes next to the target and renames, so a reader never sees half a file. 0 or 1. */
+static int write_atomically(const char *out, const void *data, size_t len)
+{
+	size_t tl = strlen(out) + 8;
+	char *tmp = malloc(tl);
+	if (tmp == NULL) {
+		fprintf(stderr, "dkr-precompile: out of memory\n");
+		return 1;
+	}
+	snprintf(tmp, tl, "%s.tmp", out);
+	int rc = 1;
+	FILE *o = fopen(tmp, "wb");
+	if (o != NULL && fwrite(data, 1, len, o) == len && fflush(o) == 0 && fsync(fileno(o)) == 0 &&
+	    fclose(o) == 0) {
+		o = NULL;
+		if (rename(tmp, out) == 0)
+			rc = 0;
+	}
+	if (o != NULL)
+		fclose(o);
+	if (rc != 0) {
+		fprintf(stderr, "dkr-precompile: cannot write %s: %s\n", out, strerror(errno));
+		remove(tmp);
+	}
+	free(tmp);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -58,28 +90,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dkr-precompile: %s: %s\n", in, err);
 		return 1;
 	}
-	/* Write next to the target and rename, so a reader never sees half a file. */
-	size_t tl = strlen(out) + 8;
-	char *tmp = malloc(tl);
-	if (tmp == NULL) {
-		wasm_byte_vec_delete(&bytes);
-		return 1;
-	}
-	snprintf(tmp, tl, "%s.tmp", out);
+	/* The digest of exactly these bytes, in sha256sum format. */
+	uint8_t d[DKR_SHA256_LEN];
+	char hex[2 * DKR_SHA256_LEN + 1];
+	dkr_sha256(bytes.data, bytes.size, d);
+	dkr_sha256_hex(d, hex);
+	const char *base = strrchr(out, '/');
+	base = base ? base + 1 : out;
+	size_t dl = strlen(hex) + strlen(base) + 4;
+	char *digest = malloc(dl);
+	char *dpath = malloc(strlen(out) + sizeof(DKR_DIGEST_SUFFIX));
 	int rc = 1;
-	FILE *o = fopen(tmp, "wb");
-	if (o != NULL && fwrite(bytes.data, 1, bytes.size, o) == bytes.size && fclose(o) == 0) {
-		o = NULL;
-		if (rename(tmp, out) == 0)
-			rc = 0;
+	if (digest != NULL && dpath != NULL) {
+		snprintf(digest, dl, "%s  %s\n", hex, base);
+		sprintf(dpath, "%s%s", out, DKR_DIGEST_SUFFIX);
+		/* The module first, then its digest: a reader in between sees a mismatch and compiles
+		 * the .wasm instead, never a module trusted on an old digest. */
+		rc = write_atomically(out, bytes.data, bytes.size) ||
+		     write_atomically(dpath, digest, strlen(digest));
+	} else {
+		fprintf(stderr, "dkr-precompile: out of memory\n");
 	}
-	if (o != NULL)
-		fclose(o);
-	if (rc != 0) {
-		fprintf(stderr, "dkr-precompile: cannot write %s: %s\n", out, strerror(errno));
-		remove(tmp);
-	}
-	free(tmp);
+	free(digest);
+	free(dpath);
 	wasm_byte_vec_delete(&bytes);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,7 +35,9 @@ struct ss_instance_t {
 	uint8_t *buf;               /* batch events, writable, owned */
 	size_t buf_cap;
 	ss_plugin_event **ptrs;     /* batch array */
+	uint32_t *kinds;            /* ring record kind of each batch event */
 	uint32_t max_events;
+	uint32_t last_n;            /* events of the last batch returned (0 once Falco asks again) */
 	uint64_t base[DKR_M_COUNT]; /* state metric values at open (ring counters restart at 0) */
 	char progress[32];
 };
@@ -76,22 +79,30 @@ static int check_endpoint(const char *ep, const char *origin, int *is_file, char
 	}
 	if (strncmp(ep, "file://", 7) == 0) {
 		const char *path = ep + 7;
+		if (path[0] != '/') {
+			snprintf(err, errlen, "%s '%s': a file endpoint needs an absolute path: "
+			         "file:///path/events.jsonl", origin, ep);
+			return -1;
+		}
+		/* The type first: opening a FIFO (or a device) to look at it could block forever. */
 		struct stat st;
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (path[0] != '/' || fd < 0) {
-			snprintf(err, errlen, "%s '%s': cannot read the recording %s: %s (a file endpoint "
-			         "needs an absolute path: file:///path/events.jsonl)", origin, ep, path,
-			         path[0] != '/' ? "not an absolute path" : strerror(errno));
-			if (fd >= 0)
-				close(fd);
+		if (stat(path, &st) != 0) {
+			snprintf(err, errlen, "%s '%s': cannot read the recording %s: %s", origin, ep, path,
+			         strerror(errno));
 			return -1;
 		}
-		int reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "%s '%s': %s is not a regular file (a recording is a JSONL "
+			         "file written by the collector's --record)", origin, ep, path);
+			return -1;
+		}
+		int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(err, errlen, "%s '%s': cannot read the recording %s: %s", origin, ep, path,
+			         strerror(errno));
+			return -1;
+		}
 		close(fd);
-		if (!reg) {
-			snprintf(err, errlen, "%s '%s': %s is not a regular file", origin, ep, path);
-			return -1;
-		}
 		*is_file = 1;
 		return 0;
 	}
@@ -100,6 +111,23 @@ static int check_endpoint(const char *ep, const char *origin, int *is_file, char
 	         "file:///path/events.jsonl (several separated by commas), or nothing for the local "
 	         "daemon", origin, ep);
 	return -1;
+}
+
+/* 1 when two checked endpoints name the same daemon or recording: the same string (the
+ * scheme and a tcp host compared without case), or unix sockets / files that are the same
+ * inode (a symlink, "//" or "/./" in the path). Different routes to one daemon (a tcp port
+ * and its unix socket) cannot be told apart here. */
+static int same_endpoint(const char *a, const char *b)
+{
+	if (strcasecmp(a, b) == 0 && strncmp(a, "tcp://", 6) == 0)
+		return 1;
+	if (strcmp(a, b) == 0)
+		return 1;
+	if (strncmp(a, b, 7) != 0 || strncmp(a, "tcp://", 6) == 0)
+		return 0; /* different schemes, or tcp strings that differ */
+	struct stat sa, sb;
+	return stat(a + 7, &sa) == 0 && stat(b + 7, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
 }
 
 int dkr_endpoints_parse(const char *params, dkr_endpoints *out, char *err, size_t errlen)
@@ -136,8 +164,7 @@ int dkr_endpoints_parse(const char *params, dkr_endpoints *out, char *err, size_
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int all_files = 1;
-	char *save = NULL;
+	int all_files = 1, any_file = 0;
 	char *tok = p;
 	for (size_t i = 0; i < count; i++) {
 		char *comma = strchr(tok, ',');
@@ -155,6 +182,20 @@ int dkr_endpoints_parse(const char *params, dkr_endpoints *out, char *err, size_
 		if (check_endpoint(t, origin, &is_file, err, errlen) != 0)
 			goto fail;
 		all_files &= is_file;
+		any_file |= is_file;
+		if (any_file && !all_files) {
+			snprintf(err, errlen, "open params '%s': file:// recordings cannot be mixed with live "
+			         "daemons (replay recordings and watch daemons in separate runs)", params);
+			goto fail;
+		}
+		for (size_t k = 0; k < out->n; k++) {
+			if (same_endpoint(out->v[k], t)) {
+				snprintf(err, errlen, "open params '%s': '%s' and '%s' are the same %s; each "
+				         "event would be delivered twice (list every daemon or recording once)",
+				         params, out->v[k], t, is_file ? "recording" : "daemon");
+				goto fail;
+			}
+		}
 		out->v[out->n] = strdup(t);
 		if (out->v[out->n] == NULL) {
 			snprintf(err, errlen, "out of memory");
@@ -163,7 +204,6 @@ int dkr_endpoints_parse(const char *params, dkr_endpoints *out, char *err, size_
 		out->n++;
 		tok = comma ? comma + 1 : tok + strlen(tok);
 	}
-	(void)save;
 	out->replay = all_files;
 	free(copy);
 	return 0;
@@ -218,12 +258,27 @@ static int executable(const char *prog)
 	return found;
 }
 
+/* Why `path` cannot be used as a regular file with `mode` access (R_OK, X_OK), or NULL.
+ * stat first: a directory passes access(X_OK), and a FIFO must never be opened here. */
+static const char *not_usable_file(const char *path, int mode, struct stat *st)
+{
+	if (stat(path, st) != 0)
+		return strerror(errno);
+	if (!S_ISREG(st->st_mode))
+		return "not a regular file";
+	if (access(path, mode) != 0)
+		return strerror(errno);
+	return NULL;
+}
+
 /* The collector's program: by default the single executable docker-collector next to
  * libdocker.so (it needs no Node.js); with collector.node set, that Node running the plain
  * bundle docker-collector.js (or collector.path). Sets *script (NULL for the executable). */
 static char *collector_program(ss_plugin_t *s, char **script, char *err, size_t errlen)
 {
 	const dkr_config *c = &s->cfg;
+	struct stat st;
+	const char *why;
 	*script = NULL;
 	if (c->collector_node[0] != '\0') {
 		if (!executable(c->collector_node)) {
@@ -244,10 +299,9 @@ static char *collector_program(ss_plugin_t *s, char **script, char *err, size_t 
 			snprintf(err, errlen, "out of memory");
 			return NULL;
 		}
-		if (access(*script, R_OK) != 0) {
+		if ((why = not_usable_file(*script, R_OK, &st)) != NULL) {
 			snprintf(err, errlen, "collector script %s: %s (build it with `npm run "
-			         "build:collector`, or set init_config collector.path)", *script,
-			         strerror(errno));
+			         "build:collector`, or set init_config collector.path)", *script, why);
 			free(*script);
 			*script = NULL;
 			free(node);
@@ -264,11 +318,11 @@ static char *collector_program(ss_plugin_t *s, char **script, char *err, size_t 
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (access(exe, X_OK) != 0) {
+	if ((why = not_usable_file(exe, X_OK, &st)) != NULL) {
 		snprintf(err, errlen, "cannot start the collector: %s: %s (it ships next to "
 		         "libdocker.so; build it with `npm run build`, or set init_config "
 		         "collector.path, or collector.node to run docker-collector.js with Node.js)",
-		         exe, strerror(errno));
+		         exe, why);
 		free(exe);
 		return NULL;
 	}
@@ -284,10 +338,16 @@ static char **collector_argv(ss_plugin_t *s, const dkr_endpoints *eps, char *err
 		return NULL;
 	const char *tls[3][2] = {{"--tls-ca", c->tls_ca}, {"--tls-cert", c->tls_cert},
 	                         {"--tls-key", c->tls_key}};
+	static const char *const tls_key[3] = {"tls.ca", "tls.cert", "tls.key"};
 	for (int i = 0; i < 3; i++) {
-		if (tls[i][1] && access(tls[i][1], R_OK) != 0) {
-			snprintf(err, errlen, "init_config tls: cannot read %s: %s", tls[i][1],
-			         strerror(errno));
+		if (tls[i][1] == NULL)
+			continue;
+		/* stat, not open: a FIFO here must fail open, not block it. */
+		struct stat st;
+		const char *why = not_usable_file(tls[i][1], R_OK, &st);
+		if (why != NULL) {
+			snprintf(err, errlen, "init_config %s: cannot read %s: %s%s", tls_key[i], tls[i][1],
+			         why, strcmp(why, "not a regular file") == 0 ? " (a PEM file is expected)" : "");
 			free(script);
 			free(prog);
 			return NULL;
@@ -339,6 +399,7 @@ static void instance_free(ss_instance_t *h)
 	free(h->state_path);
 	free(h->buf);
 	free(h->ptrs);
+	free(h->kinds);
 	free(h);
 }
 
@@ -363,54 +424,87 @@ ss_instance_t *plugin_open(ss_plugin_t *s, const char *params, ss_plugin_rc *rc)
 		dkr_set_error(s, "out of memory");
 		return NULL;
 	}
+	dkr_resume_state rs;
+	int have_rs = 0;
 	h->s = s;
 	h->ring.fd = -1;
 	h->col.err_fd = -1;
 	h->replay = eps.replay;
 	h->max_events = s->cfg.batch_max_events;
 	uint64_t cap = (uint64_t)s->cfg.ring_capacity_mib << 20;
+	/* A live source resumes where the last close of the same endpoints left off (Falco
+	 * closes and reopens sources on every hot reload): what was saved undelivered comes first,
+	 * in a ring large enough for it. */
+	if (!h->replay && s->cfg.state_dir != NULL) {
+		if (dkr_resume_path(s->cfg.state_dir, (const char *const *)eps.v, eps.n,
+		                    &h->state_path, &h->state_key) != 0) {
+			snprintf(err, sizeof(err), "out of memory");
+			goto fail;
+		}
+		have_rs = dkr_resume_read(h->state_path, h->state_key, &rs, &s->log);
+		if (have_rs && dkr_resume_capacity(&rs, cap) > cap) {
+			dkr_log_msg(&s->log, SS_PLUGIN_LOG_SEV_INFO, "ring of %llu MiB instead of %llu "
+			            "(ring.capacityMiB) to hold the %llu undelivered event(s) saved",
+			            (unsigned long long)(dkr_resume_capacity(&rs, cap) >> 20),
+			            (unsigned long long)(cap >> 20), (unsigned long long)rs.count);
+			cap = dkr_resume_capacity(&rs, cap);
+		}
+	}
 	size_t bufmin = (size_t)dkr_ring_max_payload(cap) + DKR_PLUGIN_EVENT_PAYLOAD_OFFSET + 8;
 	h->buf_cap = bufmin > BATCH_BUF_MIN ? bufmin : BATCH_BUF_MIN;
 	h->buf = malloc(h->buf_cap);
 	h->ptrs = malloc(h->max_events * sizeof(ss_plugin_event *));
-	if (h->buf == NULL || h->ptrs == NULL) {
-		dkr_endpoints_free(&eps);
-		instance_free(h);
-		dkr_set_error(s, "out of memory (batch buffers)");
-		return NULL;
+	h->kinds = malloc(h->max_events * sizeof(uint32_t));
+	if (h->buf == NULL || h->ptrs == NULL || h->kinds == NULL) {
+		snprintf(err, sizeof(err), "out of memory (batch buffers)");
+		goto fail;
 	}
-	if (dkr_ring_create(&h->ring, cap, err, sizeof(err)) != 0) {
-		dkr_endpoints_free(&eps);
-		instance_free(h);
-		dkr_set_error(s, "open: %s", err);
-		return NULL;
-	}
-	/* A live source resumes where the last close of the same endpoints left off (Falco
-	 * closes and reopens sources on every hot reload). */
-	if (!h->replay && s->cfg.state_dir != NULL) {
-		if (dkr_resume_path(s->cfg.state_dir, (const char *const *)eps.v, eps.n,
-		                    &h->state_path, &h->state_key) != 0) {
-			dkr_endpoints_free(&eps);
-			instance_free(h);
-			dkr_set_error(s, "out of memory");
-			return NULL;
-		}
-		dkr_resume_load(h->state_path, h->state_key, h->ring.base, &s->log);
+	if (dkr_ring_create(&h->ring, cap, err, sizeof(err)) != 0)
+		goto fail;
+	if (have_rs) {
+		dkr_resume_apply(&rs, &h->ring, &s->log, h->state_path);
+		dkr_resume_state_free(&rs);
+		have_rs = 0;
 	}
 	char **argv = collector_argv(s, &eps, err, sizeof(err));
 	dkr_endpoints_free(&eps);
-	if (argv == NULL ||
-	    dkr_collector_start(&h->col, argv, h->ring.fd, s->cfg.restart_max_ms,
-	                        (const uint64_t *)(h->ring.base + DKR_RH_HEARTBEAT_NS),
-	                        s->cfg.hang_timeout_ms, &s->log, err, sizeof(err)) != 0) {
-		instance_free(h);
-		dkr_set_error(s, "open: %s", err);
-		return NULL;
-	}
+	dkr_collector_opts co = {
+		.ring_fd = h->ring.fd,
+		.backoff_max_ms = s->cfg.restart_max_ms,
+		.heartbeat = (const uint64_t *)(h->ring.base + DKR_RH_HEARTBEAT_NS),
+		.finished = (const uint64_t *)(h->ring.base + DKR_RH_FINISHED),
+		.hang_timeout_ms = s->cfg.hang_timeout_ms,
+		.replay = h->replay,
+	};
+	if (argv == NULL || dkr_collector_start(&h->col, argv, &co, &s->log, err, sizeof(err)) != 0)
+		goto fail;
 	for (int i = 0; i < DKR_M_COUNT; i++)
 		h->base[i] = atomic_load_explicit(&s->metrics.v[i], memory_order_relaxed);
 	*rc = SS_PLUGIN_SUCCESS;
 	return h;
+fail:
+	if (have_rs)
+		dkr_resume_state_free(&rs);
+	dkr_endpoints_free(&eps);
+	instance_free(h);
+	dkr_set_error(s, "open: %s", err);
+	return NULL;
+}
+
+/* How many events of the last batch Falco looked at: up to the last one it extracted from
+ * (or printed). Falco takes events from a batch in order and asks for the next batch only
+ * when it has processed them all; on a restart it drops what it has not processed. */
+static uint32_t delivered_of_last_batch(const ss_plugin_t *s, const ss_instance_t *h)
+{
+	if (s->seen_evt == NULL)
+		return 0;
+	for (uint32_t i = h->last_n; i-- > 0;)
+		if (h->ptrs[i] == s->seen_evt)
+			return i + 1;
+	for (uint32_t i = h->last_n; i-- > 0;) /* a copy of one of ours */
+		if (h->ptrs[i]->ts == s->seen_ts && h->ptrs[i]->len == s->seen_len)
+			return i + 1;
+	return 0;
 }
 
 void plugin_close(ss_plugin_t *s, ss_instance_t *h)
@@ -419,8 +513,30 @@ void plugin_close(ss_plugin_t *s, ss_instance_t *h)
 		return;
 	/* Stop the producer first so the resume points saved are its last ones. */
 	dkr_collector_stop(&h->col);
-	if (h->state_path != NULL && s != NULL)
-		dkr_resume_save(h->state_path, h->state_key, h->ring.base, &s->log);
+	if (h->state_path != NULL && s != NULL) {
+		/* The undelivered rest of the last batch, then the ring's unread records. */
+		uint32_t done = delivered_of_last_batch(s, h);
+		size_t np = h->last_n - done;
+		dkr_resume_record *pending = np ? calloc(np, sizeof(*pending)) : NULL;
+		if (np > 0 && pending == NULL) {
+			dkr_log_msg(&s->log, SS_PLUGIN_LOG_SEV_WARNING, "out of memory: %zu undelivered "
+			            "event(s) of the last batch are not saved", np);
+			np = 0;
+		}
+		for (size_t i = 0; i < np; i++) {
+			const ss_plugin_event *e = h->ptrs[done + i];
+			uint32_t len;
+			memcpy(&len, (const uint8_t *)e + 30, 4);
+			pending[i] = (dkr_resume_record){.kind = h->kinds[done + i], .ts = e->ts,
+			                                 .payload = (const uint8_t *)e +
+			                                            DKR_PLUGIN_EVENT_PAYLOAD_OFFSET,
+			                                 .len = len};
+		}
+		dkr_resume_save(h->state_path, h->state_key, &h->ring, pending, np, &s->log);
+		free(pending);
+	}
+	if (s != NULL)
+		s->seen_evt = NULL;
 	instance_free(h);
 }
 
@@ -483,6 +599,7 @@ static int collect(ss_instance_t *h, char *err, size_t errlen)
 		memcpy(e, &hdr, sizeof(hdr));
 		memcpy(e + 26, lens, 12);
 		memcpy(e + DKR_PLUGIN_EVENT_PAYLOAD_OFFSET, rec.payload, rec.len);
+		h->kinds[count] = rec.kind;
 		h->ptrs[count++] = (ss_plugin_event *)e;
 		bytes += rec.len;
 		off += (need + 7) & ~(size_t)7;
@@ -502,6 +619,9 @@ ss_plugin_rc plugin_next_batch(ss_plugin_t *s, ss_instance_t *h, uint32_t *nevts
 	if (s == NULL || h == NULL)
 		return SS_PLUGIN_FAILURE;
 	*evts = h->ptrs;
+	/* Falco asks again: it has processed every event of the last batch. */
+	h->last_n = 0;
+	s->seen_evt = NULL;
 	if (h->eof)
 		return SS_PLUGIN_EOF;
 	if (h->failed)
@@ -520,11 +640,13 @@ ss_plugin_rc plugin_next_batch(ss_plugin_t *s, ss_instance_t *h, uint32_t *nevts
 		}
 		if (n > 0) {
 			*nevts = (uint32_t)n;
+			h->last_n = (uint32_t)n;
 			update_ring_metrics(h);
 			return SS_PLUGIN_SUCCESS;
 		}
 		if (h->col.status == DKR_COLLECTOR_FATAL) {
 			h->failed = 1;
+			update_ring_metrics(h);
 			dkr_set_error(s, "collector: %s", h->col.last_error);
 			return SS_PLUGIN_FAILURE;
 		}
@@ -584,6 +706,7 @@ const char *plugin_event_to_string(ss_plugin_t *s, const ss_plugin_event_input *
 	if (s == NULL || ei == NULL || ei->evt == NULL)
 		return "";
 	const ss_plugin_event *evt = ei->evt;
+	dkr_seen(s, evt);
 	if (evt->type != DKR_PPME_PLUGINEVENT_E || evt->nparams != 2 ||
 	    evt->len < DKR_PLUGIN_EVENT_PAYLOAD_OFFSET)
 		return "";
@@ -622,11 +745,13 @@ const char *plugin_list_open_params(ss_plugin_t *s, ss_plugin_rc *rc)
 	                                     "open_params is empty and DOCKER_HOST is unset)",
 	                                     "separator", ","));
 	json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "value", "tcp://127.0.0.1:2376",
-	                                     "desc", "a daemon over TCP (TLS from init_config tls)",
+	                                     "desc", "a daemon over TCP (TLS from init_config tls); "
+	                                     "several daemons separated by commas, each listed once",
 	                                     "separator", ","));
 	json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "value",
 	                                     "file:///path/to/events.jsonl", "desc",
-	                                     "replay a recording to its end (collector --record)",
+	                                     "replay a recording to its end (collector --record); "
+	                                     "recordings are not mixed with live daemons",
 	                                     "separator", ","));
 	s->open_params = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);

@@ -3,8 +3,9 @@
 # busybox image every test uses. Everything lives under $DKR_TEST_ROOT (default
 # /tmp/docker-plugin-dockerd) so it never touches the machine's own daemon.
 #   scripts/dockerd.sh start   -> prints the DOCKER_HOST to use
-#   scripts/dockerd.sh stop
+#   scripts/dockerd.sh stop    -> stops it and the containerd it started
 #   scripts/dockerd.sh restart -> stops and starts the same daemon (same data root)
+#   scripts/dockerd.sh status  -> prints the DOCKER_HOST and exits 0 if it is up, else exits 1
 set -euo pipefail
 root=${DKR_TEST_ROOT:-/tmp/docker-plugin-dockerd}
 sock="$root/docker.sock"
@@ -38,18 +39,27 @@ start() {
   echo "$host"
 }
 
+# Stops the process whose pid is in file $1 (TERM, then KILL after 30 s), if it runs.
+stop_pidfile() {
+  [ -f "$1" ] || return 0
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 0
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
 stop() {
-  if [ -f "$root/dockerd.pid" ]; then
-    pid=$(cat "$root/dockerd.pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
+  stop_pidfile "$root/dockerd.pid"
+  # dockerd stops the containerd it started when it exits cleanly; not when it was killed.
+  stop_pidfile "$root/exec/containerd/containerd.pid"
 }
 
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
   restart) stop; start ;;
-  *) echo "usage: $0 start|stop|restart" >&2; exit 2 ;;
+  status) is_up && echo "$host" ;;
+  *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
 esac

@@ -6,6 +6,22 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# The private daemons the tests use (scripts/dockerd.sh roots). Those not running now are
+# stopped when this run ends, however it ends (failure, ^C, SIGTERM): a run leaves behind
+# exactly what was running before it. The collector's test files stop theirs too.
+roots=("${DKR_TEST_ROOT:-/tmp/docker-plugin-dockerd}" "${DKR_COLLECTOR_TEST_ROOT:-/tmp/dkr-collector}"
+  "${DKR_COLLECTOR_HEALTH_TEST_ROOT:-/tmp/dkr-collector-health}")
+ours=()
+for r in "${roots[@]}"; do
+  DKR_TEST_ROOT=$r bash scripts/dockerd.sh status >/dev/null 2>&1 || ours+=("$r")
+done
+stop_ours() {
+  for r in "${ours[@]}"; do DKR_TEST_ROOT=$r bash scripts/dockerd.sh stop >/dev/null 2>&1 || true; done
+}
+trap stop_ours EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 bash scripts/prereqs.sh test || { echo "0 passed, 1 failed"; exit 1; }
 npm run build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 

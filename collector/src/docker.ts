@@ -78,6 +78,19 @@ class RecentLines {
   }
 }
 
+/** The daemon's clock now (GET /info SystemTime, RFC 3339 with nanoseconds), or null. */
+async function daemonNow(docker: Docker): Promise<bigint | null> {
+  try {
+    const info = docker.info.bind(docker) as unknown as (o: { abortSignal: AbortSignal }) => Promise<{ SystemTime?: string }>;
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec((await info({ abortSignal: AbortSignal.timeout(10_000) })).SystemTime ?? "");
+    if (m === null) return null;
+    const s = Date.parse(`${m[1]}${m[3]}`);
+    return Number.isFinite(s) ? BigInt(s) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0")) : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface LiveSourceOptions {
   endpoint: Endpoint;
   pipeline: Pipeline;
@@ -155,6 +168,16 @@ export class LiveSource {
         const v = await version({ abortSignal: AbortSignal.timeout(10_000) });
         const api = negotiateApi(v.ApiVersion ?? CLIENT_MIN_API, v.MinAPIVersion);
         const docker = new Docker(dockerOptions(this.o.endpoint, `v${api}`));
+        if (this.sinceTs === null) {
+          // Nothing of this daemon published yet, no resume point: the stream starts at the
+          // daemon's own clock, and that is its resume point until its first event, so a restart
+          // (a Falco reload) before that event resumes without a gap.
+          const t = await daemonNow(docker);
+          if (t !== null) {
+            this.sinceTs = t;
+            this.o.sink.markStreamStart?.(this.url, t);
+          }
+        }
         this.abort = new AbortController();
         const query: Record<string, string> = {};
         if (this.sinceTs !== null) query.since = sinceParam(this.sinceTs);

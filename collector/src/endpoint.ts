@@ -1,5 +1,6 @@
 // Endpoint strings (contracts/collector-cli.md) and the dockerode connection options for them:
 // unix sockets, tcp with TLS from --tls-* or DOCKER_TLS_VERIFY/DOCKER_CERT_PATH, file:// replays.
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as path from "node:path";
@@ -29,9 +30,52 @@ export interface TlsMaterial {
 
 function readTlsFile(flag: string, file: string): Buffer {
   try {
+    // The type first: reading a FIFO (or a device) would block the start for good.
+    if (!fs.statSync(file).isFile()) throw new Error("not a regular file (a PEM file is expected)");
     return fs.readFileSync(file);
   } catch (e) {
     throw new ConfigError(`${flag} ${file}: ${(e as Error).message}`);
+  }
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * Checks the TLS material now, so that a file that is not what it should be is a
+ * misconfiguration at start (exit 2) rather than a failure of every connection attempt, retried
+ * forever. `where` names each file for the message.
+ */
+function checkTls(m: TlsMaterial, where: { ca: string; cert: string; key: string }): void {
+  const bad = (w: string, what: string, e?: unknown): never => {
+    throw new ConfigError(`${w}: ${what}${e instanceof Error ? ` (${e.message})` : ""}`);
+  };
+  if (m.ca !== null) {
+    const blocks = m.ca.toString("latin1").match(PEM_CERT) ?? [];
+    if (blocks.length === 0) bad(where.ca, "no PEM certificate in it");
+    for (const b of blocks) {
+      try {
+        new crypto.X509Certificate(b);
+      } catch (e) {
+        bad(where.ca, "not a valid PEM certificate", e);
+      }
+    }
+  }
+  let key: crypto.KeyObject | null = null;
+  if (m.key !== null) {
+    try {
+      key = crypto.createPrivateKey(m.key);
+    } catch (e) {
+      bad(where.key, "not a PEM private key (without a passphrase)", e);
+    }
+  }
+  if (m.cert !== null) {
+    let cert: crypto.X509Certificate | null = null;
+    try {
+      cert = new crypto.X509Certificate(m.cert);
+    } catch (e) {
+      bad(where.cert, "not a valid PEM certificate", e);
+    }
+    if (cert !== null && key !== null && !cert.checkPrivateKey(key)) bad(where.key, `not the private key of the certificate ${where.cert}`);
   }
 }
 
@@ -41,20 +85,27 @@ function tlsFor(flags: TlsFlags, env: NodeJS.ProcessEnv): TlsMaterial | null {
   const certPath = env.DOCKER_CERT_PATH !== undefined && env.DOCKER_CERT_PATH !== "" ? env.DOCKER_CERT_PATH : null;
   const anyFlag = flags.ca !== null || flags.cert !== null || flags.key !== null || flags.verify !== null;
   if (!anyFlag && !envVerify && certPath === null) return null;
-  const pick = (flag: string, given: string | null, name: string): Buffer | null => {
-    if (given !== null) return readTlsFile(flag, given);
+  const where = { ca: "", cert: "", key: "" };
+  const pick = (flag: string, given: string | null, name: "ca" | "cert" | "key"): Buffer | null => {
+    if (given !== null) {
+      where[name] = `${flag} ${given}`;
+      return readTlsFile(flag, given);
+    }
     if (certPath !== null) {
-      const f = path.join(certPath, name);
+      const f = path.join(certPath, `${name}.pem`);
+      where[name] = `DOCKER_CERT_PATH ${f}`;
       if (fs.existsSync(f)) return readTlsFile("DOCKER_CERT_PATH", f);
     }
     return null;
   };
-  const ca = pick("--tls-ca", flags.ca, "ca.pem");
-  const cert = pick("--tls-cert", flags.cert, "cert.pem");
-  const key = pick("--tls-key", flags.key, "key.pem");
+  const ca = pick("--tls-ca", flags.ca, "ca");
+  const cert = pick("--tls-cert", flags.cert, "cert");
+  const key = pick("--tls-key", flags.key, "key");
   if ((cert === null) !== (key === null)) throw new ConfigError("TLS needs both a client certificate and its key (--tls-cert and --tls-key)");
   const verify = flags.verify ?? (envVerify || flags.ca !== null || certPath !== null);
-  return { ca, cert, key, verify };
+  const material = { ca, cert, key, verify };
+  checkTls(material, where);
+  return material;
 }
 
 export function parseEndpoint(raw: string, flags: TlsFlags, env: NodeJS.ProcessEnv = process.env): Endpoint {

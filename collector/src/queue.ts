@@ -20,6 +20,11 @@ export interface Sink {
   add(field: HeaderField, n: number): void;
   set(field: HeaderField, value: bigint | number): void;
   get(field: HeaderField): bigint;
+  /**
+   * A live daemon's stream starts at its time `ts` with nothing of it published: a sink with
+   * resume points (the ring) makes that the daemon's point (contracts/ring.md "Resume points").
+   */
+  markStreamStart?(endpoint: string, ts: bigint): void;
 }
 
 export class Slot {

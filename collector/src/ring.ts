@@ -364,6 +364,16 @@ export class RingProducer {
     }
   }
 
+  /**
+   * The stream of `endpoint` starts at daemon time `ts` and no point of its own exists: its entry
+   * becomes {ts, hash 0} (nothing to skip), so a restart before its first event resumes there.
+   */
+  markStreamStart(endpoint: string, ts: bigint): void {
+    const i = this.mem.findEntry(endpointKey(endpoint));
+    if (i >= 0 && this.mem.loadEntry(i, "lastTs") !== 0n) return;
+    this.updateEntry(endpoint, ts, 0n);
+  }
+
   /** Seqlock update of an endpoint's resume entry (claims the first free one the first time). */
   private updateEntry(endpoint: string, ts: bigint, hash: bigint): void {
     const m = this.mem;

@@ -36,6 +36,16 @@ describe("exit code 2 with an error line for permanent misconfiguration", () => 
     expect(await config(["--ring-path", join(dir, "r3"), "--endpoint", "file:///nonexistent/rec.jsonl"])).toMatch(/\/nonexistent\/rec\.jsonl/));
   it("unreadable TLS file", async () =>
     expect(await config(["--ring-path", join(dir, "r4"), "--endpoint", "tcp://127.0.0.1:2376", "--tls-ca", "/nonexistent/ca.pem"])).toMatch(/\/nonexistent\/ca\.pem/));
+  it("TLS files that are not PEM, or a FIFO (read at start, never blocking on it)", async () => {
+    const bad = join(dir, "garbage.pem");
+    writeFileSync(bad, "-----BEGIN GARBAGE-----\nnot pem\n");
+    const tcp = ["--endpoint", "tcp://127.0.0.1:2376"];
+    expect(await config(["--ring-path", join(dir, "r4a"), ...tcp, "--tls-ca", bad])).toMatch(/--tls-ca .*garbage\.pem: no PEM certificate/);
+    expect(await config(["--ring-path", join(dir, "r4b"), ...tcp, "--tls-cert", bad, "--tls-key", bad])).toMatch(/--tls-key .*garbage\.pem: not a PEM private key/);
+    const fifo = join(dir, "ca.fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(await config(["--ring-path", join(dir, "r4c"), ...tcp, "--tls-ca", fifo])).toMatch(/ca\.fifo: not a regular file/);
+  });
   it("unreadable DOCKER_CERT_PATH files", async () => {
     const certs = join(dir, "certs-partial");
     mkdirSync(certs, { recursive: true });

@@ -9,12 +9,14 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Docker } from "../../collector/src/dockerode";
-import { Collector, ROOT, type Rec, RingReader, ensureBuilt, privateDir } from "./helpers";
+import { privateDockerd, type PrivateDockerd } from "../support/dockerd";
+import { Collector, type Rec, RingReader, ensureBuilt, privateDir } from "./helpers";
 
 const TEST_ROOT = process.env.DKR_COLLECTOR_HEALTH_TEST_ROOT ?? "/tmp/dkr-collector-health";
 const skip = process.env.DKR_SKIP_DOCKER === "1";
 
 let host = "";
+let daemon: PrivateDockerd | null = null;
 function docker(...args: string[]): string {
   return execFileSync("docker", args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
 }
@@ -29,10 +31,14 @@ const containers: string[] = [];
 beforeAll(() => {
   ensureBuilt();
   if (skip) return;
-  host = execFileSync("bash", ["scripts/dockerd.sh", "start"], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim();
+  daemon = privateDockerd(TEST_ROOT);
+  host = daemon.host;
   ({ dir, cleanup } = privateDir("health"));
 });
-afterAll(() => cleanup());
+afterAll(() => {
+  cleanup();
+  daemon?.stop(); // only if this file started it
+});
 afterEach(async () => {
   await Promise.all(running.splice(0).map((c) => c.stop()));
   for (const id of containers.splice(0)) docker("rm", "-f", id);

@@ -7,13 +7,12 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { privateDockerd, type PrivateDockerd } from "../support/dockerd";
 import { Collector, ROOT, type Rec, RingReader, ensureBuilt, privateDir, timeNanoOf, until, withoutFalco } from "./helpers";
 
 const TEST_ROOT = process.env.DKR_COLLECTOR_TEST_ROOT ?? "/tmp/dkr-collector";
 
-function dockerd(cmd: "start" | "restart"): string {
-  return execFileSync("bash", ["scripts/dockerd.sh", cmd], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: TEST_ROOT }, encoding: "utf8" }).trim();
-}
+let daemon: PrivateDockerd | null = null;
 
 let host = "";
 function docker(...args: string[]): string {
@@ -29,7 +28,8 @@ const running: Collector[] = [];
 beforeAll(() => {
   ensureBuilt();
   if (process.env.DKR_SKIP_DOCKER === "1") return;
-  host = dockerd("start");
+  daemon = privateDockerd(TEST_ROOT);
+  host = daemon.host;
   ({ dir, cleanup } = privateDir("live"));
 });
 afterAll(() => cleanup());
@@ -142,7 +142,7 @@ describe.skipIf(process.env.DKR_SKIP_DOCKER === "1")("real dockerd", () => {
     const { r } = await start();
     const before = [docker("create", "--name", uniq("pre"), "dkr-busybox", "true"), docker("create", "--name", uniq("pre"), "dkr-busybox", "true")];
     for (const id of before) await r.waitFor("create before", (x) => of(id)(x) && x.json.Action === "create");
-    host = dockerd("restart");
+    host = daemon!.restart();
     // events right after the restart, possibly before the collector is back: `since` brings them
     const after = [docker("create", "--name", uniq("post"), "dkr-busybox", "true"), docker("create", "--name", uniq("post"), "dkr-busybox", "true")];
     for (const id of [...before, ...after]) docker("rm", id);
@@ -193,5 +193,7 @@ afterAll(() => {
     if (docker("info", "--format", "{{.Swarm.LocalNodeState}}") === "active") docker("swarm", "leave", "--force");
   } catch {
     /* best effort */
+  } finally {
+    daemon?.stop(); // only if this file started it
   }
 });

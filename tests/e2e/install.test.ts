@@ -49,6 +49,8 @@ async function works(lib: string): Promise<void> {
   const run = new HarnessRun(["--lib", lib, "--open", `file://${recording}`, "--fields", "docker.type,docker.action", "--timeout-ms", "60000"]);
   expect(await run.exited).toBe(0);
   expect(run.events.filter((e) => e.fields["docker.type"] !== "collector").length).toBe(n);
+  // The precompiled module is used: its digest (docker_extractor.cwasm.sha256) is installed with it.
+  expect(run.stderr.join("\n")).not.toMatch(/instead of loading the precompiled module/);
 
   const host = dockerHost();
   const live = new HarnessRun(["--lib", lib, "--open", host, "--fields", "docker.type,docker.action,docker.actor.id", "--timeout-ms", "60000"]);

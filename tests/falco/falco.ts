@@ -119,6 +119,10 @@ export function falcoYaml(o: FalcoOptions, stateDir: string): string {
     buffered_outputs: false,
     priority: "debug",
     libs_logger: { enabled: true, severity: "debug" },
+    // Falco's own log and the plugin's (through libs_logger) on stderr, for waitLog.
+    log_stderr: true,
+    log_syslog: false,
+    log_level: "debug",
     ...(o.ruleMatching !== undefined ? { rule_matching: o.ruleMatching } : {}),
     ...(o.extra ?? {}),
   };

@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "ring.h"
 #include "run.h"
+#include "sha256.h"
 
 #include <elf.h>
 #include <dirent.h>
@@ -17,12 +18,14 @@
 #include <limits.h>
 #include <pthread.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <wasmtime.h>
 
@@ -504,6 +507,47 @@ static void t_open_params(const dkr_api *a)
 		CHECK(msg && strlen(msg) > 10, "open(%s) failed without a message", *b);
 		if (h)
 			a->close(s, h);
+	}
+	/* A recording that is a FIFO fails at once (nothing opens it: that would block until a
+	 * writer came); mixing recordings with daemons, or naming one endpoint twice (the same
+	 * string or the same file), fails open before anything is spawned. */
+	char dir[] = "/tmp/dkr-harness-params-XXXXXX";
+	if (CHECK(mkdtemp(dir) != NULL, "mkdtemp")) {
+		char fifo[64], link[64], p2[3 * PATH_MAX];
+		snprintf(fifo, sizeof(fifo), "%s/events.fifo", dir);
+		snprintf(link, sizeof(link), "%s/link.jsonl", dir);
+		CHECK(mkfifo(fifo, 0600) == 0 && symlink(g.fixture, link) == 0, "mkfifo/symlink");
+		struct {
+			char params[3 * PATH_MAX];
+			const char *want;
+		} cases[5];
+		snprintf(cases[0].params, sizeof(cases[0].params), "file://%s", fifo);
+		cases[0].want = "not a regular file";
+		snprintf(cases[1].params, sizeof(cases[1].params), "file://%s,unix:///var/run/docker.sock",
+		         g.fixture);
+		cases[1].want = "cannot be mixed";
+		snprintf(cases[2].params, sizeof(cases[2].params), "unix:///var/run/docker.sock,file://%s",
+		         g.fixture);
+		cases[2].want = "cannot be mixed";
+		snprintf(cases[3].params, sizeof(cases[3].params), "file://%s, file://%s", g.fixture, link);
+		cases[3].want = "the same recording";
+		snprintf(cases[4].params, sizeof(cases[4].params),
+		         "tcp://Docker.example:2376,unix:///x.sock,tcp://docker.example:2376");
+		cases[4].want = "the same daemon";
+		for (size_t k = 0; k < 5; k++) {
+			double t0 = dkr_mono_s();
+			rc = SS_PLUGIN_FAILURE;
+			ss_instance_t *hh = a->open(s, cases[k].params, &rc);
+			double took = dkr_mono_s() - t0;
+			CHECK(hh == NULL && strstr(a->get_last_error(s), cases[k].want) && took < 1.0,
+			      "open(%s): %s after %.2f s: %s", cases[k].params, hh ? "succeeded" : "failed",
+			      took, a->get_last_error(s));
+			if (hh)
+				a->close(s, hh);
+		}
+		snprintf(p2, sizeof(p2), "rm -rf '%s'", dir);
+		if (system(p2) != 0)
+			fprintf(stderr, "note: could not remove %s\n", dir);
 	}
 	/* The message names the culprit and what is accepted. */
 	ss_instance_t *h = a->open(s, "bogus://x", &rc);
@@ -1329,9 +1373,19 @@ static void t_swap(const dkr_api *main_api)
 	CHECK(metric(&a, s, "payload_errors") == 1, "payload error not counted");
 	a.destroy(s);
 
-	/* A stale/foreign .cwasm is refused and the .wasm compiled; the log says why. */
+	/* A stale/foreign .cwasm (with a digest that matches it) is refused and the .wasm
+	 * compiled; the log says why. */
 	snprintf(src, sizeof(src), "%s/docker_extractor.cwasm", dir);
 	write_file(src, "not a cwasm", 11);
+	{
+		uint8_t d[DKR_SHA256_LEN];
+		char hex[2 * DKR_SHA256_LEN + 1], line[128], dpath[1500];
+		dkr_sha256("not a cwasm", 11, d);
+		dkr_sha256_hex(d, hex);
+		snprintf(line, sizeof(line), "%s  docker_extractor.cwasm\n", hex);
+		snprintf(dpath, sizeof(dpath), "%s.sha256", src);
+		write_file(dpath, line, strlen(line));
+	}
 	lc.len = 0;
 	lc.text[0] = '\0';
 	s = dkr_api_init(&a, "", (ss_plugin_owner_t *)&lc, cap_log, &rc);
@@ -1639,8 +1693,17 @@ static void t_supervision(const dkr_api *a)
 	if (hs)
 		a->destroy(hs);
 	unlink(marker);
-	/* Exit 2: next_batch FAILURE with the collector's last error line. */
+	/* Exit 2 before the first heartbeat: open fails with the collector's last error line. */
 	setenv("DKR_FAKE_MODE", "exit2", 1);
+	h = a->open(s, params, &rc);
+	CHECK(h == NULL && rc == SS_PLUGIN_FAILURE &&
+	          strstr(a->get_last_error(s), "fake misconfiguration: cannot use endpoint") &&
+	          strstr(a->get_last_error(s), "exited with code 2 before it started"),
+	      "exit 2 at start: open %s, %s", h ? "succeeded" : "failed", a->get_last_error(s));
+	if (h)
+		a->close(s, h);
+	/* Exit 2 later: next_batch FAILURE with the collector's last error line. */
+	setenv("DKR_FAKE_MODE", "exit2-later", 1);
 	h = a->open(s, params, &rc);
 	if (CHECK(h != NULL, "open: %s", a->get_last_error(s))) {
 		double deadline = dkr_mono_s() + 10;
@@ -1649,7 +1712,7 @@ static void t_supervision(const dkr_api *a)
 			ss_plugin_event **evts;
 			rc = a->next_batch(s, h, &n, &evts);
 		} while (rc == SS_PLUGIN_TIMEOUT && dkr_mono_s() < deadline);
-		CHECK(rc == SS_PLUGIN_FAILURE && strstr(a->get_last_error(s), "fake misconfiguration"),
+		CHECK(rc == SS_PLUGIN_FAILURE && strstr(a->get_last_error(s), "found later"),
 		      "exit 2: rc %d, %s", (int)rc, a->get_last_error(s));
 		a->close(s, h);
 	}
@@ -1670,6 +1733,469 @@ static void t_supervision(const dkr_api *a)
 	lines_free(&want);
 }
 
+/* ------------------------------------------------------------------ 10b. precompiled module integrity */
+
+/* SHA-256 against the FIPS 180-4 / NIST examples, in one piece and fed in odd pieces. */
+static void t_sha256(void)
+{
+	g_section = "sha256";
+	static const struct {
+		const char *msg, *hex;
+	} v[] = {
+		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+		{"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqr"
+		 "lmnopqrsmnopqrstnopqrstu",
+		 "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"},
+	};
+	char hex[2 * DKR_SHA256_LEN + 1];
+	uint8_t d[DKR_SHA256_LEN];
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		dkr_sha256(v[i].msg, strlen(v[i].msg), d);
+		dkr_sha256_hex(d, hex);
+		CHECK(strcmp(hex, v[i].hex) == 0, "sha256(\"%s\") = %s", v[i].msg, hex);
+		for (size_t step = 1; step <= 65; step += 7) {
+			dkr_sha256_ctx c;
+			dkr_sha256_init(&c);
+			size_t len = strlen(v[i].msg);
+			for (size_t o = 0; o < len; o += step)
+				dkr_sha256_update(&c, v[i].msg + o, len - o < step ? len - o : step);
+			dkr_sha256_final(&c, d);
+			dkr_sha256_hex(d, hex);
+			CHECK(strcmp(hex, v[i].hex) == 0, "sha256 in pieces of %zu: %s", step, hex);
+		}
+	}
+	/* One million 'a', in pieces of 1000. */
+	char block[1000];
+	memset(block, 'a', sizeof(block));
+	dkr_sha256_ctx c;
+	dkr_sha256_init(&c);
+	for (int i = 0; i < 1000; i++)
+		dkr_sha256_update(&c, block, sizeof(block));
+	dkr_sha256_final(&c, d);
+	dkr_sha256_hex(d, hex);
+	CHECK(strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0,
+	      "sha256(a x 1e6) = %s", hex);
+}
+
+/* A precompiled module damaged inside (its header intact) must never be deserialized: the
+ * plugin warns, compiles the .wasm instead and extracts as before; without a .wasm, init fails
+ * with a message. Before the digest, each of these crashed the process (SIGSEGV). */
+static void t_cwasm(const dkr_api *main_api)
+{
+	g_section = "cwasm";
+	(void)main_api;
+	char dir[] = "/tmp/dkr-harness-cwasm-XXXXXX";
+	if (!CHECK(mkdtemp(dir) != NULL, "mkdtemp"))
+		return;
+	char libdir[PATH_MAX], src[PATH_MAX + 64], dst[PATH_MAX + 128], err[512];
+	snprintf(libdir, sizeof(libdir), "%s", g.lib);
+	*strrchr(libdir, '/') = '\0';
+	static const char *const files[] = {"libdocker.so", "libwasmtime.so", "libjansson.so.4",
+	                                    "docker_extractor.wasm", "docker_extractor.cwasm",
+	                                    "docker_extractor.cwasm.sha256"};
+	for (size_t i = 0; i < 6; i++) {
+		snprintf(src, sizeof(src), "%s/%s", libdir, files[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", dir, files[i]);
+		CHECK(copy_file(src, dst) == 0, "copy %s", src);
+	}
+	char lib[PATH_MAX + 64], cw[PATH_MAX + 64], wasm[PATH_MAX + 64];
+	snprintf(lib, sizeof(lib), "%s/libdocker.so", dir);
+	snprintf(cw, sizeof(cw), "%s/docker_extractor.cwasm", dir);
+	snprintf(wasm, sizeof(wasm), "%s/docker_extractor.wasm", dir);
+	size_t clen = 0;
+	uint8_t *good = (uint8_t *)read_text(cw, &clen);
+	dkr_api a;
+	if (!CHECK(good && clen > 4096, "no .cwasm in %s", libdir) ||
+	    !CHECK(dkr_api_load(&a, lib, err, sizeof(err)) == 0, "%s", err)) {
+		free(good);
+		return;
+	}
+	/* The .cwasm must be newer than the .wasm or it is not even considered. */
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+	clock_gettime(CLOCK_REALTIME, &ts[1]);
+	ts[1].tv_sec -= 100;
+	utimensat(AT_FDCWD, wasm, ts, 0);
+	hfields t;
+	hfields_parse(a.get_fields(), &t);
+	const char *payload = "{\"Type\":\"container\",\"Action\":\"start\",\"Actor\":{\"ID\":\"abc\"},"
+	                      "\"time\":1700000000,\"timeNano\":1700000000000000001}";
+	ss_plugin_event *e = dkr_make_event(payload, (uint32_t)strlen(payload), 7);
+	ss_plugin_event_input ei = {.evt = e, .evtnum = 1, .evtsrc = "docker"};
+	char val[1 << 16];
+	logcap lc;
+	cap_init(&lc);
+	ss_plugin_rc rc;
+	/* Intact: loaded without a warning (valgrind's CPU lacks features the .cwasm was compiled
+	 * for: there it passes the digest and is refused by wasmtime, never crashing). */
+	ss_plugin_t *s = dkr_api_init(&a, "", (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	CHECK(rc == SS_PLUGIN_SUCCESS &&
+	          (g.valgrind ? strstr(lc.text, "is damaged") == NULL
+	                      : strstr(lc.text, "compiling") == NULL && strstr(lc.text, ".cwasm loaded")),
+	      "intact .cwasm not loaded: %s", lc.text);
+	if (s)
+		a.destroy(s);
+	/* Damaged at several places past the header; named by default, or by its .wasm. */
+	const size_t at[] = {64, clen / 10, clen / 3, clen / 2, (clen * 2) / 3, clen - 64};
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		uint8_t *bad = malloc(clen);
+		memcpy(bad, good, clen);
+		for (size_t j = 0; j < 16 && at[k] + j < clen; j++)
+			bad[at[k] + j] ^= 0xA5;
+		write_file(cw, bad, clen);
+		free(bad);
+		for (int named = 0; named < 2; named++) {
+			char c[PATH_MAX + 128] = "";
+			if (named)
+				snprintf(c, sizeof(c), "{\"extractor\":{\"module\":\"%s\"}}", wasm);
+			lc.len = 0;
+			lc.text[0] = '\0';
+			s = dkr_api_init(&a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+			CHECK(rc == SS_PLUGIN_SUCCESS, "init with a .cwasm damaged at %zu: %s", at[k],
+			      s ? a.get_last_error(s) : "");
+			CHECK(strstr(lc.text, "is damaged") && strstr(lc.text, "compiling"),
+			      "damage at %zu not logged: %s", at[k], lc.text);
+			CHECK(s && extract1(&a, s, &t, "docker.action", NULL, &ei, val) == 1 &&
+			          !strcmp(val, "\"start\""),
+			      "docker.action after the fallback = %s", val);
+			if (s)
+				a.destroy(s);
+		}
+	}
+	/* No digest file: not trusted either. */
+	write_file(cw, good, clen);
+	snprintf(dst, sizeof(dst), "%s.sha256", cw);
+	unlink(dst);
+	lc.len = 0;
+	lc.text[0] = '\0';
+	s = dkr_api_init(&a, "", (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	CHECK(rc == SS_PLUGIN_SUCCESS && strstr(lc.text, "no usable digest") &&
+	          strstr(lc.text, "compiling"), "missing digest: %s", lc.text);
+	if (s)
+		a.destroy(s);
+	/* Damaged and no .wasm to fall back on: init fails, with a message, no crash. */
+	good[clen / 2] ^= 0xFF;
+	write_file(cw, good, clen);
+	good[clen / 2] ^= 0xFF;
+	snprintf(src, sizeof(src), "%s/%s", libdir, "docker_extractor.cwasm.sha256");
+	copy_file(src, dst);
+	unlink(wasm);
+	char c[PATH_MAX + 128];
+	snprintf(c, sizeof(c), "{\"extractor\":{\"module\":\"%s\"}}", cw);
+	s = dkr_api_init(&a, c, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+	CHECK(rc != SS_PLUGIN_SUCCESS && s && strstr(a.get_last_error(s), "is damaged") &&
+	          strstr(a.get_last_error(s), "no "),
+	      "damaged .cwasm alone: rc %d, %s", (int)rc, s ? a.get_last_error(s) : "");
+	if (s)
+		a.destroy(s);
+	free(good);
+	free(e);
+	hfields_free(&t);
+	dkr_api_unload(&a);
+	pthread_mutex_destroy(&lc.mu);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "note: could not remove %s\n", dir);
+}
+
+/* ------------------------------------------------------------------ 11b. collector start */
+
+/* Pids of this process's live children. */
+static size_t child_pids(pid_t *out, size_t max)
+{
+	size_t n = 0;
+	glob_t gl;
+	if (glob("/proc/[0-9]*/stat", 0, NULL, &gl) != 0)
+		return 0;
+	for (size_t i = 0; i < gl.gl_pathc && n < max; i++) {
+		char t[1024] = ""; /* /proc files have no size: read, not read_text */
+		FILE *f = fopen(gl.gl_pathv[i], "r");
+		size_t l = f ? fread(t, 1, sizeof(t) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		t[l] = '\0';
+		char *rp = strrchr(t, ')');
+		char state;
+		int ppid;
+		if (rp && sscanf(rp + 2, "%c %d", &state, &ppid) == 2 && ppid == (int)getpid() &&
+		    state != 'Z')
+			out[n++] = (pid_t)atoi(gl.gl_pathv[i] + 6);
+	}
+	globfree(&gl);
+	return n;
+}
+
+/* Opens with config `c` (a JSON object) and `params`; returns the handle, NULL with the
+ * error in `err` when open fails; `ms` gets how long open took. */
+static ss_instance_t *open_with(const dkr_api *a, const char *c, const char *params,
+                                ss_plugin_t **sp, logcap *lc, char *err, size_t errlen,
+                                double *ms)
+{
+	ss_plugin_rc rc;
+	err[0] = '\0';
+	*sp = dkr_api_init(a, c, (ss_plugin_owner_t *)lc, cap_log, &rc);
+	if (rc != SS_PLUGIN_SUCCESS) {
+		snprintf(err, errlen, "init: %s", *sp ? a->get_last_error(*sp) : "");
+		return NULL;
+	}
+	double t0 = dkr_mono_s();
+	ss_instance_t *h = a->open(*sp, params, &rc);
+	*ms = (dkr_mono_s() - t0) * 1000;
+	if (h == NULL || rc != SS_PLUGIN_SUCCESS)
+		snprintf(err, errlen, "%s", a->get_last_error(*sp));
+	return h;
+}
+
+/* Polls next_batch until `rc` differs from TIMEOUT and no event came (or `secs` pass);
+ * counts the events seen. */
+static ss_plugin_rc drive(const dkr_api *a, ss_plugin_t *s, ss_instance_t *h, double secs,
+                          size_t *events)
+{
+	double deadline = dkr_mono_s() + secs;
+	ss_plugin_rc rc;
+	do {
+		uint32_t n = 0;
+		ss_plugin_event **evts;
+		rc = a->next_batch(s, h, &n, &evts);
+		if (events)
+			*events += n;
+	} while ((rc == SS_PLUGIN_TIMEOUT || rc == SS_PLUGIN_SUCCESS) && dkr_mono_s() < deadline);
+	return rc;
+}
+
+static void t_start(const dkr_api *a)
+{
+	g_section = "start";
+	if (g.fake == NULL || access(g.fake, X_OK) != 0) {
+		CHECK(0, "fake collector %s not executable", g.fake ? g.fake : "(none)");
+		return;
+	}
+	char dir[] = "/tmp/dkr-harness-start-XXXXXX";
+	if (!CHECK(mkdtemp(dir) != NULL, "mkdtemp"))
+		return;
+	const char *live = "unix:///nonexistent/dkr-harness.sock";
+	char c[3 * PATH_MAX], err[2048], path[PATH_MAX], params[1100];
+	snprintf(params, sizeof(params), "file://%s", g.fixture);
+	logcap lc;
+	cap_init(&lc);
+	ss_plugin_t *s;
+	ss_instance_t *h;
+	double ms;
+	/* A collector that exits before its first heartbeat fails open with how it ended and
+	 * what it said (here: nothing, and exit 1 / exit 0). */
+	static const struct {
+		const char *node, *want;
+	} quick[] = {{"/bin/false", "exited with code 1 before it started, without a message"},
+	             {"/bin/true", "exited with code 0 before it started, without a message"}};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\"}}",
+		         quick[i].node, g.fixture);
+		h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+		CHECK(h == NULL && strstr(err, quick[i].want) && strstr(err, quick[i].node) &&
+		          strncmp(err, "open: the collector '", 21) == 0,
+		      "collector.node %s: open %s: %s", quick[i].node, h ? "succeeded" : "failed", err);
+		if (h)
+			a->close(s, h);
+		if (s)
+			a->destroy(s);
+	}
+	/* collector.path a directory: refused before anything is spawned. */
+	snprintf(c, sizeof(c), "{\"collector\":{\"path\":\"%s\",\"stateDir\":\"\"}}", dir);
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	CHECK(h == NULL && strstr(err, "not a regular file") && strstr(err, dir),
+	      "collector.path a directory: %s", err);
+	if (h)
+		a->close(s, h);
+	if (s)
+		a->destroy(s);
+	/* collector.path garbage, run by the real Node.js: its SyntaxError is the message. */
+	snprintf(path, sizeof(path), "%s/garbage.js", dir);
+	write_file(path, "this is ((( not JavaScript\n", 27);
+	if (access("/usr/bin/node", X_OK) == 0 || system("command -v node >/dev/null 2>&1") == 0) {
+		snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"node\",\"path\":\"%s\","
+		         "\"stateDir\":\"\"}}", path);
+		h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+		CHECK(h == NULL && strncmp(err, "open: SyntaxError", 17) == 0 &&
+		          strstr(err, "before it started"),
+		      "collector.path garbage: open %s: %s", h ? "succeeded" : "failed", err);
+		if (h)
+			a->close(s, h);
+		if (s)
+			a->destroy(s);
+	}
+	/* A collector that never writes a heartbeat: killed, open fails at the bound. */
+	setenv("DKR_FAKE_MODE", "silent", 1);
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\","
+	         "\"hangTimeoutMs\":1000}}", g.fake, g.fixture);
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	CHECK(h == NULL && strstr(err, "did not start within 1000 ms") && ms >= 900 && ms < 5000,
+	      "silent collector: open %s after %.0f ms: %s", h ? "succeeded" : "failed", ms, err);
+	pid_t kids[16];
+	CHECK(child_pids(kids, 16) == 0, "the silent collector was left running");
+	if (h)
+		a->close(s, h);
+	if (s)
+		a->destroy(s);
+	/* TLS files: a FIFO fails open at once (never opened: that would block), as does a
+	 * directory; garbage is the collector's to refuse (exit 2 at its start, below). */
+	snprintf(path, sizeof(path), "%s/ca.fifo", dir);
+	CHECK(mkfifo(path, 0600) == 0, "mkfifo %s", path);
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\"},"
+	         "\"tls\":{\"ca\":\"%s\"}}", g.fake, g.fixture, path);
+	setenv("DKR_FAKE_MODE", "stall", 1);
+	h = open_with(a, c, "tcp://127.0.0.1:1", &s, &lc, err, sizeof(err), &ms);
+	CHECK(h == NULL && strstr(err, "tls.ca") && strstr(err, "not a regular file") && ms < 1000,
+	      "tls.ca a FIFO: open %s after %.0f ms: %s", h ? "succeeded" : "failed", ms, err);
+	if (h)
+		a->close(s, h);
+	if (s)
+		a->destroy(s);
+	/* Garbage TLS material with the real collector: its exit 2 message fails open. */
+	char script[PATH_MAX + 32];
+	snprintf(script, sizeof(script), "%s/build/collector/main.js", g.root);
+	if (access(script, R_OK) == 0) {
+		/* tls.ca alone; tls.cert + tls.key with the key not PEM (the cert is garbage too: the
+		 * key is checked first). */
+		static const char *const which[2][2] = {{"ca", NULL}, {"key", "cert"}};
+		for (size_t i = 0; i < 2; i++) {
+			char extra[PATH_MAX + 32] = "";
+			snprintf(path, sizeof(path), "%s/garbage-%s.pem", dir, which[i][0]);
+			write_file(path, "-----BEGIN GARBAGE-----\nnot pem\n", 32);
+			if (which[i][1] != NULL)
+				snprintf(extra, sizeof(extra), ",\"%s\":\"%s\"", which[i][1], path);
+			snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"node\",\"path\":\"%s\","
+			         "\"stateDir\":\"\"},\"tls\":{\"%s\":\"%s\"%s}}", script, which[i][0], path,
+			         extra);
+			h = open_with(a, c, "tcp://127.0.0.1:1", &s, &lc, err, sizeof(err), &ms);
+			CHECK(h == NULL && strncmp(err, "open: --tls-", 12) == 0 && strstr(err, path) &&
+			          strstr(err, "exited with code 2") && strstr(err, which[i][0]),
+			      "tls.%s garbage: open %s: %s", which[i][0], h ? "succeeded" : "failed", err);
+			if (h)
+				a->close(s, h);
+			if (s)
+				a->destroy(s);
+		}
+	}
+	/* Restarts that keep dying before their heartbeat: next_batch fails with what the last one
+	 * said, after DKR_COLLECTOR_MAX_EARLY_EXITS (5) attempts, instead of restarting forever. */
+	char marker[PATH_MAX], mode[PATH_MAX + 32];
+	snprintf(marker, sizeof(marker), "%s/died", dir);
+	snprintf(mode, sizeof(mode), "die-after-start:%s", marker);
+	setenv("DKR_FAKE_MODE", mode, 1);
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\","
+	         "\"restartMaxMs\":100}}", g.fake, g.fixture);
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	if (CHECK(h != NULL, "open (die-after-start): %s", err)) {
+		ss_plugin_rc rc = drive(a, s, h, 20, NULL);
+		CHECK(rc == SS_PLUGIN_FAILURE && strstr(a->get_last_error(s), "5 restarts in a row") &&
+		          strstr(a->get_last_error(s), "Error: fake collector cannot start any more"),
+		      "restarts dying early: rc %d, %s", (int)rc, a->get_last_error(s));
+		CHECK(metric(a, s, "collector_restarts") == 5, "collector_restarts %" PRIu64,
+		      metric(a, s, "collector_restarts"));
+		a->close(s, h);
+	}
+	if (s)
+		a->destroy(s);
+	/* A live collector that exits 0 (SIGTERM from someone else) is a crash: restarted,
+	 * counted, the source goes on. */
+	char dump[PATH_MAX];
+	snprintf(dump, sizeof(dump), "%s/dump.bin", dir);
+	snprintf(mode, sizeof(mode), "live:%s", dump);
+	setenv("DKR_FAKE_MODE", mode, 1);
+	snprintf(c, sizeof(c), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":\"\","
+	         "\"restartMaxMs\":100}}", g.fake, g.fixture);
+	lc.len = 0;
+	lc.text[0] = '\0';
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	if (CHECK(h != NULL, "open (live): %s", err)) {
+		size_t got = 0;
+		ss_plugin_rc rc = SS_PLUGIN_TIMEOUT;
+		double deadline = dkr_mono_s() + 20;
+		while (got == 0 && dkr_mono_s() < deadline && rc != SS_PLUGIN_FAILURE)
+			rc = drive(a, s, h, 0.05, &got);
+		size_t nk = child_pids(kids, 16);
+		if (CHECK(got == 1 && nk == 1, "live fake: %zu events, %zu children", got, nk))
+			kill(kids[0], SIGTERM);
+		deadline = dkr_mono_s() + 20;
+		while (got < 2 && dkr_mono_s() < deadline && rc != SS_PLUGIN_FAILURE &&
+		       rc != SS_PLUGIN_EOF)
+			rc = drive(a, s, h, 0.05, &got);
+		CHECK(got == 2 && rc != SS_PLUGIN_EOF && rc != SS_PLUGIN_FAILURE,
+		      "live collector exit 0: rc %d, %zu events: %s", (int)rc, got, a->get_last_error(s));
+		CHECK(metric(a, s, "collector_restarts") == 1, "collector_restarts %" PRIu64,
+		      metric(a, s, "collector_restarts"));
+		CHECK(strstr(lc.text, "exited with code 0 (a live source never finishes)"),
+		      "live exit 0 not logged: %s", lc.text);
+		a->close(s, h);
+	}
+	if (s)
+		a->destroy(s);
+	/* A replay collector that exits 0 before the end of its recordings (the ring's `finished`
+	 * is not set) is restarted and the replay completes: nothing silently cut short. */
+	snprintf(marker, sizeof(marker), "%s/quit", dir);
+	snprintf(mode, sizeof(mode), "quit-once:%s", marker);
+	setenv("DKR_FAKE_MODE", mode, 1);
+	h = open_with(a, c, params, &s, &lc, err, sizeof(err), &ms);
+	if (CHECK(h != NULL, "open (quit-once): %s", err)) {
+		lines want;
+		lines_read(g.fixture, &want);
+		size_t got = 0;
+		ss_plugin_rc rc = drive(a, s, h, 30, &got);
+		CHECK(rc == SS_PLUGIN_EOF && got == want.n && metric(a, s, "collector_restarts") == 1,
+		      "replay exit 0 early: rc %d, %zu of %zu events, %" PRIu64 " restarts", (int)rc, got,
+		      want.n, metric(a, s, "collector_restarts"));
+		lines_free(&want);
+		a->close(s, h);
+	}
+	if (s)
+		a->destroy(s);
+	/* Descriptors of the host process reach the collector only as its stdio and the ring
+	 * (fd 3): an fd opened without O_CLOEXEC (as Falco or a library may) is not inherited. */
+	snprintf(path, sizeof(path), "%s/leak", dir);
+	int leak = open(path, O_CREAT | O_RDWR, 0600); /* no O_CLOEXEC on purpose */
+	CHECK(leak >= 0, "open %s", path);
+	setenv("DKR_FAKE_MODE", "stall", 1);
+	h = open_with(a, c, live, &s, &lc, err, sizeof(err), &ms);
+	if (CHECK(h != NULL, "open (stall): %s", err)) {
+		size_t nk = child_pids(kids, 16);
+		if (CHECK(nk == 1, "%zu children", nk)) {
+			char fdp[64];
+			snprintf(fdp, sizeof(fdp), "/proc/%d/fd/*", (int)kids[0]);
+			glob_t gl;
+			int found_leak = 0;
+			size_t nfd = 0;
+			if (glob(fdp, 0, NULL, &gl) == 0) {
+				nfd = gl.gl_pathc;
+				for (size_t i = 0; i < gl.gl_pathc; i++) {
+					char target[PATH_MAX];
+					ssize_t l = readlink(gl.gl_pathv[i], target, sizeof(target) - 1);
+					if (l > 0) {
+						target[l] = '\0';
+						found_leak |= strcmp(target, path) == 0;
+					}
+				}
+				globfree(&gl);
+			}
+			CHECK(!found_leak && nfd == 4, "the collector holds %zu descriptors%s (want 0-3)",
+			      nfd, found_leak ? ", the host's non-CLOEXEC file among them" : "");
+		}
+		a->close(s, h);
+	}
+	if (s)
+		a->destroy(s);
+	if (leak >= 0)
+		close(leak);
+	unsetenv("DKR_FAKE_MODE");
+	pthread_mutex_destroy(&lc.mu);
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "note: could not remove %s\n", dir);
+}
+
 /* ------------------------------------------------------------------ 12. resume across reopen */
 
 static uint64_t at64(const uint8_t *p, size_t off)
@@ -1680,30 +2206,56 @@ static uint64_t at64(const uint8_t *p, size_t off)
 }
 
 /* Opens `params` with the fake collector in live mode (it dumps the ring header + resume
- * area it was handed to `dump`), waits for its one event, closes. Returns the event's ts. */
-static uint64_t live_once(const dkr_api *a, ss_plugin_t *s, const char *params, const char *dump)
+ * area it was handed to `dump`, then publishes `publish` events and creates <dump>.done),
+ * waits until they are published, then takes batches until `want` events came, "processing"
+ * (event_to_string, as Falco's outputs do) only the first `process` of them, and closes right
+ * after the batch that completed `want`, without asking for another: like Falco on a reload.
+ * Stores the events' ts in ts[] (up to `want`); returns how many came. */
+static size_t live_run(const dkr_api *a, ss_plugin_t *s, const char *params, const char *dump,
+                       int publish, size_t want, size_t process, uint64_t *ts)
 {
-	char mode[1200];
+	char mode[1200], done[1200], count[16];
 	snprintf(mode, sizeof(mode), "live:%s", dump);
+	snprintf(done, sizeof(done), "%s.done", dump);
+	snprintf(count, sizeof(count), "%d", publish);
 	setenv("DKR_FAKE_MODE", mode, 1);
+	setenv("DKR_FAKE_EVENTS", count, 1);
 	unlink(dump);
+	unlink(done);
 	ss_plugin_rc rc;
 	ss_instance_t *h = a->open(s, params, &rc);
-	uint64_t ts = 0;
+	unsetenv("DKR_FAKE_EVENTS");
 	if (!CHECK(h != NULL, "open %s: %s", params, a->get_last_error(s)))
 		return 0;
 	double deadline = dkr_mono_s() + 20;
-	while (ts == 0 && dkr_mono_s() < deadline) {
+	while (access(done, F_OK) != 0 && dkr_mono_s() < deadline)
+		usleep(5000);
+	size_t got = 0;
+	while (got < want && dkr_mono_s() < deadline) {
 		uint32_t n = 0;
 		ss_plugin_event **evts;
 		rc = a->next_batch(s, h, &n, &evts);
 		if (!CHECK(rc != SS_PLUGIN_FAILURE, "next_batch: %s", a->get_last_error(s)))
 			break;
-		if (n > 0)
-			ts = evts[0]->ts;
+		for (uint32_t i = 0; i < n; i++, got++) {
+			if (got < want)
+				ts[got] = evts[i]->ts;
+			if (got < process) {
+				ss_plugin_event_input ei = {.evt = evts[i], .evtnum = got + 1, .evtsrc = "docker"};
+				a->event_to_string(s, &ei);
+			}
+		}
 	}
-	CHECK(ts != 0, "the fake live collector published nothing");
 	a->close(s, h);
+	return got;
+}
+
+/* One event, processed: its ts. */
+static uint64_t live_once(const dkr_api *a, ss_plugin_t *s, const char *params, const char *dump)
+{
+	uint64_t ts = 0;
+	CHECK(live_run(a, s, params, dump, 1, 1, 1, &ts) == 1, "the fake live collector published "
+	      "nothing");
 	return ts;
 }
 
@@ -1764,7 +2316,79 @@ static void t_resume(const dkr_api *a)
 	free(d);
 	CHECK(ts1 != 0 && ts2 == ts1 + 1, "second run resumed at %" PRIu64 ", want %" PRIu64, ts2,
 	      ts1 + 1);
-	CHECK(strstr(lc.text, "resuming after event"), "resume not logged: %s", lc.text);
+	CHECK(strstr(lc.text, "resuming from"), "resume not logged: %s", lc.text);
+	/* Published but never taken by next_batch (Falco closed first): saved, and delivered first
+	 * after the reopen, once; the collector resumes after them. */
+	uint64_t t[8] = {0};
+	CHECK(live_run(a, s, ep, dump, 3, 0, 0, t) == 0, "events taken");
+	lc.len = 0;
+	lc.text[0] = '\0';
+	size_t got = live_run(a, s, ep, dump, 1, 4, 4, t);
+	CHECK(got == 4 && t[0] == ts2 + 1 && t[1] == ts2 + 2 && t[2] == ts2 + 3 && t[3] == ts2 + 4,
+	      "after a close with 3 events in the ring: %zu events, ts - ts2 = %lld %lld %lld %lld",
+	      got, (long long)(t[0] - ts2), (long long)(t[1] - ts2), (long long)(t[2] - ts2),
+	      (long long)(t[3] - ts2));
+	CHECK(strstr(lc.text, ": 3 undelivered event(s) first"),
+	      "restored records not logged: %s", lc.text);
+	d = (uint8_t *)read_text(dump, &len);
+	CHECK(d && len == DKR_RING_HEADER_SIZE && at64(d, DKR_RH_EVENTS_WRITTEN) == 3 &&
+	          at64(d, DKR_RH_WRITE_POS) > 0 && at64(d, DKR_RH_LAST_TS) == ts2 + 3,
+	      "the reopened ring does not start with the 3 saved records");
+	free(d);
+	/* A batch Falco took but processed only in part (it drops the rest when it restarts): the
+	 * events it never looked at are saved; those it did are not delivered again. */
+	uint64_t base = t[3];
+	CHECK(live_run(a, s, ep, dump, 5, 5, 2, t) == 5 && t[0] == base + 1 && t[4] == base + 5,
+	      "one batch of 5 expected");
+	got = live_run(a, s, ep, dump, 1, 4, 4, t);
+	CHECK(got == 4 && t[0] == base + 3 && t[1] == base + 4 && t[2] == base + 5 &&
+	          t[3] == base + 6,
+	      "after a close with 3 of 5 batch events unprocessed: %zu events, ts - base = %lld %lld "
+	      "%lld %lld", got, (long long)(t[0] - base), (long long)(t[1] - base),
+	      (long long)(t[2] - base), (long long)(t[3] - base));
+	/* Saved from a larger ring than the next open is configured for: the new ring is as large
+	 * as the saved one, so every saved record fits. */
+	{
+		char c2[2048];
+		snprintf(c2, sizeof(c2), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":"
+		         "\"%s\"},\"ring\":{\"capacityMiB\":%d}}", g.fake, g.fixture, state, 2);
+		ss_plugin_t *s2 = dkr_api_init(a, c2, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+		if (s2) {
+			CHECK(live_run(a, s2, ep, dump, 2, 0, 0, t) == 0, "events taken");
+			a->destroy(s2);
+		}
+		snprintf(c2, sizeof(c2), "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\",\"stateDir\":"
+		         "\"%s\"},\"ring\":{\"capacityMiB\":%d}}", g.fake, g.fixture, state, 1);
+		lc.len = 0;
+		lc.text[0] = '\0';
+		s2 = dkr_api_init(a, c2, (ss_plugin_owner_t *)&lc, cap_log, &rc);
+		if (s2) {
+			base = t[0];
+			CHECK(live_run(a, s2, ep, dump, 1, 3, 3, t) == 3, "3 events after the reopen");
+			d = (uint8_t *)read_text(dump, &len);
+			CHECK(d && len == DKR_RING_HEADER_SIZE && at64(d, DKR_RH_CAPACITY) == (2u << 20) &&
+			          strstr(lc.text, "ring of 2 MiB instead of 1"),
+			      "the ring was not enlarged for the saved records: %s", lc.text);
+			free(d);
+			a->destroy(s2);
+		}
+	}
+	/* A version 1 file (points only, FNV-1a checksum; written by earlier releases) is used. */
+	{
+		uint8_t v1[32 + 16 + DKR_RING_RESUME_ENTRIES * DKR_RING_RESUME_ENTRY_SIZE + 8];
+		memset(v1, 0, sizeof(v1));
+		uint64_t magic = 0x314D555352524B44ull, last = 1800000000000000000ull;
+		uint32_t one = 1, rv = DKR_RING_VERSION;
+		memcpy(v1, &magic, 8);
+		memcpy(v1 + 8, &one, 4);
+		memcpy(v1 + 12, &rv, 4);
+		memcpy(v1 + 16, &key, 8);
+		memcpy(v1 + 32, &last, 8);
+		uint64_t fnv = dkr_fnv1a64(v1, sizeof(v1) - 8);
+		memcpy(v1 + sizeof(v1) - 8, &fnv, 8);
+		write_file(file, v1, sizeof(v1));
+		CHECK(live_once(a, s, ep, dump) == last + 1, "a version 1 state file was not used");
+	}
 	/* Other endpoints: another file, nothing resumed. */
 	char ep2[] = "unix:///nonexistent/other.sock";
 	live_once(a, s, ep2, dump);
@@ -1905,13 +2529,15 @@ int dkr_conformance_main(int argc, char **argv)
 	} tests[] = {
 		{"info", t_info}, {"fields", t_fields}, {"schema", t_schema},
 		{"open_params", t_open_params}, {"replay", t_replay}, {"field_vectors", t_field_vectors},
-		{"two_states", t_two_states}, {"swap", t_swap}, {"supervision", t_supervision},
-		{"resume", t_resume},
+		{"two_states", t_two_states}, {"swap", t_swap}, {"cwasm", t_cwasm}, {"supervision", t_supervision},
+		{"start", t_start}, {"resume", t_resume},
 	};
 	if (only == NULL || !strcmp(only, "symbols"))
 		t_symbols();
 	if (only == NULL || !strcmp(only, "ring"))
 		t_ring_vectors();
+	if (only == NULL || !strcmp(only, "sha256"))
+		t_sha256();
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		if (only && strcmp(only, tests[i].name))
 			continue;

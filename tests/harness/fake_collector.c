@@ -3,13 +3,20 @@
  * a crash (restart + resume), a hang (alive, SIGTERM ignored, heartbeat stopped; restart +
  * resume) and a permanent misconfiguration (exit 2). It replays the file:// endpoints into
  * the ring of --ring-fd like the real one does.
- *   DKR_FAKE_MODE=ok | crash-once:<marker file> | hang-once:<marker file> | exit2 | stall |
- *   live:<dump file> (environment). live stands in for a live daemon (the first endpoint):
- *   it writes the ring's header and resume area as it found them to <dump file>, publishes one
- *   event one ns after the resume point it found (or at 1700000000000000000) with the header's
- *   last_ts/last_hash and the endpoint's resume entry updated as contracts/ring.md says, then
- *   waits for SIGTERM. Only hang-once writes the ring's heartbeat_ns (at start and after each
- *   event), so the other modes never arm the host's hang detection. */
+ *   DKR_FAKE_MODE=ok | crash-once:<marker file> | hang-once:<marker file> | exit2 |
+ *   exit2-later | stall | silent | live:<dump file> (environment). live stands in for a live
+ *   daemon (the first endpoint): it writes the ring's header and resume area as it found them
+ *   to <dump file>, publishes $DKR_FAKE_EVENTS (default 1) events, the first one ns after the
+ *   resume point it found (or at 1700000000000000000), the next one ns apart, each with the
+ *   header's last_ts/last_hash and the endpoint's resume entry updated as contracts/ring.md
+ *   says, creates <dump file>.done, then waits for SIGTERM (exit 0, as the real one).
+ *   Like the real collector, every mode writes the ring's heartbeat_ns once it has mapped the
+ *   ring (the host's start handshake) and then while it runs, except: exit2 (fails before,
+ *   like a bad argument), silent (never writes one), hang-once (stops writing when it hangs).
+ *   exit2-later exits 2 after its first heartbeat. die-after-start:<marker>: the first
+ *   incarnation starts (heartbeat) and crashes; later ones (marker exists) print an
+ *   unprefixed "Error: ..." line and exit 1 before their heartbeat. quit-once:<marker>: a replay
+ *   whose first incarnation exits 0 after 3 events (as on SIGTERM), before the end. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdint.h>
@@ -42,6 +49,11 @@ static uint64_t ts_of(const char *line)
 	return p ? strtoull(p + 11, NULL, 10) : 0;
 }
 
+static void beat(uint8_t *b)
+{
+	st(b, DKR_RH_HEARTBEAT_NS, wall_ns());
+}
+
 static int publish(uint8_t *b, const char *payload, uint32_t len, uint64_t ts)
 {
 	uint64_t cap = ld(b, DKR_RH_CAPACITY);
@@ -69,6 +81,7 @@ static int publish(uint8_t *b, const char *payload, uint32_t len, uint64_t ts)
 		}
 		if (g_stop)
 			return -1;
+		beat(b);
 		usleep(1000);
 	}
 }
@@ -122,21 +135,47 @@ int main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "info fake collector up, %d endpoint(s)\n", neps);
-	int crash = 0, hang = 0, beat = strncmp(mode, "hang-once:", 10) == 0;
+	if (strcmp(mode, "silent") == 0) {
+		while (!g_stop)
+			usleep(10000);
+		return 0;
+	}
+	if (strncmp(mode, "die-after-start:", 16) == 0 && access(mode + 16, F_OK) == 0) {
+		fprintf(stderr, "Error: fake collector cannot start any more\n    at nowhere\n");
+		return 1;
+	}
+	beat(b); /* started: arguments and ring accepted */
+	if (strncmp(mode, "die-after-start:", 16) == 0) {
+		FILE *m = fopen(mode + 16, "w");
+		if (m)
+			fclose(m);
+		fprintf(stderr, "warn fake collector crashing after its start\n");
+		abort();
+	}
+	int quit = 0;
+	if (strncmp(mode, "quit-once:", 10) == 0 && access(mode + 10, F_OK) != 0) {
+		FILE *m = fopen(mode + 10, "w");
+		if (m)
+			fclose(m);
+		quit = 1;
+	}
+	if (strcmp(mode, "exit2-later") == 0) {
+		fprintf(stderr, "error fake misconfiguration found later\n");
+		return 2;
+	}
+	int crash = 0, hang = 0, hang_mode = strncmp(mode, "hang-once:", 10) == 0;
 	if (strncmp(mode, "crash-once:", 11) == 0 && access(mode + 11, F_OK) != 0) {
 		FILE *m = fopen(mode + 11, "w");
 		if (m)
 			fclose(m);
 		crash = 1;
 	}
-	if (beat && access(mode + 10, F_OK) != 0) {
+	if (hang_mode && access(mode + 10, F_OK) != 0) {
 		FILE *m = fopen(mode + 10, "w");
 		if (m)
 			fclose(m);
 		hang = 1;
 	}
-	if (beat)
-		st(b, DKR_RH_HEARTBEAT_NS, wall_ns());
 	if (strcmp(mode, "fill") == 0) {
 		/* Benchmark: publish the first event of the recording until the ring is full. */
 		FILE *f = neps && !strncmp(eps[0], "file://", 7) ? fopen(eps[0] + 7, "r") : NULL;
@@ -167,27 +206,41 @@ int main(int argc, char **argv)
 		uint8_t *e = b + DKR_RING_RESUME_AT;
 		uint64_t ts = ld(e, 0) == key && ld(e, 8) ? ld(e, 8) : ld(b, DKR_RH_LAST_TS);
 		ts = ts ? ts + 1 : 1700000000000000000ull;
-		char payload[256];
-		int l = snprintf(payload, sizeof(payload), "{\"Type\":\"container\",\"Action\":"
-		                 "\"create\",\"Actor\":{\"ID\":\"fake\",\"Attributes\":{}},"
-		                 "\"scope\":\"local\",\"time\":%llu,\"timeNano\":%llu}",
-		                 (unsigned long long)(ts / 1000000000ull), (unsigned long long)ts);
-		publish(b, payload, (uint32_t)l, ts);
-		uint64_t hash = dkr_fnv1a64(payload, (size_t)l);
-		st(b, DKR_RH_LAST_HASH, hash);
-		st(e, 24, ld(e, 24) + 1);
-		st(e, 0, key);
-		st(e, 8, ts);
-		st(e, 16, hash);
-		st(e, 24, ld(e, 24) + 1);
+		const char *ne = getenv("DKR_FAKE_EVENTS");
+		int count = ne ? atoi(ne) : 1;
+		for (int k = 0; k < count; k++, ts++) {
+			char payload[256];
+			int l = snprintf(payload, sizeof(payload), "{\"Type\":\"container\",\"Action\":"
+			                 "\"create\",\"Actor\":{\"ID\":\"fake\",\"Attributes\":{}},"
+			                 "\"scope\":\"local\",\"time\":%llu,\"timeNano\":%llu}",
+			                 (unsigned long long)(ts / 1000000000ull), (unsigned long long)ts);
+			publish(b, payload, (uint32_t)l, ts);
+			uint64_t hash = dkr_fnv1a64(payload, (size_t)l);
+			st(b, DKR_RH_LAST_HASH, hash);
+			st(e, 24, ld(e, 24) + 1);
+			st(e, 0, key);
+			st(e, 8, ts);
+			st(e, 16, hash);
+			st(e, 24, ld(e, 24) + 1);
+		}
+		ts--;
+		char done[1100];
+		snprintf(done, sizeof(done), "%s.done", mode + 5);
+		FILE *df = fopen(done, "w");
+		if (df)
+			fclose(df);
 		fprintf(stderr, "info fake live daemon: published %llu\n", (unsigned long long)ts);
-		while (!g_stop)
+		while (!g_stop) {
+			beat(b);
 			usleep(10000);
+		}
 		return 0;
 	}
 	if (strcmp(mode, "stall") == 0) {
-		while (!g_stop)
+		while (!g_stop) {
+			beat(b);
 			usleep(10000);
+		}
 		return 0;
 	}
 	/* Resume: skip what a previous incarnation already published. */
@@ -218,8 +271,11 @@ int main(int argc, char **argv)
 			if (publish(b, line, (uint32_t)l, ts_of(line)) != 0)
 				break;
 			st(b, DKR_RH_SOURCE_READ, done);
-			if (beat)
-				st(b, DKR_RH_HEARTBEAT_NS, wall_ns());
+			beat(b);
+			if (quit && n == 3) {
+				fprintf(stderr, "info stopping early on purpose (exit 0)\n");
+				return 0;
+			}
 			if (crash && n == 3) {
 				fprintf(stderr, "warn fake collector crashing on purpose\n");
 				abort();

@@ -1,5 +1,9 @@
 /* `dkr-harness run`: the lead's entry point (see /work/helpers/harness-run.md). Loads the
- * .so like Falco, opens it and prints one JSON line per event with the extracted fields. */
+ * .so like Falco, opens it and prints one JSON line per event with the extracted fields.
+ * --reopen-ms N does what Falco does on a hot reload (SIGHUP, a rules edit) every N ms: it
+ * stops in the middle of a batch, leaving the event just taken and the rest of the batch
+ * unprocessed, closes the source, destroys the state, then inits and opens again.
+ * --event-delay-us N makes it a slow consumer (the collector's records wait in the ring). */
 #include "fieldinfo.h"
 #include "harness.h"
 #include "run.h"
@@ -9,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t g_stop;
 static void on_signal(int sig) { (void)sig; g_stop = 1; }
@@ -31,13 +36,14 @@ static void run_log(ss_plugin_owner_t *o, const char *component, const char *msg
 static void usage(void)
 {
 	fprintf(stderr, "usage: dkr-harness run --lib PATH [--config JSON] [--open PARAMS] "
-	                "[--max-events N] [--timeout-ms N] [--fields all|f1,f2,...]\n");
+	                "[--max-events N] [--timeout-ms N] [--fields all|f1,f2,...] "
+	                "[--reopen-ms N] [--event-delay-us N]\n");
 }
 
 int dkr_run_main(int argc, char **argv)
 {
 	const char *lib = NULL, *config = "", *params = "", *fields_arg = "all";
-	uint64_t max_events = UINT64_MAX, timeout_ms = 0;
+	uint64_t max_events = UINT64_MAX, timeout_ms = 0, reopen_ms = 0, delay_us = 0;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -51,6 +57,8 @@ int dkr_run_main(int argc, char **argv)
 		else if (!strcmp(a, "--max-events")) max_events = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--timeout-ms")) timeout_ms = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--fields")) fields_arg = v;
+		else if (!strcmp(a, "--reopen-ms")) reopen_ms = strtoull(v, NULL, 10);
+		else if (!strcmp(a, "--event-delay-us")) delay_us = strtoull(v, NULL, 10);
 		else { usage(); return 2; }
 		i++;
 	}
@@ -115,14 +123,23 @@ int dkr_run_main(int argc, char **argv)
 		goto out_destroy;
 	}
 	double deadline = timeout_ms ? dkr_mono_s() + (double)timeout_ms / 1000.0 : 0;
-	uint64_t evtnum = 0;
+	double next_reopen = reopen_ms ? dkr_mono_s() + (double)reopen_ms / 1000.0 : 0;
+	uint64_t evtnum = 0, reopens = 0;
 	size_t linecap = 1 << 20;
 	char *line = malloc(linecap), *val = malloc(1 << 20);
 	while (!g_stop && evtnum < max_events && (deadline == 0 || dkr_mono_s() < deadline)) {
 		uint32_t n = 0;
 		ss_plugin_event **evts = NULL;
 		rc = api.next_batch(s, h, &n, &evts);
+		int reopen = 0;
 		for (uint32_t i = 0; i < n && evtnum < max_events; i++) {
+			/* Falco checks its restart flag after taking an event, before processing it. */
+			if (next_reopen != 0 && dkr_mono_s() >= next_reopen) {
+				reopen = 1;
+				break;
+			}
+			if (delay_us)
+				usleep((useconds_t)delay_us);
 			ss_plugin_event_input ei = {.evt = evts[i], .evtnum = ++evtnum, .evtsrc = "docker"};
 			int l = snprintf(line, linecap, "{\"evtnum\":%" PRIu64 ",\"ts\":%" PRIu64
 			                 ",\"source\":\"docker\",\"fields\":{", evtnum, evts[i]->ts);
@@ -149,6 +166,31 @@ int dkr_run_main(int argc, char **argv)
 			printf("%s}}\n", line);
 		}
 		fflush(stdout);
+		if (!reopen && next_reopen != 0 && dkr_mono_s() >= next_reopen && rc != SS_PLUGIN_EOF)
+			reopen = 1;
+		if (reopen) {
+			/* A hot reload: close, destroy, init, open; the same config and params. */
+			api.close(s, h);
+			h = NULL;
+			api.destroy(s);
+			reopens++;
+			fprintf(stderr, "[reopen] %" PRIu64 "\n", reopens);
+			s = dkr_api_init(&api, config, (ss_plugin_owner_t *)&api, run_log, &rc);
+			if (rc != SS_PLUGIN_SUCCESS) {
+				fprintf(stderr, "init failed after a reopen: %s\n",
+				        s ? api.get_last_error(s) : "(no state)");
+				rc_exit = 1;
+				break;
+			}
+			h = api.open(s, params, &rc);
+			if (rc != SS_PLUGIN_SUCCESS || h == NULL) {
+				fprintf(stderr, "open failed after a reopen: %s\n", api.get_last_error(s));
+				rc_exit = 1;
+				break;
+			}
+			next_reopen = dkr_mono_s() + (double)reopen_ms / 1000.0;
+			continue;
+		}
 		if (rc == SS_PLUGIN_EOF)
 			break;
 		if (rc != SS_PLUGIN_SUCCESS && rc != SS_PLUGIN_TIMEOUT) {
@@ -159,7 +201,8 @@ int dkr_run_main(int argc, char **argv)
 	}
 	free(line);
 	free(val);
-	api.close(s, h);
+	if (h != NULL)
+		api.close(s, h);
 out_destroy:
 	if (s != NULL)
 		api.destroy(s);
