@@ -1267,6 +1267,23 @@ static int extract1(const dkr_api *a, ss_plugin_t *s, const hfields *t, const ch
 	return hfield_extract_json(a, s, ei, &t->f[id], (uint32_t)id, arg, val, 1 << 16);
 }
 
+/* Context switches (voluntary + not) of the calling thread. */
+static uint64_t self_switches(void)
+{
+	FILE *f = fopen("/proc/thread-self/status", "r");
+	char buf[256];
+	uint64_t sum = 0;
+	while (f != NULL && fgets(buf, sizeof(buf), f) != NULL) {
+		unsigned long long v;
+		if (sscanf(buf, "voluntary_ctxt_switches: %llu", &v) == 1 ||
+		    sscanf(buf, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+			sum += v;
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
 /* Context switches (voluntary + not) of this process's "dkr-epoch" thread, UINT64_MAX if none. */
 static uint64_t ticker_switches(void)
 {
@@ -1643,6 +1660,45 @@ static void t_supervision(const dkr_api *a)
 		a->close(s, h);
 	}
 	unlink(marker);
+	/* next_batch sleeps while nothing happens and wakes when the collector publishes
+	 * (contracts/ring.md "Waking the consumer"): with batch.waitMs 1000, an event published
+	 * 300 ms into a call is returned by that call, and the calling thread woke only a few
+	 * times meanwhile (polling the ring every 1-8 ms, it woke 40 times). */
+	{
+		setenv("DKR_FAKE_MODE", "later:300", 1);
+		char *wc = NULL;
+		if (asprintf(&wc, "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\"},"
+		             "\"batch\":{\"waitMs\":1000}}", g.fake, g.fixture) < 0)
+			abort();
+		ss_plugin_t *ws = dkr_api_init(a, wc, NULL, NULL, &rc);
+		free(wc);
+		ss_instance_t *wh = ws ? a->open(ws, params, &rc) : NULL;
+		if (CHECK(wh != NULL, "open (later:300): %s", ws ? a->get_last_error(ws) : "")) {
+			uint32_t n = 0;
+			ss_plugin_event **evts;
+			uint64_t sw0 = self_switches();
+			double t0 = dkr_mono_s();
+			rc = a->next_batch(ws, wh, &n, &evts);
+			double took = dkr_mono_s() - t0;
+			uint64_t sw1 = self_switches();
+			CHECK(rc == SS_PLUGIN_SUCCESS && n == 1, "the event published 300 ms in: rc %d, %u "
+			      "events after %.0f ms", (int)rc, n, took * 1000);
+			CHECK(took < 0.9, "next_batch returned the event after %.0f ms", took * 1000);
+			CHECK(sw1 - sw0 <= 12, "next_batch woke %" PRIu64 " times waiting 300 ms",
+			      sw1 - sw0);
+			t0 = dkr_mono_s();
+			rc = a->next_batch(ws, wh, &n, &evts);
+			took = dkr_mono_s() - t0;
+			uint64_t sw2 = self_switches();
+			CHECK(rc == SS_PLUGIN_TIMEOUT && n == 0 && took > 0.9,
+			      "nothing more: rc %d, %u events after %.0f ms", (int)rc, n, took * 1000);
+			CHECK(sw2 - sw1 <= 12, "next_batch woke %" PRIu64 " times in an idle second",
+			      sw2 - sw1);
+			a->close(ws, wh);
+		}
+		if (ws)
+			a->destroy(ws);
+	}
 	/* A hung collector (alive, ignores SIGTERM, heartbeat stopped after 3 events): killed
 	 * after collector.hangTimeoutMs, restarted, resumes; counted as a restart. */
 	snprintf(mode, sizeof(mode), "hang-once:%s", marker);
@@ -2152,8 +2208,9 @@ static void t_start(const dkr_api *a)
 	}
 	if (s)
 		a->destroy(s);
-	/* Descriptors of the host process reach the collector only as its stdio and the ring
-	 * (fd 3): an fd opened without O_CLOEXEC (as Falco or a library may) is not inherited. */
+	/* Descriptors of the host process reach the collector only as its stdio, the ring (fd 3)
+	 * and the wake-up eventfd (fd 4): an fd opened without O_CLOEXEC (as Falco or a library
+	 * may) is not inherited. */
 	snprintf(path, sizeof(path), "%s/leak", dir);
 	int leak = open(path, O_CREAT | O_RDWR, 0600); /* no O_CLOEXEC on purpose */
 	CHECK(leak >= 0, "open %s", path);
@@ -2179,8 +2236,15 @@ static void t_start(const dkr_api *a)
 				}
 				globfree(&gl);
 			}
-			CHECK(!found_leak && nfd == 4, "the collector holds %zu descriptors%s (want 0-3)",
+			CHECK(!found_leak && nfd == 5, "the collector holds %zu descriptors%s (want 0-4)",
 			      nfd, found_leak ? ", the host's non-CLOEXEC file among them" : "");
+			char fd4[64], t4[PATH_MAX];
+			snprintf(fd4, sizeof(fd4), "/proc/%d/fd/4", (int)kids[0]);
+			ssize_t l4 = readlink(fd4, t4, sizeof(t4) - 1);
+			if (l4 > 0)
+				t4[l4] = '\0';
+			CHECK(l4 > 0 && strstr(t4, "eventfd") != NULL, "the collector's fd 4 is %s, not the "
+			      "wake-up eventfd", l4 > 0 ? t4 : "closed");
 		}
 		a->close(s, h);
 	}
