@@ -44,7 +44,8 @@ export const S_E_PRIVILEGED: i32 = 19;
 export const S_E_HEALTHCHECK: i32 = 20;
 export const NSLOTS: i32 = 21;
 
-export const slots: usize = memory.data(NSLOTS * SLOT, 8);
+// 256 bytes (NSLOTS * SLOT = 252, rounded up) so that clearAllSlots clears it in 16-byte stores.
+export const slots: usize = memory.data(256, 16);
 
 // Attributes: entries of { u32 keyPtr, u32 keyLen, slot value } (keys already decoded); only
 // the first MAX_ATTRS members are kept. A member whose key or value is over MAX_STRING has a
@@ -126,17 +127,38 @@ export function setAction(p: usize, len: i32, nameLen: i32, sufPtr: usize, sufLe
   store<i32>(s, tag, 8);
 }
 
-/** Clears the slots in [from, to). */
-export function clearSlots(from: i32, to: i32): void {
-  memory.fill(slots + <usize>(from * SLOT), 0, <usize>((to - from) * SLOT));
+/** Clears the slots in [from, to) (their tags: a slot is read only after its tag). */
+@inline export function clearSlots(from: i32, to: i32): void {
+  for (let i = from; i < to; i++) store<i32>(slots + <usize>(i * SLOT), ABSENT, 8);
+}
+
+/** Clears every slot (no memory.fill: it is a call out of the module in wasmtime). */
+export function clearAllSlots(): void {
+  const z = i8x16.splat(0);
+  v128.store(slots, z, 0); v128.store(slots, z, 16); v128.store(slots, z, 32); v128.store(slots, z, 48);
+  v128.store(slots, z, 64); v128.store(slots, z, 80); v128.store(slots, z, 96); v128.store(slots, z, 112);
+  v128.store(slots, z, 128); v128.store(slots, z, 144); v128.store(slots, z, 160); v128.store(slots, z, 176);
+  v128.store(slots, z, 192); v128.store(slots, z, 208); v128.store(slots, z, 224); v128.store(slots, z, 240);
+}
+
+/**
+ * True if the n bytes at a and at b are equal, compared 8 at a time: both are followed by at
+ * least 8 readable bytes (keys in the payload or the arena, arguments in their buffers).
+ */
+@inline function bytesEqual(a: usize, b: usize, n: i32): bool {
+  let i: usize = 0;
+  const end = <usize>n;
+  for (; i + 8 <= end; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  if (i == end) return true;
+  const m: u64 = (<u64>1 << (<u64>(end - i) << 3)) - 1;
+  return ((load<u64>(a + i) ^ load<u64>(b + i)) & m) == 0;
 }
 
 /** The value slot of the last attribute whose decoded key equals the len bytes at k, or 0. */
 export function findAttr(k: usize, len: i32): usize {
   for (let i = attrCount - 1; i >= 0; i--) {
     const e = attrs + <usize>(i * ATTR);
-    if (load<i32>(e, 4) != len) continue;
-    if (memory.compare(<usize>load<u32>(e), k, <usize>len) == 0) return e + 8;
+    if (load<i32>(e, 4) == len && bytesEqual(<usize>load<u32>(e), k, len)) return e + 8;
   }
   return 0;
 }

@@ -1,8 +1,8 @@
 // Extraction of one field from the parsed event into the result area (ABI.md).
 // Strings are decoded into the output area, each followed by a NUL; no allocation.
 
-import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, MAX_ARG, MAX_STRING } from "./limits";
-import { argBuf, outBuf, resultArea } from "./mem";
+import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, ERR_NO_ROOM, MAX_ARG, MAX_REQUESTS, MAX_STRING, REQUEST_ARGS } from "./limits";
+import { OUT_SLACK, REQUEST, answerTable, batchBuf, batchCap, outBuf, requestArgs, requestTable, resultArea } from "./mem";
 import { decimalToU64, decodeString, escapeControls, escapedLength, numValue, numberToU64, sawControl, setSawControl } from "./strings";
 import {
   ABSENT, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, SLOT, STR, STRESC, TRUE,
@@ -18,35 +18,59 @@ import * as F from "./fields";
 let outPos: usize = 0;
 let n: i32 = 0;
 
-/** Ends the string of len bytes written at d: NUL after it, and its {ptr, len} result entry (ABI.md). */
-@inline function endString(d: usize, len: i32): void {
+/**
+ * Makes the len bytes at d a string value: a NUL after it and its {ptr, len} result entry
+ * (ABI.md). The byte after it is one this may overwrite: the closing quote of a string in
+ * the payload (nothing reads it after the parse), the NUL byte the arena keeps after each
+ * string (json.ts), or output space.
+ */
+@inline function resultString(d: usize, len: i32): void {
   store<u8>(d + <usize>len, 0);
-  outPos = d + <usize>len + 1;
   const r = resultArea + <usize>(n << 3);
   store<u32>(r, <u32>d);
   store<u32>(r, <u32>len, 4);
   n++;
 }
 
+/** resultString for a string written at d in the output area (which then continues after its NUL). */
+@inline function endString(d: usize, len: i32): void {
+  resultString(d, len);
+  outPos = d + <usize>len + 1;
+}
+
+/**
+ * Copies len bytes from p to d, 16 at a time (memory.copy is a call out of the module in
+ * wasmtime): writes up to 15 bytes past d + len (output space) and reads up to 15 past
+ * p + len (payload and arena strings have 16 spare bytes after them). d is in the output
+ * area, p is not, or p > d (a forward copy then never reads what it wrote).
+ */
+@inline function copyBytes(d: usize, p: usize, len: i32): void {
+  for (let i: usize = 0; i < <usize>len; i += 16) v128.store(d + i, v128.load(p + i));
+}
+
 /** Appends the string value of slot s (decoded) to the result; false if the slot holds no string. */
 function pushSlot(s: usize): bool {
   const tag = slotTag(s);
-  if (tag != STR && tag != STRESC) return false;
-  const d = outPos;
-  let len: i32;
   if (tag == STR) {
-    len = slotLen(s);
-    memory.copy(d, slotPtr(s), <usize>len);
-  } else len = decodeString(slotPtr(s), slotLen(s), d);
-  endString(d, len);
+    resultString(slotPtr(s), slotLen(s));      // in place: no copy
+    return true;
+  }
+  if (tag != STRESC) return false;
+  const d = outPos;
+  endString(d, decodeString(slotPtr(s), slotLen(s), d));
   return true;
 }
 
-/** Appends len raw bytes at p as a string value. */
+/** Appends len raw bytes at p as a string value (copied: p is inside a longer string). */
 function pushBytes(p: usize, len: i32): void {
   const d = outPos;
-  memory.copy(d, p, <usize>len);
+  copyBytes(d, p, len);
   endString(d, len);
+}
+
+/** Appends the len bytes at p that end where the action ends (a suffix of it): in place. */
+@inline function pushActionTail(p: usize, len: i32): void {
+  resultString(p, len);
 }
 
 @inline function pushU64(v: u64): void {
@@ -160,7 +184,7 @@ function pushMounts(): void {
 /** Copies the decoded string of slot s to d (nothing if absent); returns the bytes written. */
 function copySlot(s: usize, d: usize): i32 {
   const tag = slotTag(s);
-  if (tag == STR) { memory.copy(d, slotPtr(s), <usize>slotLen(s)); return slotLen(s); }
+  if (tag == STR) { copyBytes(d, slotPtr(s), slotLen(s)); return slotLen(s); }
   if (tag == STRESC) return decodeString(slotPtr(s), slotLen(s), d);
   return 0;
 }
@@ -199,33 +223,63 @@ function pushExecArgs(): void {
   const end = actionSuffixPtr + <usize>actionSuffixLen;
   let p = wordP + <usize>wordL;
   if (p < end) p++;                           // the separating space
-  pushBytes(p, <i32>(end - p));
+  pushActionTail(p, <i32>(end - p));
 }
 
-/** Escaped copies of string results that held a control (grown on demand, kept for the instance). */
-let escBuf: usize = 0;
-let escCap: i64 = 0;
+// ---------------------------------------------------------------- control characters
+// Escaped copies of string results that held a control (ABI.md "Control characters"), in
+// chunks kept for the instance: a call's copies (dkr_parse_extract answers many fields) stay
+// valid until the next call, so a chunk is never moved, only the next one taken (each at
+// least twice the previous). Reset at the start of each call.
+const ESC_CHUNKS = 48;
+const escPtr = new StaticArray<usize>(ESC_CHUNKS);
+const escCap = new StaticArray<usize>(ESC_CHUNKS);
+let escChunk = 0;
+let escPos: usize = 0;
+
+function escReset(): void {
+  escChunk = 0;
+  escPos = 0;
+}
+
+/** size bytes of escape space, valid until the next escReset; 0 if none can be had. */
+function escAlloc(size: usize): usize {
+  while (escChunk < ESC_CHUNKS) {
+    let p = escPtr[escChunk];
+    if (p == 0) {
+      const prev = escChunk > 0 ? escCap[escChunk - 1] : <usize>(64 << 10);
+      const cap = size > prev * 2 ? size : prev * 2;
+      p = heap.alloc(cap);
+      escPtr[escChunk] = p;
+      escCap[escChunk] = cap;
+    }
+    if (escPos + size <= escCap[escChunk]) {
+      const at = p + escPos;
+      escPos += size;
+      return at;
+    }
+    escChunk++;
+    escPos = 0;
+  }
+  return 0;
+}
 
 /**
- * Rewrites the string results that hold a C0 control or DEL into their escaped form
- * (ABI.md "Control characters"), in a buffer of their own: the slow path, taken only when
- * a value this extraction decoded (or the event's Type/Action) holds a control.
+ * Rewrites the string results that hold a C0 control or DEL into their escaped form, the slow
+ * path: taken only when a value this extraction decoded (or the event's Type/Action) holds one.
+ * Without escape space left the field has no value rather than a raw control.
  */
 function escapeResults(): void {
-  let need: i64 = 0;
+  let need: usize = 0;
   for (let i = 0; i < n; i++) {
     const r = resultArea + <usize>(i << 3);
     const l = load<i32>(r, 4);
     const e = escapedLength(<usize>load<u32>(r), l);
-    if (e != l) need += <i64>e + 1;
+    if (e != l) need += <usize>e + 1;
   }
   if (need == 0) return;
-  if (need > escCap) {
-    if (escBuf != 0) heap.free(escBuf);
-    escCap = need < 4096 ? 4096 : need;
-    escBuf = heap.alloc(<usize>escCap);
-  }
-  let d = escBuf;
+  let d = escAlloc(need);
+  if (d == 0) { n = 0; return; }
   for (let i = 0; i < n; i++) {
     const r = resultArea + <usize>(i << 3);
     const p = <usize>load<u32>(r);
@@ -243,13 +297,168 @@ const TK_CONTAINER: i32 = 1 << T_CONTAINER;
 const TK_IMAGE: i32 = 1 << T_IMAGE;
 
 /** dkr_extract: the number of values written to the result area, or a negative error. */
-export function extractField(id: i32, argLen: i32): i32 {
+export function extractField(id: i32, argPtr: usize, argLen: i32): i32 {
+  escReset();
+  return extractInto(id, argPtr, argLen, outBuf);
+}
+
+/**
+ * dkr_parse_extract's requests (the event is parsed): each answer is {n, values}, the values
+ * (laid out as in the result area) and their strings in the batch output area. A request
+ * is only served when the area has room for any field's output (else ERR_NO_ROOM: the host
+ * asks dkr_extract), so that area never overflows.
+ */
+export function extractRequests(count: i32, payloadLen: i32): void {
+  if (count > MAX_REQUESTS) count = MAX_REQUESTS;
+  escReset();
+  let cur = batchBuf;
+  const end = batchBuf + <usize>batchCap;
+  const room = <usize>payloadLen + <usize>(2 * OUT_SLACK) + 32;
+  const tk = typeKind;
+  for (let i = 0; i < count; i++) {
+    const q = requestTable + <usize>(i * REQUEST);
+    const id = load<i32>(q);
+    const argLen = load<i32>(q, 4);
+    const argOff = load<u32>(q, 8);
+    const a = answerTable + <usize>(i << 3);
+    let r: i32 = -1;
+    let values: usize = 0;
+    if (argLen >= 0 && (argOff > <u32>REQUEST_ARGS || <u32>argLen > <u32>REQUEST_ARGS - argOff)) r = ERR_ARG;
+    else if (end - cur < room) r = ERR_NO_ROOM;
+    else {
+      // A field of one slot or attribute (see fastKind), unless its string needs decoding.
+      // (Type and Action are decoded by the parse: holding a control, they take the general path to be escaped.)
+      const kind = argLen == -1 && <u32>id < <u32>F.NFIELDS && !(parseControl && (id == F.F_TYPE || id == F.F_ACTION))
+        ? load<u8>(fastKind + <usize>id) : FK_GENERAL;
+      if (kind != FK_GENERAL) {
+        r = 0;
+        const f = <usize>(id << 2);
+        if ((load<u32>(fastTypes + f) >> <u32>tk) & 1) {
+          let sl = <usize>load<u32>(fastSlot + f);
+          if (kind == FK_ATTR) sl = findAttr(sl, load<i32>(fastLen + f));
+          if (sl != 0) {
+            const tag = slotTag(sl);
+            if (kind == FK_BOOL) {
+              if (tag == TRUE || tag == FALSE) {
+                store<u64>(cur, tag == TRUE ? 1 : 0);
+                r = 1;
+              }
+            } else if (tag == STR) {
+              const sp = slotPtr(sl);
+              const sn = slotLen(sl);
+              store<u8>(sp + <usize>sn, 0);         // in place, as resultString
+              store<u32>(cur, <u32>sp);
+              store<u32>(cur, <u32>sn, 4);
+              r = 1;
+            } else if (tag == STRESC) r = -1;      // decoded by the general path
+          }
+        }
+        if (r == 1) {
+          values = cur;
+          cur += 8;
+        }
+      }
+      if (r < 0) {
+        outPos = cur;
+        r = extractInto(id, requestArgs + <usize>argOff, argLen, cur);
+        cur = (outPos + 7) & ~<usize>7;
+        if (r > 0) {
+          values = cur;
+          if (r == 1) store<u64>(values, load<u64>(resultArea));
+          else copyBytes(values, resultArea, r << 3);  // bools take 4 bytes, the others 8: 8 per value covers both
+          cur += <usize>(r << 3);
+        }
+      }
+    }
+    store<i32>(a, r);
+    store<u32>(a, <u32>values, 4);
+  }
+}
+
+// ---------------------------------------------------------------- fields of one slot or attribute
+// Most fields are one string slot, one bool slot or one attribute, on some event types. This
+// table says which, so that dkr_parse_extract answers them without the general switch of
+// extractInto, which defines every field (tests/extractor compares the two on every field of
+// every fixture).
+const FK_GENERAL: u8 = 0;
+const FK_SLOT: u8 = 1;
+const FK_ATTR: u8 = 2;
+const FK_BOOL: u8 = 3;
+const fastKind: usize = memory.data(F.NFIELDS);
+const fastSlot: usize = memory.data(F.NFIELDS * 4, 4);    // the slot, or the attribute key (UTF-8)
+const fastLen: usize = memory.data(F.NFIELDS * 4, 4);     // the key's length
+const fastTypes: usize = memory.data(F.NFIELDS * 4, 4);   // the typeKind values (bits) that have a value
+const ANY: u32 = 0xFFFFFFFF;
+
+function fastSlotField(id: i32, slot: i32, types: u32, bool: bool): void {
+  store<u8>(fastKind + <usize>id, bool ? FK_BOOL : FK_SLOT);
+  store<u32>(fastSlot + <usize>(id << 2), <u32>slotAt(slot));
+  store<u32>(fastTypes + <usize>(id << 2), types);
+}
+
+function fastAttrField(id: i32, key: string, types: u32): void {
+  const n = String.UTF8.byteLength(key, false);
+  const k = heap.alloc(<usize>n + 8);              // 8 spare bytes: findAttr compares 8 at a time
+  String.UTF8.encodeUnsafe(changetype<usize>(key), key.length, k, false);
+  store<u64>(k + <usize>n, 0);
+  store<u8>(fastKind + <usize>id, FK_ATTR);
+  store<u32>(fastSlot + <usize>(id << 2), <u32>k);
+  store<i32>(fastLen + <usize>(id << 2), n);
+  store<u32>(fastTypes + <usize>(id << 2), types);
+}
+
+function initFast(): void {
+  fastSlotField(F.F_TYPE, S_TYPE, ANY, false);
+  fastSlotField(F.F_ACTION, S_ACTION, ANY, false);
+  fastSlotField(F.F_SCOPE, S_SCOPE, ANY, false);
+  fastSlotField(F.F_ACTOR_ID, S_ACTOR_ID, ANY, false);
+  fastSlotField(F.F_NETWORK_ID, S_ACTOR_ID, 1 << T_NETWORK, false);
+  fastSlotField(F.F_VOLUME_NAME, S_ACTOR_ID, 1 << T_VOLUME, false);
+  fastSlotField(F.F_C_NETWORK_MODE, S_C_NETMODE, ANY, false);
+  fastSlotField(F.F_C_PID_MODE, S_C_PIDMODE, ANY, false);
+  fastSlotField(F.F_C_IPC_MODE, S_C_IPCMODE, ANY, false);
+  fastSlotField(F.F_C_USER, S_C_USER, ANY, false);
+  fastSlotField(F.F_C_IMAGE_ID, S_C_IMAGEID, ANY, false);
+  fastSlotField(F.F_EXEC_USER, S_E_USER, ANY, false);
+  fastSlotField(F.F_C_PRIVILEGED, S_C_PRIVILEGED, ANY, true);
+  fastSlotField(F.F_C_READONLY_ROOTFS, S_C_READONLY, ANY, true);
+  fastSlotField(F.F_EXEC_TTY, S_E_TTY, ANY, true);
+  fastSlotField(F.F_EXEC_PRIVILEGED, S_E_PRIVILEGED, ANY, true);
+  fastSlotField(F.F_EXEC_HEALTHCHECK, S_E_HEALTHCHECK, ANY, true);
+  fastAttrField(F.F_STACK_NAMESPACE, "com.docker.stack.namespace", ANY);
+  fastAttrField(F.F_NODE_ID, "com.docker.swarm.node.id", ANY);
+  fastAttrField(F.F_SWARM_TASK, "com.docker.swarm.task", ANY);
+  fastAttrField(F.F_SWARM_TASKID, "com.docker.swarm.task.id", ANY);
+  fastAttrField(F.F_SWARM_TASKNAME, "com.docker.swarm.task.name", ANY);
+  fastAttrField(F.F_SWARM_SERVICENAME, "com.docker.swarm.service.name", ANY);
+  fastAttrField(F.F_NODE_STATENEW, "state.new", ANY);
+  fastAttrField(F.F_NODE_STATEOLD, "state.old", ANY);
+  fastAttrField(F.F_ATTR_CONTAINER, "container", ANY);
+  fastAttrField(F.F_ATTR_IMAGE, "image", ANY);
+  fastAttrField(F.F_ATTR_NAME, "name", ANY);
+  fastAttrField(F.F_ATTR_TYPE, "type", ANY);
+  fastAttrField(F.F_ATTR_EXITCODE, "exitCode", ANY);
+  fastAttrField(F.F_ATTR_SIGNAL, "signal", ANY);
+  fastAttrField(F.F_EXEC_ID, "execID", ANY);
+  fastAttrField(F.F_CONTAINER_NAME, "name", 1 << T_CONTAINER);
+  fastAttrField(F.F_CONTAINER_IMAGE, "image", 1 << T_CONTAINER);
+  fastAttrField(F.F_NETWORK_NAME, "name", 1 << T_NETWORK);
+  fastAttrField(F.F_NETWORK_TYPE, "type", 1 << T_NETWORK);
+  fastAttrField(F.F_VOLUME_DRIVER, "driver", 1 << T_VOLUME);
+  fastAttrField(F.F_VOLUME_DESTINATION, "destination", 1 << T_VOLUME);
+  fastAttrField(F.F_IMAGE_NAME, "name", 1 << T_IMAGE);
+  fastAttrField(F.F_COLLECTOR_REASON, "reason", 1 << T_COLLECTOR);
+}
+initFast();
+
+/** One field into the result area, its strings from out on. */
+function extractInto(id: i32, argPtr: usize, argLen: i32, out: usize): i32 {
   if (id < 0 || id >= F.NFIELDS) return ERR_FIELD;
   if (id == F.F_ATTRIBUTES) {
     if (argLen < 0 || argLen > MAX_ARG) return ERR_ARG;
   } else if (argLen != -1) return ERR_ARG;
   if (!parsed) return ERR_NO_EVENT;
-  outPos = outBuf;
+  outPos = out;
   n = 0;
   setSawControl(parseControl);
   switch (id) {
@@ -275,7 +484,7 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_SCOPE: pushSlot(slotAt(S_SCOPE)); break;
     case F.F_ACTOR_ID: pushSlot(slotAt(S_ACTOR_ID)); break;
     case F.F_ATTRIBUTES: {
-      const s = findAttr(argBuf, argLen);
+      const s = findAttr(argPtr, argLen);
       if (s != 0) pushSlot(s);
       break;
     }
@@ -291,10 +500,10 @@ export function extractField(id: i32, argLen: i32): i32 {
     }
     case F.F_ACTION_NAME: if (actionLen >= 0 && actionNameLen <= MAX_STRING) pushBytes(actionPtr, actionNameLen); break;
     case F.F_EXEC_CMDLINE:
-      if (!actionBig && actionSuffixPtr != 0 && (actionIs("exec_create") || actionIs("exec_start"))) pushBytes(actionSuffixPtr, actionSuffixLen);
+      if (!actionBig && actionSuffixPtr != 0 && (actionIs("exec_create") || actionIs("exec_start"))) pushActionTail(actionSuffixPtr, actionSuffixLen);
       break;
     case F.F_HEALTH_STATUS:
-      if (!actionBig && actionSuffixPtr != 0 && actionIs("health_status")) pushBytes(actionSuffixPtr, actionSuffixLen);
+      if (!actionBig && actionSuffixPtr != 0 && actionIs("health_status")) pushActionTail(actionSuffixPtr, actionSuffixLen);
       break;
     case F.F_EXITCODE: pushAttrU64("exitCode", 0, false); break;
     case F.F_EXEC_DURATION: pushAttrU64("execDuration", 9, true); break;
@@ -309,7 +518,8 @@ export function extractField(id: i32, argLen: i32): i32 {
       if (slotText(attr("oldName"))) {
         let p = rawP, l = rawL;
         if (l > 0 && load<u8>(p) == 0x2F) { p++; l--; }
-        pushBytes(p, l);
+        if (rawP == outPos) endString(p, l);    // decoded into the output area: keep it there
+        else resultString(p, l);                // a string of the payload: in place
       }
       break;
     }
@@ -348,7 +558,6 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_EXEC_PRIVILEGED: pushBoolSlot(slotAt(S_E_PRIVILEGED)); break;
     case F.F_COLLECTOR_GAP: if (typeKind == T_COLLECTOR) pushAttrU64("gapNs", 0, false); break;
     case F.F_COLLECTOR_DROPPED: if (typeKind == T_COLLECTOR) pushAttrU64("dropped", 0, false); break;
-    case F.F_COLLECTOR_DROPPED_AT_LEAST: if (typeKind == T_COLLECTOR) pushAttrU64("droppedAtLeast", 0, false); break;
     case F.F_COLLECTOR_REASON: if (typeKind == T_COLLECTOR) pushAttr("reason"); break;
     case F.F_EXEC_EXE: pushExecExe(); break;
     case F.F_EXEC_ARGS: pushExecArgs(); break;
@@ -357,6 +566,7 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_EVENT_ORIGINAL_SIZE:
       if (slotTag(TRUNC_PRESENT) == TRUE && slotTag(TRUNC_BYTES) == NUM && numberToU64(slotPtr(TRUNC_BYTES), slotLen(TRUNC_BYTES), 0)) pushU64(numValue);
       break;
+    case F.F_COLLECTOR_DROPPED_AT_LEAST: if (typeKind == T_COLLECTOR) pushAttrU64("droppedAtLeast", 0, false); break;
     default: return ERR_FIELD;
   }
   if (sawControl && n > 0 && F.isStringField(id)) escapeResults();

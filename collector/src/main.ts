@@ -1,6 +1,7 @@
 // The collector: Docker events (live daemons or recordings) into the shared-memory ring that
 // the plugin host consumes (contracts/collector-cli.md, contracts/ring.md).
-import "./memory"; // first: before the rest of the collector allocates anything
+import { checkBuffers } from "./memory"; // first: before the rest of the collector allocates anything
+import { writeSync } from "node:fs";
 import { type Config, parseArgs } from "./args";
 import { nowNs } from "./clock";
 import { LiveSource } from "./docker";
@@ -14,11 +15,26 @@ import { RingError, type RingMemory, RingProducer, type ResumePoint, openRingFd,
 import { scheduleTrim } from "./trim";
 
 const EXIT_CONFIG = 2;
+/** The collector's one periodic timer: twice as often as the ring's heartbeat must change (contracts/ring.md). */
+const TICK_MS = 500;
 
 interface Output {
   sink: Sink;
   ring: RingProducer | null;
   record: RecordSink | null;
+}
+
+/** Writes the u64 1 to the wake fd (an eventfd adds it; a pipe gets 8 bytes); errors are ignored (a full pipe still wakes its reader). */
+function wakeWriter(fd: number): () => void {
+  const one = Buffer.alloc(8);
+  one.writeBigUInt64LE(1n);
+  return () => {
+    try {
+      writeSync(fd, one);
+    } catch {
+      /* EAGAIN (a full pipe: the consumer has a wake-up pending anyway) or a closed fd */
+    }
+  };
 }
 
 function openOutput(c: Config): Output {
@@ -27,7 +43,7 @@ function openOutput(c: Config): Output {
     return { sink: record, ring: null, record };
   }
   const mem: RingMemory = c.ringFd !== null ? openRingFd(c.ringFd) : openRingPath(c.ringPath as string, c.capacity);
-  const ring = new RingProducer(mem);
+  const ring = new RingProducer(mem, c.wakeFd !== null ? wakeWriter(c.wakeFd) : null);
   return { sink: ring, ring, record: null };
 }
 
@@ -59,7 +75,16 @@ async function main(): Promise<void> {
   const previousHeartbeatNs = sink.get("heartbeatNs");
   const heartbeat = (): void => sink.set("heartbeatNs", nowNs());
   heartbeat();
-  const timers: NodeJS.Timeout[] = [setInterval(heartbeat, 500)];
+  // One timer for everything periodic (an idle collector wakes only for it): the heartbeat,
+  // the parent check (set below) and the buffer guard.
+  let checkParent = (): void => undefined;
+  const timers: NodeJS.Timeout[] = [
+    setInterval(() => {
+      heartbeat();
+      checkParent();
+      if (checkBuffers !== null) checkBuffers();
+    }, TICK_MS),
+  ];
   scheduleTrim();
 
   let stopping = false;
@@ -88,11 +113,9 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown(0, "SIGTERM"));
   process.on("SIGINT", () => void shutdown(0, "SIGINT"));
   const parent = process.ppid;
-  timers.push(
-    setInterval(() => {
-      if (process.ppid !== parent) void shutdown(0, `parent process ${parent} is gone`);
-    }, 500),
-  );
+  checkParent = () => {
+    if (process.ppid !== parent) void shutdown(0, `parent process ${parent} is gone`);
+  };
 
   const isFile = (e: Endpoint): e is Extract<Endpoint, { kind: "file" }> => e.kind === "file";
   const files = endpoints.filter(isFile);

@@ -44,6 +44,7 @@ export const H = {
   lastHash: 120,
   readPos: 128,
   eventsRead: 136,
+  consumerWaiting: 144,
   connected: 192,
   inspectFailures: 200,
   parseErrors: 208,
@@ -273,8 +274,15 @@ export class RingProducer {
   /** Resume entry index of each endpoint seen (-1: the area is full, the endpoint uses the global values). */
   private readonly entryOf = new Map<string, number>();
 
-  constructor(mem: RingMemory) {
+  /**
+   * Called after a publication that finds the consumer waiting (consumer_waiting set): it must
+   * wake it (contracts/ring.md "Waking the consumer"). null: the consumer polls.
+   */
+  private readonly wake: (() => void) | null;
+
+  constructor(mem: RingMemory, wake: (() => void) | null = null) {
     this.mem = mem;
+    this.wake = wake;
     this.capacity = mem.capacity;
     this.maxPayload = maxPayload(mem.capacity);
     this.bytes = mem.bytes;
@@ -352,6 +360,9 @@ export class RingProducer {
     this.writePos += BigInt(this.pendingBytes);
     this.pendingBytes = 0;
     this.mem.store("writePos", this.writePos);
+    // After the store of write_pos (both sequentially consistent): a consumer that set
+    // consumer_waiting before its last look at write_pos is either seen here or sees the records.
+    if (this.wake !== null && this.mem.load("consumerWaiting") !== 0n) this.wake();
     this.add("eventsWritten", this.pendingRecords);
     this.pendingRecords = 0;
     // The resume point follows the publication: a kill in between repeats one event rather

@@ -12,7 +12,7 @@ const DIR = resolve(__dirname, "../vectors/ring");
 const ROOT = resolve(__dirname, "../..");
 
 interface VecRecord { kind: number; ts: string; payload: string }
-type Op = { op: "publish"; kind: number; ts: string; payload: string; original?: string; endpoint?: string } | { op: "consume"; count: number };
+type Op = { op: "publish"; kind: number; ts: string; payload: string; original?: string; endpoint?: string } | { op: "consume"; count: number } | { op: "wait" | "woke" };
 interface VecEntry { endpoint: string; key: string; index: number; last_ts: string; last_hash: string; seq: string; before: string[]; anchor: string }
 interface VecLookup { endpoint: string; since: string; skip_hash: string | null }
 interface Vector {
@@ -24,6 +24,8 @@ interface Vector {
   final: Record<string, string>;
   resume: VecEntry[];
   lookups: VecLookup[];
+  /** Present when the consumer waits in the ops: events_written at each publication that must wake it. */
+  wakes?: number[];
 }
 
 function aligned(bytes: Uint8Array): Uint8Array {
@@ -37,6 +39,7 @@ const corrupt = readdirSync(DIR).filter((f) => f.endsWith(".json") && f.includes
 
 const FINAL: Record<string, keyof typeof H> = {
   write_pos: "writePos", read_pos: "readPos", events_written: "eventsWritten", events_read: "eventsRead", last_ts: "lastTs", last_hash: "lastHash",
+  consumer_waiting: "consumerWaiting",
 };
 
 describe("ring layout", () => {
@@ -63,7 +66,7 @@ describe("ring layout", () => {
   });
 
   it("has vectors: plain, wrap-around, wrap marker, full, and corrupt ones", () => {
-    expect(names).toEqual(expect.arrayContaining(["basic", "consumed", "wraparound", "wrapmarker", "wrapmarker8", "full", "resume"]));
+    expect(names).toEqual(expect.arrayContaining(["basic", "consumed", "wraparound", "wrapmarker", "wrapmarker8", "full", "resume", "wake"]));
     expect(corrupt.length).toBeGreaterThanOrEqual(9);
   });
 });
@@ -77,28 +80,32 @@ describe.each(names)("vector %s", (name) => {
     mem.initialize();
     mem.store("writePos", BigInt(vec.initial.write_pos));
     mem.store("readPos", BigInt(vec.initial.read_pos));
-    const producer = new RingProducer(mem);
+    const wakes: number[] = [];
+    const producer = new RingProducer(mem, () => wakes.push(Number(mem.load("eventsWritten"))));
     const consumer = new RingConsumer(mem, vec.capacity);
     for (const op of vec.ops) {
-      if (op.op === "publish") {
+      if (op.op === "wait" || op.op === "woke") mem.store("consumerWaiting", op.op === "wait" ? 1n : 0n);
+      else if (op.op === "publish") {
         // with a falco key: the daemon's JSON as body, the key and brace as tail (how the collector writes it)
         const payload = Buffer.from(op.payload, "utf8");
         const body = op.original !== undefined ? Buffer.from(op.original, "utf8") : payload;
         const tail = op.original !== undefined ? payload.subarray(body.length - 1) : null;
         if (op.original !== undefined) expect(op.payload.startsWith(op.original.slice(0, -1))).toBe(true);
         expect(producer.publish(op.kind, BigInt(op.ts), body, tail, op.endpoint ?? null)).toBe("ok");
-      } else {
+      } else if (op.op === "consume") {
         expect(consumer.poll(op.count)).toHaveLength(op.count);
       }
     }
     const diff = mem.bytes.findIndex((b, i) => b !== image[i]);
     expect(diff).toBe(-1);
+    // It wakes a waiting consumer after exactly the publications the contract says.
+    expect(wakes).toEqual(vec.wakes ?? []);
     expect(mem.bytes.length).toBe(image.length);
   });
 
   it("the TS consumer reads the records and the final header", () => {
     const mem = new RingMemory(aligned(image));
-    for (const [k, f] of Object.entries(FINAL)) expect(mem.load(f).toString(), k).toBe(vec.final[k]);
+    for (const [k, f] of Object.entries(FINAL)) expect(mem.load(f).toString(), k).toBe(vec.final[k] ?? "0");
     const got = new RingConsumer(mem, vec.capacity).poll();
     expect(got.map((r) => ({ kind: r.kind, ts: r.ts.toString(), payload: r.payload.toString("utf8") }))).toEqual(vec.records);
     expect(mem.load("readPos")).toBe(mem.load("writePos"));
