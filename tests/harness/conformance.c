@@ -1483,7 +1483,10 @@ static void t_swap(const dkr_api *main_api)
 		CHECK(extract1(&a, s, &t, "faulty.spin", NULL, &ei, val) == 0, "spin has a value");
 		double took = dkr_mono_s() - t0;
 		CHECK(metric(&a, s, "guest_traps") == spins + 1, "spin after idleness not trapped");
-		CHECK(took < 0.8, "a 50 ms call after idleness trapped after %.0f ms", took * 1000);
+		/* Under valgrind every thread runs under one lock and the spinning guest starves the
+		 * ticker's 1 ms ticks of turns: the bound holds only in the plain and ASan runs. */
+		CHECK(g.valgrind || took < 0.8, "a 50 ms call after idleness trapped after %.0f ms",
+		      took * 1000);
 		uint64_t before = metric(&a, s, "extraction_errors");
 		CHECK(extract1(&a, s, &t, "faulty.badptr", NULL, &ei, val) == 0, "bad pointer has a value");
 		CHECK(metric(&a, s, "extraction_errors") == before + 1, "bad pointer not counted");
