@@ -47,7 +47,11 @@ export const S_ENGINE: i32 = 22;           // falco.engine
 export const S_HEALTHSTATUS: i32 = 23;     // top-level HealthStatus (Podman's health_status events)
 export const NSLOTS: i32 = 24;
 
-export const slots: usize = memory.data(NSLOTS * SLOT, 8);
+// NSLOTS * SLOT = 288 bytes, a multiple of 16 so that clearAllSlots clears it in 16-byte
+// stores (a slot added past these must grow SLOTS_BYTES and clearAllSlots below).
+const SLOTS_BYTES: i32 = 288;
+assert(NSLOTS * SLOT <= SLOTS_BYTES, "slot area size");
+export const slots: usize = memory.data(SLOTS_BYTES, 16);
 
 // Attributes: entries of { u32 keyPtr, u32 keyLen, slot value } (keys already decoded); only
 // the first MAX_ATTRS members are kept. A member whose key or value is over MAX_STRING has a
@@ -90,6 +94,22 @@ export let actionSuffixLen: i32 = 0;
 /** The Action is over MAX_STRING: only docker.action.name (if within the limit) has a value. */
 export let actionBig: bool = false;
 
+// falco.truncated (the collector shrank an oversize event, contracts/ring.md "Oversize events"):
+// kept apart from the slots above. TRUNC_PRESENT's tag is TRUE when the object is present;
+// TRUNC_BYTES holds its "bytes" number token.
+export const truncSlots: usize = memory.data(2 * SLOT, 8);
+export const TRUNC_PRESENT: usize = truncSlots;
+export const TRUNC_BYTES: usize = truncSlots + <usize>SLOT;
+/** Clears the two slots' tags (a slot is read only after its tag; no memory.fill: a call out of the module in wasmtime). */
+@inline export function clearTruncated(): void {
+  store<i32>(TRUNC_PRESENT, ABSENT, 8);
+  store<i32>(TRUNC_BYTES, ABSENT, 8);
+}
+
+/** The decoded Type or Action holds a C0 control or DEL: fields read from them are escaped (ABI.md). */
+export let parseControl: bool = false;
+export function setParseControl(v: bool): void { parseControl = v; }
+
 /** True after a successful dkr_parse, false after an error or a new dkr_input. */
 export let parsed: bool = false;
 
@@ -113,17 +133,39 @@ export function setAction(p: usize, len: i32, nameLen: i32, sufPtr: usize, sufLe
   store<i32>(s, tag, 8);
 }
 
-/** Clears the slots in [from, to). */
-export function clearSlots(from: i32, to: i32): void {
-  memory.fill(slots + <usize>(from * SLOT), 0, <usize>((to - from) * SLOT));
+/** Clears the slots in [from, to) (their tags: a slot is read only after its tag). */
+@inline export function clearSlots(from: i32, to: i32): void {
+  for (let i = from; i < to; i++) store<i32>(slots + <usize>(i * SLOT), ABSENT, 8);
+}
+
+/** Clears every slot (no memory.fill: it is a call out of the module in wasmtime). */
+export function clearAllSlots(): void {
+  const z = i8x16.splat(0);
+  v128.store(slots, z, 0); v128.store(slots, z, 16); v128.store(slots, z, 32); v128.store(slots, z, 48);
+  v128.store(slots, z, 64); v128.store(slots, z, 80); v128.store(slots, z, 96); v128.store(slots, z, 112);
+  v128.store(slots, z, 128); v128.store(slots, z, 144); v128.store(slots, z, 160); v128.store(slots, z, 176);
+  v128.store(slots, z, 192); v128.store(slots, z, 208); v128.store(slots, z, 224); v128.store(slots, z, 240);
+  v128.store(slots, z, 256); v128.store(slots, z, 272);
+}
+
+/**
+ * True if the n bytes at a and at b are equal, compared 8 at a time: both are followed by at
+ * least 8 readable bytes (keys in the payload or the arena, arguments in their buffers).
+ */
+@inline function bytesEqual(a: usize, b: usize, n: i32): bool {
+  let i: usize = 0;
+  const end = <usize>n;
+  for (; i + 8 <= end; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
+  if (i == end) return true;
+  const m: u64 = (<u64>1 << (<u64>(end - i) << 3)) - 1;
+  return ((load<u64>(a + i) ^ load<u64>(b + i)) & m) == 0;
 }
 
 /** The value slot of the last attribute whose decoded key equals the len bytes at k, or 0. */
 export function findAttr(k: usize, len: i32): usize {
   for (let i = attrCount - 1; i >= 0; i--) {
     const e = attrs + <usize>(i * ATTR);
-    if (load<i32>(e, 4) != len) continue;
-    if (memory.compare(<usize>load<u32>(e), k, <usize>len) == 0) return e + 8;
+    if (load<i32>(e, 4) == len && bytesEqual(<usize>load<u32>(e), k, len)) return e + 8;
   }
   return 0;
 }

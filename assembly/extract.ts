@@ -1,52 +1,77 @@
 // Extraction of one field from the parsed event into the result area (ABI.md).
 // Strings are decoded into the output area, each followed by a NUL; no allocation.
 
-import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, MAX_ARG, MAX_STRING } from "./limits";
-import { argBuf, outBuf, resultArea } from "./mem";
-import { decimalToU64, decodeString, numValue, numberToU64 } from "./strings";
+import { ERR_ARG, ERR_FIELD, ERR_NO_EVENT, ERR_NO_ROOM, MAX_ARG, MAX_REQUESTS, MAX_STRING, REQUEST_ARGS } from "./limits";
+import { OUT_SLACK, REQUEST, answerTable, batchBuf, batchCap, outBuf, requestArgs, requestTable, resultArea } from "./mem";
+import { decimalToU64, decodeString, escapeControls, escapedLength, numValue, numberToU64, sawControl, setSawControl } from "./strings";
 import {
-  ABSENT, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, SLOT, STR, STRESC, TRUE,
+  ABSENT, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, SLOT, STR, STRESC, TRUE,
   S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
   S_ENDPOINT, S_ENGINE, S_E_CMDLINE, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_HEALTHSTATUS, S_ID, S_SCOPE,
   S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_VOLUME,
   actionBig, actionLen, actionNameLen, actionPtr, actionSuffixLen, actionSuffixPtr, attrCount, attrs, ATTR, capCount, caps,
-  findAttr, mountCount, mounts, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
+  findAttr, mountCount, mounts, parseControl, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
+  TRUNC_BYTES, TRUNC_PRESENT,
 } from "./event";
 import * as F from "./fields";
 
 let outPos: usize = 0;
 let n: i32 = 0;
 
-/** Ends the string of len bytes written at d: NUL after it, and its {ptr, len} result entry (ABI.md). */
-@inline function endString(d: usize, len: i32): void {
+/**
+ * Makes the len bytes at d a string value: a NUL after it and its {ptr, len} result entry
+ * (ABI.md). The byte after it is one this may overwrite: the closing quote of a string in
+ * the payload (nothing reads it after the parse), the NUL byte the arena keeps after each
+ * string (json.ts), or output space.
+ */
+@inline function resultString(d: usize, len: i32): void {
   store<u8>(d + <usize>len, 0);
-  outPos = d + <usize>len + 1;
   const r = resultArea + <usize>(n << 3);
   store<u32>(r, <u32>d);
   store<u32>(r, <u32>len, 4);
   n++;
 }
 
+/** resultString for a string written at d in the output area (which then continues after its NUL). */
+@inline function endString(d: usize, len: i32): void {
+  resultString(d, len);
+  outPos = d + <usize>len + 1;
+}
+
+/**
+ * Copies len bytes from p to d, 16 at a time (memory.copy is a call out of the module in
+ * wasmtime): writes up to 15 bytes past d + len (output space) and reads up to 15 past
+ * p + len (payload and arena strings have 16 spare bytes after them). d is in the output
+ * area, p is not, or p > d (a forward copy then never reads what it wrote).
+ */
+@inline function copyBytes(d: usize, p: usize, len: i32): void {
+  for (let i: usize = 0; i < <usize>len; i += 16) v128.store(d + i, v128.load(p + i));
+}
+
 /** Appends the string value of slot s (decoded) to the result; false if the slot holds no string. */
 function pushSlot(s: usize): bool {
   const tag = slotTag(s);
-  if (tag != STR && tag != STRESC) return false;
-  const d = outPos;
-  let len: i32;
   if (tag == STR) {
-    len = slotLen(s);
-    memory.copy(d, slotPtr(s), <usize>len);
-  } else len = decodeString(slotPtr(s), slotLen(s), d);
-  endString(d, len);
+    resultString(slotPtr(s), slotLen(s));      // in place: no copy
+    return true;
+  }
+  if (tag != STRESC) return false;
+  const d = outPos;
+  endString(d, decodeString(slotPtr(s), slotLen(s), d));
   return true;
 }
 
-/** Appends len raw bytes at p as a string value. */
+/** Appends len raw bytes at p as a string value (copied: p is inside a longer string). */
 function pushBytes(p: usize, len: i32): void {
   const d = outPos;
-  memory.copy(d, p, <usize>len);
+  copyBytes(d, p, len);
   endString(d, len);
+}
+
+/** Appends the len bytes at p that end where the action ends (a suffix of it): in place. */
+@inline function pushActionTail(p: usize, len: i32): void {
+  resultString(p, len);
 }
 
 @inline function pushU64(v: u64): void {
@@ -106,6 +131,20 @@ function pushAttrU64(lit: string, scale: i32, fraction: bool): void {
   if (slotText(attr(lit)) && decimalToU64(rawP, rawL, scale, fraction)) pushU64(numValue);
 }
 
+/** Appends the whole decimal number in string slot s (0: none). */
+function pushU64Text(s: usize): void {
+  if (slotText(s) && decimalToU64(rawP, rawL, 0, false)) pushU64(numValue);
+}
+
+/**
+ * Appends the len bytes at p, which end where the text slotText last found ends (rawP, rawL):
+ * in place, or where slotText decoded it into the output area (which then continues after it).
+ */
+@inline function pushRawTail(p: usize, len: i32): void {
+  if (rawP == outPos) endString(p, len);
+  else resultString(p, len);
+}
+
 function actionIs(lit: string): bool {
   if (actionNameLen != lit.length) return false;
   const l = changetype<usize>(lit);
@@ -160,7 +199,7 @@ function pushMounts(): void {
 /** Copies the decoded string of slot s to d (nothing if absent); returns the bytes written. */
 function copySlot(s: usize, d: usize): i32 {
   const tag = slotTag(s);
-  if (tag == STR) { memory.copy(d, slotPtr(s), <usize>slotLen(s)); return slotLen(s); }
+  if (tag == STR) { copyBytes(d, slotPtr(s), slotLen(s)); return slotLen(s); }
   if (tag == STRESC) return decodeString(slotPtr(s), slotLen(s), d);
   return 0;
 }
@@ -170,20 +209,20 @@ function copySlot(s: usize, d: usize): i32 {
 // fact on both (README "Engines"), the compatibility fields (docker.action, docker.status,
 // docker.attributes.*, docker.actor.id...) keep the raw event.
 
-/** The string slot s holds exactly the ASCII text lit. */
-function slotIs(s: usize, lit: string): bool {
-  if (slotTag(s) != STR || slotLen(s) != lit.length) return false;
-  const p = slotPtr(s);
-  const l = changetype<usize>(lit);
-  for (let i = 0; i < lit.length; i++) {
-    if (<u32>load<u8>(p + <usize>i) != <u32>load<u16>(l + (<usize>i << 1))) return false;
-  }
-  return true;
+/** The event came from Podman's Docker-compatible API: falco.engine is "podman" (decoded). */
+function podman(): bool {
+  const s = slotAt(S_ENGINE);
+  const tag = slotTag(s);
+  if (tag == STR) return slotLen(s) == 6 && isPodman(slotPtr(s));
+  if (tag != STRESC || slotLen(s) > 36) return false;   // "podman" is at most 6 \uXXXX escapes
+  const flag = sawControl;                               // (not a value of this extraction)
+  const l = decodeString(slotPtr(s), slotLen(s), engineScratch);
+  setSawControl(flag);
+  return l == 6 && isPodman(engineScratch);
 }
-
-/** The event came from Podman's Docker-compatible API. */
-@inline function podman(): bool {
-  return slotIs(slotAt(S_ENGINE), "podman");
+const engineScratch: usize = memory.data(40, 8);
+@inline function isPodman(p: usize): bool {
+  return load<u32>(p) == 0x6D646F70 && load<u16>(p + 4) == 0x6E61;   // "podm" "an"
 }
 
 /** Appends the ASCII literal lit as a string value. */
@@ -270,21 +309,258 @@ function pushExecArgs(): void {
   const end = rawP + <usize>rawL;
   let p = wordP + <usize>wordL;
   if (p < end) p++;                           // the separating space
-  pushBytes(p, <i32>(end - p));
+  pushRawTail(p, <i32>(end - p));
+}
+
+// ---------------------------------------------------------------- control characters
+// Escaped copies of string results that held a control (ABI.md "Control characters"), in
+// chunks kept for the instance: a call's copies (dkr_parse_extract answers many fields) stay
+// valid until the next call, so a chunk is never moved, only the next one taken (each at
+// least twice the previous). Reset at the start of each call.
+const ESC_CHUNKS = 48;
+const escPtr = new StaticArray<usize>(ESC_CHUNKS);
+const escCap = new StaticArray<usize>(ESC_CHUNKS);
+let escChunk = 0;
+let escPos: usize = 0;
+
+function escReset(): void {
+  escChunk = 0;
+  escPos = 0;
+}
+
+/** size bytes of escape space, valid until the next escReset; 0 if none can be had. */
+function escAlloc(size: usize): usize {
+  while (escChunk < ESC_CHUNKS) {
+    let p = escPtr[escChunk];
+    if (p == 0) {
+      const prev = escChunk > 0 ? escCap[escChunk - 1] : <usize>(64 << 10);
+      const cap = size > prev * 2 ? size : prev * 2;
+      p = heap.alloc(cap);
+      escPtr[escChunk] = p;
+      escCap[escChunk] = cap;
+    }
+    if (escPos + size <= escCap[escChunk]) {
+      const at = p + escPos;
+      escPos += size;
+      return at;
+    }
+    escChunk++;
+    escPos = 0;
+  }
+  return 0;
+}
+
+/**
+ * Rewrites the string results that hold a C0 control or DEL into their escaped form, the slow
+ * path: taken only when a value this extraction decoded (or the event's Type/Action) holds one.
+ * Without escape space left the field has no value rather than a raw control.
+ */
+function escapeResults(): void {
+  let need: usize = 0;
+  for (let i = 0; i < n; i++) {
+    const r = resultArea + <usize>(i << 3);
+    const l = load<i32>(r, 4);
+    const e = escapedLength(<usize>load<u32>(r), l);
+    if (e != l) need += <usize>e + 1;
+  }
+  if (need == 0) return;
+  let d = escAlloc(need);
+  if (d == 0) { n = 0; return; }
+  for (let i = 0; i < n; i++) {
+    const r = resultArea + <usize>(i << 3);
+    const p = <usize>load<u32>(r);
+    const l = load<i32>(r, 4);
+    if (escapedLength(p, l) == l) continue;
+    const m = escapeControls(p, l, d);
+    store<u8>(d + <usize>m, 0);
+    store<u32>(r, <u32>d);
+    store<u32>(r, <u32>m, 4);
+    d += <usize>m + 1;
+  }
 }
 
 const TK_CONTAINER: i32 = 1 << T_CONTAINER;
 const TK_IMAGE: i32 = 1 << T_IMAGE;
 
 /** dkr_extract: the number of values written to the result area, or a negative error. */
-export function extractField(id: i32, argLen: i32): i32 {
+export function extractField(id: i32, argPtr: usize, argLen: i32): i32 {
+  escReset();
+  return extractInto(id, argPtr, argLen, outBuf);
+}
+
+/**
+ * dkr_parse_extract's requests (the event is parsed): each answer is {n, values}, the values
+ * (laid out as in the result area) and their strings in the batch output area. A request
+ * is only served when the area has room for any field's output (else ERR_NO_ROOM: the host
+ * asks dkr_extract), so that area never overflows.
+ */
+export function extractRequests(count: i32, payloadLen: i32): void {
+  if (count > MAX_REQUESTS) count = MAX_REQUESTS;
+  escReset();
+  let cur = batchBuf;
+  const end = batchBuf + <usize>batchCap;
+  const room = <usize>payloadLen + <usize>(2 * OUT_SLACK) + 32;
+  const tk = typeKind;
+  const eo: usize = podman() ? <usize>F.NFIELDS : 0;   // the engine's half of the table
+  for (let i = 0; i < count; i++) {
+    const q = requestTable + <usize>(i * REQUEST);
+    const id = load<i32>(q);
+    const argLen = load<i32>(q, 4);
+    const argOff = load<u32>(q, 8);
+    const a = answerTable + <usize>(i << 3);
+    let r: i32 = -1;
+    let values: usize = 0;
+    if (argLen >= 0 && (argOff > <u32>REQUEST_ARGS || <u32>argLen > <u32>REQUEST_ARGS - argOff)) r = ERR_ARG;
+    else if (end - cur < room) r = ERR_NO_ROOM;
+    else {
+      // A field of one slot or attribute (see fastKind), unless its string needs decoding.
+      // (Type and Action are decoded by the parse: holding a control, they take the general path to be escaped.)
+      const kind = argLen == -1 && <u32>id < <u32>F.NFIELDS && !(parseControl && (id == F.F_TYPE || id == F.F_ACTION))
+        ? load<u8>(fastKind + eo + <usize>id) : FK_GENERAL;
+      if (kind != FK_GENERAL) {
+        r = 0;
+        const f = (eo + <usize>id) << 2;
+        if ((load<u32>(fastTypes + f) >> <u32>tk) & 1) {
+          let sl = <usize>load<u32>(fastSlot + f);
+          if (kind == FK_ATTR) sl = findAttr(sl, load<i32>(fastLen + f));
+          if (sl != 0) {
+            const tag = slotTag(sl);
+            if (kind == FK_BOOL) {
+              if (tag == TRUE || tag == FALSE) {
+                store<u64>(cur, tag == TRUE ? 1 : 0);
+                r = 1;
+              }
+            } else if (tag == STR) {
+              const sp = slotPtr(sl);
+              const sn = slotLen(sl);
+              store<u8>(sp + <usize>sn, 0);         // in place, as resultString
+              store<u32>(cur, <u32>sp);
+              store<u32>(cur, <u32>sn, 4);
+              r = 1;
+            } else if (tag == STRESC) r = -1;      // decoded by the general path
+          }
+        }
+        if (r == 1) {
+          values = cur;
+          cur += 8;
+        }
+      }
+      if (r < 0) {
+        outPos = cur;
+        r = extractInto(id, requestArgs + <usize>argOff, argLen, cur);
+        cur = (outPos + 7) & ~<usize>7;
+        if (r > 0) {
+          values = cur;
+          if (r == 1) store<u64>(values, load<u64>(resultArea));
+          else copyBytes(values, resultArea, r << 3);  // bools take 4 bytes, the others 8: 8 per value covers both
+          cur += <usize>(r << 3);
+        }
+      }
+    }
+    store<i32>(a, r);
+    store<u32>(a, <u32>values, 4);
+  }
+}
+
+// ---------------------------------------------------------------- fields of one slot or attribute
+// Most fields are one string slot, one bool slot or one attribute, on some event types. This
+// table says which, so that dkr_parse_extract answers them without the general switch of
+// extractInto, which defines every field (tests/extractor compares the two on every field of
+// every fixture). It has two halves: Docker's, and Podman's (podman()), where the fields that
+// read another member (docker.network.name/type, docker.volume.name) say which and the fields
+// whose answer depends on the action (docker.network.id) take the general path.
+const FK_GENERAL: u8 = 0;
+const FK_SLOT: u8 = 1;
+const FK_ATTR: u8 = 2;
+const FK_BOOL: u8 = 3;
+const NT = 2 * F.NFIELDS;
+const fastKind: usize = memory.data(NT);
+const fastSlot: usize = memory.data(NT * 4, 4);    // the slot, or the attribute key (UTF-8)
+const fastLen: usize = memory.data(NT * 4, 4);     // the key's length
+const fastTypes: usize = memory.data(NT * 4, 4);   // the typeKind values (bits) that have a value
+const ANY: u32 = 0xFFFFFFFF;
+const DOCKER: i32 = 0;
+const PODMAN: i32 = F.NFIELDS;
+
+function fastSlotField(id: i32, slot: i32, types: u32, bool: bool, half: i32 = -1): void {
+  if (half < 0) { fastSlotField(id, slot, types, bool, DOCKER); fastSlotField(id, slot, types, bool, PODMAN); return; }
+  const e = <usize>(half + id);
+  store<u8>(fastKind + e, bool ? FK_BOOL : FK_SLOT);
+  store<u32>(fastSlot + (e << 2), <u32>slotAt(slot));
+  store<u32>(fastTypes + (e << 2), types);
+}
+
+function fastAttrField(id: i32, key: string, types: u32, half: i32 = -1): void {
+  if (half < 0) { fastAttrField(id, key, types, DOCKER); fastAttrField(id, key, types, PODMAN); return; }
+  const e = <usize>(half + id);
+  const n = String.UTF8.byteLength(key, false);
+  const k = heap.alloc(<usize>n + 8);              // 8 spare bytes: findAttr compares 8 at a time
+  String.UTF8.encodeUnsafe(changetype<usize>(key), key.length, k, false);
+  store<u64>(k + <usize>n, 0);
+  store<u8>(fastKind + e, FK_ATTR);
+  store<u32>(fastSlot + (e << 2), <u32>k);
+  store<i32>(fastLen + (e << 2), n);
+  store<u32>(fastTypes + (e << 2), types);
+}
+
+function initFast(): void {
+  fastSlotField(F.F_TYPE, S_TYPE, ANY, false);
+  fastSlotField(F.F_ACTION, S_ACTION, ANY, false);
+  fastSlotField(F.F_SCOPE, S_SCOPE, ANY, false);
+  fastSlotField(F.F_ACTOR_ID, S_ACTOR_ID, ANY, false);
+  fastSlotField(F.F_NETWORK_ID, S_ACTOR_ID, 1 << T_NETWORK, false, DOCKER);   // Podman: general (connect/disconnect)
+  fastSlotField(F.F_VOLUME_NAME, S_ACTOR_ID, 1 << T_VOLUME, false, DOCKER);
+  fastAttrField(F.F_VOLUME_NAME, "name", 1 << T_VOLUME, PODMAN);
+  fastSlotField(F.F_C_NETWORK_MODE, S_C_NETMODE, ANY, false);
+  fastSlotField(F.F_C_PID_MODE, S_C_PIDMODE, ANY, false);
+  fastSlotField(F.F_C_IPC_MODE, S_C_IPCMODE, ANY, false);
+  fastSlotField(F.F_C_USER, S_C_USER, ANY, false);
+  fastSlotField(F.F_C_IMAGE_ID, S_C_IMAGEID, ANY, false);
+  fastSlotField(F.F_EXEC_USER, S_E_USER, ANY, false);
+  fastSlotField(F.F_ENGINE, S_ENGINE, ANY, false);
+  fastSlotField(F.F_C_PRIVILEGED, S_C_PRIVILEGED, ANY, true);
+  fastSlotField(F.F_C_READONLY_ROOTFS, S_C_READONLY, ANY, true);
+  fastSlotField(F.F_EXEC_TTY, S_E_TTY, ANY, true);
+  fastSlotField(F.F_EXEC_PRIVILEGED, S_E_PRIVILEGED, ANY, true);
+  fastSlotField(F.F_EXEC_HEALTHCHECK, S_E_HEALTHCHECK, ANY, true);
+  fastAttrField(F.F_STACK_NAMESPACE, "com.docker.stack.namespace", ANY);
+  fastAttrField(F.F_NODE_ID, "com.docker.swarm.node.id", ANY);
+  fastAttrField(F.F_SWARM_TASK, "com.docker.swarm.task", ANY);
+  fastAttrField(F.F_SWARM_TASKID, "com.docker.swarm.task.id", ANY);
+  fastAttrField(F.F_SWARM_TASKNAME, "com.docker.swarm.task.name", ANY);
+  fastAttrField(F.F_SWARM_SERVICENAME, "com.docker.swarm.service.name", ANY);
+  fastAttrField(F.F_NODE_STATENEW, "state.new", ANY);
+  fastAttrField(F.F_NODE_STATEOLD, "state.old", ANY);
+  fastAttrField(F.F_ATTR_CONTAINER, "container", ANY);
+  fastAttrField(F.F_ATTR_IMAGE, "image", ANY);
+  fastAttrField(F.F_ATTR_NAME, "name", ANY);
+  fastAttrField(F.F_ATTR_TYPE, "type", ANY);
+  fastAttrField(F.F_ATTR_EXITCODE, "exitCode", ANY);
+  fastAttrField(F.F_ATTR_SIGNAL, "signal", ANY);
+  fastAttrField(F.F_EXEC_ID, "execID", ANY);
+  fastAttrField(F.F_CONTAINER_NAME, "name", 1 << T_CONTAINER);
+  fastAttrField(F.F_CONTAINER_IMAGE, "image", 1 << T_CONTAINER);
+  fastAttrField(F.F_NETWORK_NAME, "name", 1 << T_NETWORK, DOCKER);
+  fastAttrField(F.F_NETWORK_NAME, "network", 1 << T_NETWORK, PODMAN);
+  fastAttrField(F.F_NETWORK_TYPE, "type", 1 << T_NETWORK, DOCKER);
+  fastAttrField(F.F_NETWORK_TYPE, "driver", 1 << T_NETWORK, PODMAN);
+  fastAttrField(F.F_VOLUME_DRIVER, "driver", 1 << T_VOLUME);
+  fastAttrField(F.F_VOLUME_DESTINATION, "destination", 1 << T_VOLUME);
+  fastAttrField(F.F_IMAGE_NAME, "name", 1 << T_IMAGE);
+  fastAttrField(F.F_COLLECTOR_REASON, "reason", 1 << T_COLLECTOR);
+}
+initFast();
+
+/** One field into the result area, its strings from out on. */
+function extractInto(id: i32, argPtr: usize, argLen: i32, out: usize): i32 {
   if (id < 0 || id >= F.NFIELDS) return ERR_FIELD;
   if (id == F.F_ATTRIBUTES) {
     if (argLen < 0 || argLen > MAX_ARG) return ERR_ARG;
   } else if (argLen != -1) return ERR_ARG;
   if (!parsed) return ERR_NO_EVENT;
-  outPos = outBuf;
+  outPos = out;
   n = 0;
+  setSawControl(parseControl);
   switch (id) {
     case F.F_STATUS: legacy(S_STATUS, slotAt(S_ACTION), TK_CONTAINER | TK_IMAGE); break;
     case F.F_ID: legacy(S_ID, slotAt(S_ACTOR_ID), TK_CONTAINER | TK_IMAGE); break;
@@ -308,7 +584,7 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_SCOPE: pushSlot(slotAt(S_SCOPE)); break;
     case F.F_ACTOR_ID: pushSlot(slotAt(S_ACTOR_ID)); break;
     case F.F_ATTRIBUTES: {
-      const s = findAttr(argBuf, argLen);
+      const s = findAttr(argPtr, argLen);
       if (s != 0) pushSlot(s);
       break;
     }
@@ -323,17 +599,19 @@ export function extractField(id: i32, argLen: i32): i32 {
       break;
     }
     case F.F_ACTION_NAME: pushActionName(); break;
-    case F.F_EXEC_CMDLINE: if (execText()) pushBytes(rawP, rawL); break;
+    case F.F_EXEC_CMDLINE: if (execText()) pushRawTail(rawP, rawL); break;
     case F.F_HEALTH_STATUS:
       if (!actionBig && actionIs("health_status")) {
-        if (actionSuffixPtr != 0) pushBytes(actionSuffixPtr, actionSuffixLen);
-        else if (podman()) pushSlot(slotAt(S_HEALTHSTATUS));
+        if (actionSuffixPtr != 0) pushActionTail(actionSuffixPtr, actionSuffixLen);
+        else if (podman()) pushSlot(slotAt(S_HEALTHSTATUS));      // Podman: no argument, a top-level HealthStatus
       }
       break;
-    case F.F_EXITCODE:
-      if (attr("exitCode") != 0) pushAttrU64("exitCode", 0, false);
-      else if (typeKind == T_CONTAINER && actionIs("exec_died") && podman()) pushAttrU64("containerExitCode", 0, false);
+    case F.F_EXITCODE: {
+      const s = attr("exitCode");
+      if (s != 0) pushU64Text(s);
+      else if (typeKind == T_CONTAINER && podman() && actionIs("exec_died")) pushU64Text(attr("containerExitCode"));
       break;
+    }
     case F.F_EXEC_DURATION: pushAttrU64("execDuration", 9, true); break;
     case F.F_EXEC_ID: pushAttr("execID"); break;
     case F.F_CONTAINER_ID:
@@ -346,7 +624,8 @@ export function extractField(id: i32, argLen: i32): i32 {
       if (slotText(attr("oldName"))) {
         let p = rawP, l = rawL;
         if (l > 0 && load<u8>(p) == 0x2F) { p++; l--; }
-        pushBytes(p, l);
+        if (rawP == outPos) endString(p, l);    // decoded into the output area: keep it there
+        else resultString(p, l);                // a string of the payload: in place
       }
       break;
     }
@@ -394,8 +673,14 @@ export function extractField(id: i32, argLen: i32): i32 {
     case F.F_EXEC_EXE: pushExecExe(); break;
     case F.F_EXEC_ARGS: pushExecArgs(); break;
     case F.F_EXEC_HEALTHCHECK: pushBoolSlot(slotAt(S_E_HEALTHCHECK)); break;
+    case F.F_EVENT_TRUNCATED: pushBool(slotTag(TRUNC_PRESENT) == TRUE); break;
+    case F.F_EVENT_ORIGINAL_SIZE:
+      if (slotTag(TRUNC_PRESENT) == TRUE && slotTag(TRUNC_BYTES) == NUM && numberToU64(slotPtr(TRUNC_BYTES), slotLen(TRUNC_BYTES), 0)) pushU64(numValue);
+      break;
+    case F.F_COLLECTOR_DROPPED_AT_LEAST: if (typeKind == T_COLLECTOR) pushAttrU64("droppedAtLeast", 0, false); break;
     case F.F_ENGINE: pushSlot(slotAt(S_ENGINE)); break;
     default: return ERR_FIELD;
   }
+  if (sawControl && n > 0 && F.isStringField(id)) escapeResults();
   return n;
 }

@@ -83,8 +83,11 @@ export const F_COLLECTOR_REASON: i32 = 60;
 export const F_EXEC_EXE: i32 = 61;
 export const F_EXEC_ARGS: i32 = 62;
 export const F_EXEC_HEALTHCHECK: i32 = 63;
-export const F_ENGINE: i32 = 64;
-export const NFIELDS: i32 = 65;
+export const F_EVENT_TRUNCATED: i32 = 64;
+export const F_EVENT_ORIGINAL_SIZE: i32 = 65;
+export const F_COLLECTOR_DROPPED_AT_LEAST: i32 = 66;
+export const F_ENGINE: i32 = 67;
+export const NFIELDS: i32 = 68;
 
 /** The "arg" member of a get_fields entry. */
 @json
@@ -243,21 +246,41 @@ function build(): Array<Field> {
   add(t, F_EXEC_PRIVILEGED, "docker.exec.privileged", FT_BOOL, "Exec Privileged",
     "True if the exec runs privileged (docker exec --privileged)." + ENRICH_EXEC);
   add(t, F_COLLECTOR_GAP, "docker.collector.gap", FT_RELTIME, "Collector Gap",
-    "On collector reconnect events, the time between losing the daemon stream and the first event received again, in ns (attribute gapNs)." + NOTE_ABSENT);
+    "On collector reconnect events, the time between losing the daemon stream (or, after a collector restart, the previous collector's last sign of life) and the stream established again; on a resume gap's drop event, the length of the window ending at the event in which events may have been lost; in ns (attribute gapNs)." + NOTE_ABSENT);
   add(t, F_COLLECTOR_DROPPED, "docker.collector.dropped", FT_UINT64, "Collector Dropped",
-    "On collector drop events, the number of Docker events lost since the previous drop event (attribute dropped)." + NOTE_ABSENT);
+    "On collector drop events, the number of Docker events lost since the previous drop event, for its reason (attribute dropped). No value on a resume gap (reason \"gap: ...\"): the daemon no longer held the last event delivered and Docker gives no way to count what was lost; its attributes fromNs and toNs bound the window." + NOTE_ABSENT);
   add(t, F_COLLECTOR_REASON, "docker.collector.reason", FT_STRING, "Collector Reason",
-    "On collector disconnect and drop events, why (attribute reason)." + NOTE_ABSENT);
+    "On collector disconnect and drop events, why; on a reconnect after a collector restart, that it restarted (attribute reason)." + NOTE_ABSENT);
   add(t, F_EXEC_EXE, "docker.exec.exe", FT_STRING, "Exec Program",
     "Program of an exec_create or exec_start event: the first word of the command line (after any leading spaces) without its directory, e.g. sh for \"/bin/sh -c true\", busybox for \"busybox sh -c id\". Docker joins the exec's arguments with spaces, so a program path holding a space is cut at it. No value for other events or an empty command line.");
   add(t, F_EXEC_ARGS, "docker.exec.args", FT_STRING, "Exec Arguments",
     "Arguments of an exec_create or exec_start event: the command line after its first word and the space that follows it (Docker joins the arguments with single spaces), e.g. \"-c true\" for \"/bin/sh -c true\"; empty when the program has no argument. No value when docker.exec.exe has none.");
   add(t, F_EXEC_HEALTHCHECK, "docker.exec.healthcheck", FT_BOOL, "Exec Is Healthcheck",
     "True when this exec is the container's own HEALTHCHECK (the collector matched the exec command line with the container's configured healthcheck); false for other execs; no value when the collector could not tell.");
+  add(t, F_EVENT_TRUNCATED, "docker.event.truncated", FT_BOOL, "Event Truncated",
+    "True when the event was over the size limits and the collector shrank it rather than drop it: the longest strings (labels, the exec command line) cut, attributes past the first 1,024 removed (the event's \"falco\" key, \"truncated\", says what was cut); type, action, actor, time and the security context are kept. False otherwise.");
+  add(t, F_EVENT_ORIGINAL_SIZE, "docker.event.original_size", FT_UINT64, "Event Original Size",
+    "Size in bytes of a truncated event as the daemon sent it (see docker.event.truncated). No value when the event was not truncated.");
+  add(t, F_COLLECTOR_DROPPED_AT_LEAST, "docker.collector.dropped_at_least", FT_UINT64, "Collector Dropped At Least",
+    "On collector drop events whose count cannot be known, a lower bound of the Docker events lost (attribute droppedAtLeast): a resume gap where the daemon's 256 buffered events were all newer than the last event delivered. The window is [evt.time - docker.collector.gap, evt.time]." + NOTE_ABSENT);
   add(t, F_ENGINE, "docker.engine", FT_STRING, "Engine",
     "Engine that sent the event: docker, or podman for Podman's Docker-compatible API (podman system service), as the collector tells from the daemon's version answer (the event's \"falco\" key). On podman the normalized fields (docker.action.name, docker.container.id, docker.network.name, docker.volume.name, docker.exitcode, docker.health.status, docker.exec.cmdline...) answer in Docker's terms; the compatibility fields (docker.action, docker.status, docker.attributes.*) keep the raw event." + NOTE_ABSENT);
   assert(t.length == NFIELDS, "field table size");
   return t;
+}
+
+let stringFields: StaticArray<bool> | null = null;
+
+/** True when field id (valid) is declared with type string (its results are {ptr, len} entries). */
+export function isStringField(id: i32): bool {
+  let k = stringFields;
+  if (k === null) {
+    const t = build();
+    k = new StaticArray<bool>(NFIELDS);
+    for (let i = 0; i < NFIELDS; i++) k[i] = t[i].type == FT_STRING;
+    stringFields = k;
+  }
+  return k[id];
 }
 
 /** The field table as Falco get_fields JSON (built once per instance by the caller). */

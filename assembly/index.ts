@@ -1,10 +1,10 @@
 // Exports of the extractor module: the guest ABI of assembly/ABI.md, nothing else.
 
 import { ABI_VERSION, ERR_TOO_LARGE, MAX_ARG } from "./limits";
-import { argBuf, ensureInput, inBuf, inCap, resultArea } from "./mem";
+import { answerTable, argBuf, ensureInput, inBuf, inCap, requestTable, resultArea } from "./mem";
 import { setParsed } from "./event";
 import { parseEvent } from "./json";
-import { extractField } from "./extract";
+import { extractField, extractRequests } from "./extract";
 import { fieldsJson } from "./fields";
 import "./abort";
 
@@ -54,7 +54,22 @@ export function dkr_arg(len: i32): usize {
 }
 
 export function dkr_extract(fieldId: i32, argLen: i32): i32 {
-  return extractField(fieldId, argLen);
+  return extractField(fieldId, argBuf, argLen);
+}
+
+/** dkr_parse, then (when it parsed) the first `count` requests of the request table into the answer table. */
+export function dkr_parse_extract(len: i32, count: i32): i32 {
+  const rc = dkr_parse(len);
+  if (rc == 0 && count > 0) extractRequests(count, len);
+  return rc;
+}
+
+export function dkr_requests(): usize {
+  return requestTable;
+}
+
+export function dkr_answers(): usize {
+  return answerTable;
 }
 
 export function dkr_result(): usize {

@@ -1,6 +1,6 @@
 // Interface constants of the guest ABI (assembly/ABI.md) and the module's parse limits.
 
-export const ABI_VERSION: i32 = 1;
+export const ABI_VERSION: i32 = 2;
 
 // Error codes (ABI.md "Error codes").
 export const ERR_SYNTAX: i32 = -1;
@@ -11,9 +11,14 @@ export const ERR_TYPE: i32 = -5;
 export const ERR_NO_EVENT: i32 = -10;
 export const ERR_FIELD: i32 = -11;
 export const ERR_ARG: i32 = -12;
+export const ERR_NO_ROOM: i32 = -13;
 
 /** Largest payload accepted by dkr_input / dkr_parse (4 MiB). */
 export const MAX_EVENT: i32 = 4 << 20;
+/** Most requests of one dkr_parse_extract (the request and answer tables). */
+export const MAX_REQUESTS: i32 = 32;
+/** Bytes of the argument area after the request table. */
+export const REQUEST_ARGS: i32 = 16 << 10;
 /** Largest field argument accepted by dkr_arg (64 KiB). */
 export const MAX_ARG: i32 = 64 << 10;
 /** Largest JSON string (key or value, encoded bytes between the quotes) that has a value; a longer one is present without value (ABI.md). */

@@ -34,24 +34,35 @@
 }
 
 /**
+ * Set by decodeString when a value it decoded holds a C0 control (0x00-0x1F) or DEL (0x7F);
+ * only its users clear it. The extractor then escapes its string results (ABI.md "Control
+ * characters"): the common case, no control, costs one flag test per extraction.
+ */
+export let sawControl: bool = false;
+export function setSawControl(v: bool): void { sawControl = v; }
+
+/**
  * Decodes the len encoded bytes at s (the inside of a string the scanner has validated)
  * into d; returns the decoded length, never more than len. A lone UTF-16 surrogate escape
- * becomes U+FFFD, as a JavaScript TextEncoder does.
+ * becomes U+FFFD, as a JavaScript TextEncoder does. Sets sawControl when the value holds a C0
+ * control or DEL (an escape that decodes to one, or a raw DEL byte: the scanner sends strings
+ * holding a DEL here even without a backslash).
  */
 export function decodeString(s: usize, len: i32, d: usize): i32 {
   const end = s + <usize>len;
   const d0 = d;
+  let ctl: u32 = 0;
   while (s < end) {
     const c = <u32>load<u8>(s);
-    if (c != 0x5C) { store<u8>(d, <u8>c); d++; s++; continue; }
+    if (c != 0x5C) { ctl |= <u32>(c == 0x7F); store<u8>(d, <u8>c); d++; s++; continue; }
     const e = <u32>load<u8>(s + 1);
     s += 2;
     switch (e) {
-      case 0x62: store<u8>(d, 8); d++; break;       // \b
-      case 0x66: store<u8>(d, 12); d++; break;      // \f
-      case 0x6E: store<u8>(d, 10); d++; break;      // \n
-      case 0x72: store<u8>(d, 13); d++; break;      // \r
-      case 0x74: store<u8>(d, 9); d++; break;       // \t
+      case 0x62: store<u8>(d, 8); d++; ctl = 1; break;       // \b
+      case 0x66: store<u8>(d, 12); d++; ctl = 1; break;      // \f
+      case 0x6E: store<u8>(d, 10); d++; ctl = 1; break;      // \n
+      case 0x72: store<u8>(d, 13); d++; ctl = 1; break;      // \r
+      case 0x74: store<u8>(d, 9); d++; ctl = 1; break;       // \t
       case 0x75: {                                   // \uXXXX
         let cp = hex4(s);
         s += 4;
@@ -64,14 +75,54 @@ export function decodeString(s: usize, len: i32, d: usize): i32 {
             } else cp = 0xFFFD;
           } else cp = 0xFFFD;
         } else if (cp - 0xDC00 < 0x400) cp = 0xFFFD;
+        else if (cp < 0x20 || cp == 0x7F) ctl = 1;
         d += putUtf8(d, cp);
         break;
       }
       default: store<u8>(d, <u8>e); d++;            // \" \\ \/
     }
   }
+  if (ctl != 0) sawControl = true;
   return <i32>(d - d0);
 }
+
+@inline function isControl(c: u32): bool {
+  return c < 0x20 || c == 0x7F;
+}
+
+/** Bytes of the escaped form of the len bytes at p (ABI.md "Control characters"); len when none is a control. */
+export function escapedLength(p: usize, len: i32): i32 {
+  let n = len;
+  for (let i = 0; i < len; i++) {
+    const c = <u32>load<u8>(p + <usize>i);
+    if (isControl(c)) n += c == 0x09 || c == 0x0A || c == 0x0D ? 1 : 3;
+  }
+  return n;
+}
+
+/**
+ * Writes the len bytes at p to d with every C0 control and DEL escaped: tab, LF and CR as
+ * \t \n \r, the others as \xHH (two lower-case hex digits); everything else, a backslash
+ * included, as is. Returns the bytes written (escapedLength).
+ */
+export function escapeControls(p: usize, len: i32, d: usize): i32 {
+  const d0 = d;
+  for (let i = 0; i < len; i++) {
+    const c = <u32>load<u8>(p + <usize>i);
+    if (!isControl(c)) { store<u8>(d, <u8>c); d++; continue; }
+    store<u8>(d, 0x5C);
+    if (c == 0x09) { store<u8>(d + 1, 0x74); d += 2; continue; }
+    if (c == 0x0A) { store<u8>(d + 1, 0x6E); d += 2; continue; }
+    if (c == 0x0D) { store<u8>(d + 1, 0x72); d += 2; continue; }
+    store<u8>(d + 1, 0x78);
+    store<u8>(d + 2, <u8>HEX.charCodeAt(<i32>(c >> 4)));
+    store<u8>(d + 3, <u8>HEX.charCodeAt(<i32>(c & 15)));
+    d += 4;
+  }
+  return <i32>(d - d0);
+}
+
+const HEX = "0123456789abcdef";
 
 // Result of numberToU64 (module state: no allocation).
 export let numValue: u64 = 0;

@@ -125,9 +125,11 @@ static int spawn(dkr_collector *c, char *err, size_t errlen)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	posix_spawn_file_actions_adddup2(&fa, c->o.ring_fd, 3); /* dup2 clears FD_CLOEXEC */
+	if (c->o.wake_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, c->o.wake_fd, 4);
 	/* Nothing else of the host process reaches the child: Falco's (or any embedding
 	 * program's) descriptors without FD_CLOEXEC would otherwise leak into it. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 4);
+	posix_spawn_file_actions_addclosefrom_np(&fa, c->o.wake_fd >= 0 ? 5 : 4);
 	/* Own process group: a terminal ^C reaches Falco, which then closes us (SIGTERM). */
 	sigset_t none, dfl;
 	sigemptyset(&none);

@@ -27,6 +27,7 @@ typedef enum dkr_collector_status {
 
 typedef struct dkr_collector_opts {
 	int ring_fd;                 /* not owned; becomes the child's fd 3 */
+	int wake_fd;                 /* not owned, -1 = none; becomes the child's fd 4 (--wake-fd 4) */
 	uint32_t backoff_max_ms;
 	/* In the ring mapping, read atomically: the header's heartbeat_ns and finished. */
 	const uint64_t *heartbeat;

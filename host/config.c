@@ -44,8 +44,8 @@ static const char k_schema[] =
  "\"batch\":{\"type\":\"object\",\"additionalProperties\":false,"
   "\"description\":\"How next_batch hands events to Falco.\",\"properties\":{"
   "\"maxEvents\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65536,\"default\":1024,\"description\":\"Most events per batch.\"},"
-  "\"waitMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":20,"
-   "\"description\":\"How long next_batch waits for an event before returning a timeout to Falco.\"}}}"
+  "\"waitMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":100,"
+   "\"description\":\"How long next_batch waits for an event before returning a timeout to Falco. An event wakes it at once (the collector signals it), so a longer wait only makes an idle Falco wake less often.\"}}}"
 "}}";
 
 const char *dkr_config_schema(void)
@@ -204,7 +204,7 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	c->tls_verify = 1;
 	c->ring_capacity_mib = 8;
 	c->batch_max_events = 1024;
-	c->batch_wait_ms = 20;
+	c->batch_wait_ms = 100;
 	c->collector_node = strdup("");
 	c->state_dir = strdup("/var/run/falco-docker-plugin");
 	if (c->collector_node == NULL || c->state_dir == NULL) {

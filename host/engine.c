@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "engine.h"
 
 #include <pthread.h>
@@ -7,16 +8,31 @@
 #include <string.h>
 #include <time.h>
 
-/* Process-wide, written once under pthread_once and read-only afterwards. The ticker
- * thread only reads `engine` and `stop`; the library destructor stops it before unmap. */
+/* Process-wide, written once under pthread_once and read-only afterwards, except the ticker's
+ * state below. The ticker thread reads `engine` and `stop`; the library destructor stops it
+ * before unmap.
+ *
+ * The ticker advances the epoch only while guest calls happen, so an idle Falco has no 200
+ * wakeups a second from it. Each guest call marks `active` (dkr_engine_active: a plain
+ * relaxed store when not already set, and a relaxed load; no atomic read-modify-write). The
+ * ticker clears it every tick; after DKR_EPOCH_IDLE_TICKS ticks without a call it sets
+ * `sleeping`, checks `active` once more and waits on `wake`, which the next call signals (a
+ * call that sees `sleeping`). The race: a call whose store of `active` is not yet visible
+ * when the ticker checks, and whose load of `sleeping` happened before the ticker set it,
+ * is not seen by the ticker; the ticker then naps DKR_EPOCH_NAP_MS at most before it sees
+ * that call and ticks again. Hence the deadline guarantee (engine.h). */
 static struct {
 	pthread_once_t once;
 	wasm_engine_t *engine;
 	pthread_t ticker;
 	int ticker_running;
 	atomic_int stop;
+	atomic_int active;       /* a guest call began since the ticker last looked */
+	atomic_int sleeping;     /* the ticker waits on `wake` */
+	pthread_mutex_t mu;      /* guards the wait on `wake` */
+	pthread_cond_t wake;     /* CLOCK_MONOTONIC */
 	char error[256];
-} g_engine = {.once = PTHREAD_ONCE_INIT};
+} g_engine = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER};
 
 wasm_config_t *dkr_engine_config_new(void)
 {
@@ -41,15 +57,61 @@ wasm_config_t *dkr_engine_config_new(void)
 	return config;
 }
 
+/* Waits for a guest call to begin (or for the nap's end); 1 if one began. */
+static int nap(void)
+{
+	pthread_mutex_lock(&g_engine.mu);
+	atomic_store_explicit(&g_engine.sleeping, 1, memory_order_seq_cst);
+	if (!atomic_load_explicit(&g_engine.active, memory_order_seq_cst) &&
+	    !atomic_load_explicit(&g_engine.stop, memory_order_acquire)) {
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += DKR_EPOCH_NAP_MS / 1000;
+		until.tv_nsec += (long)(DKR_EPOCH_NAP_MS % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&g_engine.wake, &g_engine.mu, &until);
+	}
+	atomic_store_explicit(&g_engine.sleeping, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&g_engine.mu);
+	return atomic_load_explicit(&g_engine.active, memory_order_relaxed);
+}
+
 static void *ticker_main(void *arg)
 {
 	(void)arg;
+	pthread_setname_np(pthread_self(), "dkr-epoch");
 	const struct timespec tick = {.tv_sec = 0, .tv_nsec = DKR_EPOCH_TICK_MS * 1000000L};
+	unsigned idle = 0;
 	while (!atomic_load_explicit(&g_engine.stop, memory_order_acquire)) {
 		nanosleep(&tick, NULL);
 		wasmtime_engine_increment_epoch(g_engine.engine);
+		if (atomic_load_explicit(&g_engine.active, memory_order_relaxed)) {
+			atomic_store_explicit(&g_engine.active, 0, memory_order_relaxed);
+			idle = 0;
+			continue;
+		}
+		if (++idle < DKR_EPOCH_IDLE_TICKS)
+			continue;
+		/* No guest call for a while: nap until one begins, nap again if none did. */
+		while (!nap() && !atomic_load_explicit(&g_engine.stop, memory_order_acquire))
+			;
+		idle = 0;
 	}
 	return NULL;
+}
+
+void dkr_engine_active(void)
+{
+	if (!atomic_load_explicit(&g_engine.active, memory_order_relaxed))
+		atomic_store_explicit(&g_engine.active, 1, memory_order_relaxed);
+	if (atomic_load_explicit(&g_engine.sleeping, memory_order_relaxed)) {
+		pthread_mutex_lock(&g_engine.mu);
+		pthread_cond_signal(&g_engine.wake);
+		pthread_mutex_unlock(&g_engine.mu);
+	}
 }
 
 static void engine_create(void)
@@ -66,6 +128,11 @@ static void engine_create(void)
 		return;
 	}
 	g_engine.engine = engine;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g_engine.wake, &ca);
+	pthread_condattr_destroy(&ca);
 	/* The ticker must not inherit the caller's signal mask quirks; block everything so
 	 * Falco's signal handling is never run on it. */
 	sigset_t all, old;
@@ -97,8 +164,12 @@ __attribute__((destructor)) static void engine_unload(void)
 {
 	if (g_engine.ticker_running) {
 		atomic_store_explicit(&g_engine.stop, 1, memory_order_release);
+		pthread_mutex_lock(&g_engine.mu);
+		pthread_cond_signal(&g_engine.wake);
+		pthread_mutex_unlock(&g_engine.mu);
 		pthread_join(g_engine.ticker, NULL);
 		g_engine.ticker_running = 0;
+		pthread_cond_destroy(&g_engine.wake);
 	}
 	if (g_engine.engine != NULL) {
 		wasm_engine_delete(g_engine.engine);

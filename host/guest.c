@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 struct dkr_guest {
+	dkr_guest_view view;               /* first: guest.h reads it (memory base and size) */
 	wasm_engine_t *engine;             /* process-wide, not owned */
 	wasmtime_module_t *module;         /* owned clone */
 	wasmtime_instance_pre_t *pre;      /* owned: linker resolved once */
@@ -19,10 +20,12 @@ struct dkr_guest {
 	wasmtime_store_t *store;           /* owned; NULL while unusable */
 	wasmtime_context_t *ctx;
 	wasmtime_memory_t memory;
-	uint8_t *mem;                      /* its base: fixed (engine.c: memory may not move) */
-	size_t mem_size;                   /* its size when last looked at; it never shrinks */
-	wasmtime_func_t f_input, f_parse, f_arg, f_extract;
+	wasmtime_func_t f_input, f_parse, f_arg, f_extract, f_parse_extract;
 	uint32_t result_ptr;
+	uint32_t requests_ptr, answers_ptr; /* the request and answer tables (fixed) */
+	uint64_t generation;               /* instances made so far: a new one has empty tables */
+	uint32_t in_ptr, in_cap;           /* the input buffer (ABI.md: stable until dkr_input) */
+	uint32_t arg_ptr, arg_cap;         /* the argument buffer (ABI.md: stable) */
 	char *fields_json;                 /* owned copy of the module's table */
 	size_t fields_len;
 	int usable;
@@ -340,11 +343,42 @@ static __attribute__((noinline, cold)) int call_failed(dkr_guest *g, wasmtime_er
 static inline int call(dkr_guest *g, const wasmtime_func_t *f, wasmtime_val_raw_t *raw, size_t n)
 {
 	wasm_trap_t *trap = NULL;
+	dkr_engine_active();
 	wasmtime_context_set_epoch_deadline(g->ctx, g->deadline_ticks);
 	wasmtime_error_t *e = wasmtime_func_call_unchecked(g->ctx, f, raw, n, &trap);
 	if (__builtin_expect(e == NULL && trap == NULL, 1))
 		return 0;
 	return call_failed(g, e, trap);
+}
+
+struct sigspec {
+	wasmtime_func_t *f;
+	size_t np, nr; /* numbers of i32 parameters and results */
+	const char *name;
+};
+
+/* Every export listed takes and returns only i32, in the numbers given. */
+static int check_sigs(dkr_guest *g, const struct sigspec *specs, size_t n, char *err, size_t errlen)
+{
+	const struct sigspec *sig = specs;
+	for (size_t i = 0; i < n; i++) {
+		wasm_functype_t *ft = wasmtime_func_type(g->ctx, sig[i].f);
+		const wasm_valtype_vec_t *p = wasm_functype_params(ft);
+		const wasm_valtype_vec_t *r = wasm_functype_results(ft);
+		int ok = p->size == sig[i].np && r->size == sig[i].nr;
+		for (size_t k = 0; ok && k < p->size; k++)
+			ok = wasm_valtype_kind(p->data[k]) == WASM_I32;
+		for (size_t k = 0; ok && k < r->size; k++)
+			ok = wasm_valtype_kind(r->data[k]) == WASM_I32;
+		wasm_functype_delete(ft);
+		if (!ok) {
+			snprintf(err, errlen,
+			         "the extractor export %s has the wrong signature (see assembly/ABI.md)",
+			         sig[i].name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static void drop_store(dkr_guest *g)
@@ -353,9 +387,10 @@ static void drop_store(dkr_guest *g)
 		wasmtime_store_delete(g->store);
 	g->store = NULL;
 	g->ctx = NULL;
-	g->mem = NULL;
-	g->mem_size = 0;
+	g->view.mem = NULL;
+	g->view.mem_size = 0;
 	g->usable = 0;
+	g->in_ptr = g->in_cap = g->arg_ptr = g->arg_cap = 0;
 }
 
 /* A fresh store + instance; on the first creation also copies the field table. */
@@ -372,6 +407,7 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 
 	wasmtime_instance_t inst;
 	wasm_trap_t *trap = NULL;
+	dkr_engine_active();
 	wasmtime_context_set_epoch_deadline(g->ctx, g->deadline_ticks);
 	wasmtime_error_t *e = wasmtime_instance_pre_instantiate(g->pre, g->ctx, &inst, &trap);
 	if (e != NULL || trap != NULL) {
@@ -393,49 +429,19 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 		return -1;
 	}
 	g->memory = item.of.memory;
-	g->mem = wasmtime_memory_data(g->ctx, &g->memory);
-	g->mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
+	g->view.mem = wasmtime_memory_data(g->ctx, &g->memory);
+	g->view.mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
 
-	wasmtime_func_t f_ver, f_fptr, f_flen, f_res;
+	/* The version first: a module of another version gets that message, not a missing export. */
+	wasmtime_func_t f_ver, f_fptr, f_flen, f_res, f_req, f_ans;
+	struct sigspec ver[] = {{&f_ver, 0, 1, "dkr_abi_version"}};
 	if (get_func(g, &inst, "dkr_abi_version", &f_ver, err, errlen) ||
-	    get_func(g, &inst, "dkr_fields_ptr", &f_fptr, err, errlen) ||
-	    get_func(g, &inst, "dkr_fields_len", &f_flen, err, errlen) ||
-	    get_func(g, &inst, "dkr_result", &f_res, err, errlen) ||
-	    get_func(g, &inst, "dkr_input", &g->f_input, err, errlen) ||
-	    get_func(g, &inst, "dkr_parse", &g->f_parse, err, errlen) ||
-	    get_func(g, &inst, "dkr_arg", &g->f_arg, err, errlen) ||
-	    get_func(g, &inst, "dkr_extract", &g->f_extract, err, errlen)) {
+	    check_sigs(g, ver, 1, err, errlen)) {
 		drop_store(g);
 		return -1;
 	}
-	/* Check the signatures once so that the unchecked calls are sound. */
-	struct { wasmtime_func_t *f; size_t np; size_t nr; const char *name; } sig[] = {
-		{&f_ver, 0, 1, "dkr_abi_version"}, {&f_fptr, 0, 1, "dkr_fields_ptr"},
-		{&f_flen, 0, 1, "dkr_fields_len"}, {&f_res, 0, 1, "dkr_result"},
-		{&g->f_input, 1, 1, "dkr_input"},  {&g->f_parse, 1, 1, "dkr_parse"},
-		{&g->f_arg, 1, 1, "dkr_arg"},      {&g->f_extract, 2, 1, "dkr_extract"},
-	};
-	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++) {
-		wasm_functype_t *ft = wasmtime_func_type(g->ctx, sig[i].f);
-		const wasm_valtype_vec_t *p = wasm_functype_params(ft);
-		const wasm_valtype_vec_t *r = wasm_functype_results(ft);
-		int ok = p->size == sig[i].np && r->size == sig[i].nr;
-		for (size_t k = 0; ok && k < p->size; k++)
-			ok = wasm_valtype_kind(p->data[k]) == WASM_I32;
-		for (size_t k = 0; ok && k < r->size; k++)
-			ok = wasm_valtype_kind(r->data[k]) == WASM_I32;
-		wasm_functype_delete(ft);
-		if (!ok) {
-			snprintf(err, errlen,
-			         "the extractor export %s has the wrong signature (see assembly/ABI.md)",
-			         sig[i].name);
-			drop_store(g);
-			return -1;
-		}
-	}
 	g->usable = 1;
-
-	wasmtime_val_raw_t raw[2];
+	wasmtime_val_raw_t raw[3];
 	if (call(g, &f_ver, raw, 1) != 0) {
 		snprintf(err, errlen, "dkr_abi_version trapped: %s", g->trap);
 		drop_store(g);
@@ -449,12 +455,56 @@ static int instantiate(dkr_guest *g, char *err, size_t errlen)
 		drop_store(g);
 		return -1;
 	}
+	if (get_func(g, &inst, "dkr_fields_ptr", &f_fptr, err, errlen) ||
+	    get_func(g, &inst, "dkr_fields_len", &f_flen, err, errlen) ||
+	    get_func(g, &inst, "dkr_result", &f_res, err, errlen) ||
+	    get_func(g, &inst, "dkr_input", &g->f_input, err, errlen) ||
+	    get_func(g, &inst, "dkr_parse", &g->f_parse, err, errlen) ||
+	    get_func(g, &inst, "dkr_arg", &g->f_arg, err, errlen) ||
+	    get_func(g, &inst, "dkr_extract", &g->f_extract, err, errlen) ||
+	    get_func(g, &inst, "dkr_parse_extract", &g->f_parse_extract, err, errlen) ||
+	    get_func(g, &inst, "dkr_requests", &f_req, err, errlen) ||
+	    get_func(g, &inst, "dkr_answers", &f_ans, err, errlen)) {
+		drop_store(g);
+		return -1;
+	}
+	/* Check the signatures once so that the unchecked calls are sound. */
+	struct sigspec sig[] = {
+		{&f_fptr, 0, 1, "dkr_fields_ptr"}, {&f_flen, 0, 1, "dkr_fields_len"},
+		{&f_res, 0, 1, "dkr_result"},      {&g->f_input, 1, 1, "dkr_input"},
+		{&g->f_parse, 1, 1, "dkr_parse"},  {&g->f_arg, 1, 1, "dkr_arg"},
+		{&g->f_extract, 2, 1, "dkr_extract"}, {&g->f_parse_extract, 2, 1, "dkr_parse_extract"},
+		{&f_req, 0, 1, "dkr_requests"},    {&f_ans, 0, 1, "dkr_answers"},
+	};
+	if (check_sigs(g, sig, sizeof(sig) / sizeof(sig[0]), err, errlen)) {
+		drop_store(g);
+		return -1;
+	}
 	if (call(g, &f_res, raw, 1) != 0) {
 		snprintf(err, errlen, "dkr_result trapped: %s", g->trap);
 		drop_store(g);
 		return -1;
 	}
 	g->result_ptr = (uint32_t)raw[0].i32;
+	if (call(g, &f_req, raw, 1) != 0) {
+		snprintf(err, errlen, "dkr_requests trapped: %s", g->trap);
+		drop_store(g);
+		return -1;
+	}
+	g->requests_ptr = (uint32_t)raw[0].i32;
+	if (call(g, &f_ans, raw, 1) != 0) {
+		snprintf(err, errlen, "dkr_answers trapped: %s", g->trap);
+		drop_store(g);
+		return -1;
+	}
+	g->answers_ptr = (uint32_t)raw[0].i32;
+	if (dkr_guest_span(g, g->requests_ptr, DKR_GUEST_REQUEST_BYTES) == NULL ||
+	    dkr_guest_span(g, g->answers_ptr, DKR_GUEST_MAX_REQUESTS * 8) == NULL) {
+		snprintf(err, errlen, "the extractor's request or answer table is outside its memory");
+		drop_store(g);
+		return -1;
+	}
+	g->generation++;
 
 	if (g->fields_json == NULL) {
 		if (call(g, &f_fptr, raw, 1) != 0) {
@@ -543,15 +593,13 @@ const char *dkr_guest_fields_json(const dkr_guest *g, size_t *len)
 	return g->fields_json;
 }
 
-const uint8_t *dkr_guest_span(dkr_guest *g, uint64_t off, uint64_t len)
+const uint8_t *dkr_guest_span_grown(dkr_guest *g, uint64_t off, uint64_t len)
 {
-	if (off + len <= g->mem_size)
-		return g->mem + off;
 	/* Maybe the memory grew since we last looked (it never shrinks, never moves). */
 	if (g->ctx == NULL)
 		return NULL;
-	g->mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
-	return off + len <= g->mem_size ? g->mem + off : NULL;
+	g->view.mem_size = wasmtime_memory_data_size(g->ctx, &g->memory);
+	return off + len <= g->view.mem_size ? g->view.mem + off : NULL;
 }
 
 uint32_t dkr_guest_result_ptr(const dkr_guest *g)
@@ -559,52 +607,90 @@ uint32_t dkr_guest_result_ptr(const dkr_guest *g)
 	return g->result_ptr;
 }
 
-/* Copies `len` bytes into the buffer the guest returns from `alloc(len)`; -2 when the
- * guest refused (0) or returned a range outside its memory. */
-static int put(dkr_guest *g, const wasmtime_func_t *alloc, const void *data, uint32_t len)
+/* The guest buffer for `len` bytes from `alloc` (dkr_input or dkr_arg), cached in *ptr and *cap:
+ * the module keeps it for every later request of at most the size it was asked for (ABI.md),
+ * so it is asked again only for a larger one (at least `want` bytes when it accepts that
+ * many). NULL with *why = -2 when the guest refuses the size or returns a range outside its
+ * memory, -1 when it traps. */
+static uint8_t *buffer(dkr_guest *g, const wasmtime_func_t *alloc, uint32_t *ptr, uint32_t *cap,
+                       uint32_t len, uint32_t want, int *why)
 {
-	if (len == 0)
-		return 0; /* nothing to copy: the guest reads 0 bytes */
-	wasmtime_val_raw_t raw[1];
+	if (len <= *cap)
+		return g->view.mem + *ptr;
+	uint32_t ask[2] = {len > want ? len : want, len};
+	for (int k = 0; k < 2; k++) {
+		if (k == 1 && ask[1] == ask[0])
+			break;
+		wasmtime_val_raw_t raw[1];
+		raw[0].i32 = (int32_t)ask[k];
+		if (call(g, alloc, raw, 1) != 0) {
+			*why = -1;
+			return NULL;
+		}
+		uint32_t p = (uint32_t)raw[0].i32;
+		if (p != 0 && dkr_guest_span(g, p, ask[k]) != NULL) {
+			*ptr = p;
+			*cap = ask[k];
+			return g->view.mem + p;
+		}
+	}
+	*cap = 0; /* an input buffer asked for is no longer the old one */
+	*why = -2;
+	return NULL;
+}
+
+#define DKR_GUEST_INPUT_MIN (64u << 10)
+#define DKR_GUEST_ARG_MIN 256u
+
+uint8_t *dkr_guest_requests(dkr_guest *g, uint64_t *generation)
+{
+	*generation = g->generation;
+	return g->view.mem + g->requests_ptr;
+}
+
+int dkr_guest_parse_extract(dkr_guest *g, const void *payload, uint32_t len, uint32_t count,
+                            int32_t *rc)
+{
+	int why = 0;
+	uint8_t *in = buffer(g, &g->f_input, &g->in_ptr, &g->in_cap, len, DKR_GUEST_INPUT_MIN, &why);
+	if (in == NULL) {
+		if (why == -1)
+			return -1;
+		*rc = DKR_ERR_TOO_LARGE;
+		return 0;
+	}
+	memcpy(in, payload, len);
+	wasmtime_val_raw_t raw[2];
 	raw[0].i32 = (int32_t)len;
-	if (call(g, alloc, raw, 1) != 0)
+	raw[1].i32 = (int32_t)count;
+	if (call(g, &g->f_parse_extract, raw, 2) != 0)
 		return -1;
-	uint32_t p = (uint32_t)raw[0].i32;
-	uint8_t *dst = p != 0 ? (uint8_t *)dkr_guest_span(g, p, len) : NULL;
-	if (dst == NULL)
-		return -2;
-	memcpy(dst, data, len);
+	*rc = raw[0].i32;
 	return 0;
 }
 
-int dkr_guest_parse(dkr_guest *g, const void *payload, uint32_t len, int32_t *ret)
+void dkr_guest_answer(const dkr_guest *g, uint32_t i, int32_t *n, uint32_t *values)
 {
-	int rc = put(g, &g->f_input, payload, len);
-	if (rc == -1)
-		return -1;
-	if (rc == -2) {
-		*ret = DKR_ERR_TOO_LARGE;
-		return 0;
-	}
-	wasmtime_val_raw_t raw[1];
-	raw[0].i32 = (int32_t)len;
-	if (call(g, &g->f_parse, raw, 1) != 0)
-		return -1;
-	*ret = raw[0].i32;
-	return 0;
+	const uint8_t *a = g->view.mem + g->answers_ptr + 8 * i;
+	memcpy(n, a, 4);
+	memcpy(values, a + 4, 4);
 }
 
 int dkr_guest_extract(dkr_guest *g, uint32_t field_id, const char *arg, int32_t arg_len,
                       int32_t *ret)
 {
 	if (arg_len >= 0) {
-		int rc = put(g, &g->f_arg, arg, (uint32_t)arg_len);
-		if (rc == -1)
-			return -1;
-		if (rc == -2) {
+		int why = 0;
+		uint8_t *a = buffer(g, &g->f_arg, &g->arg_ptr, &g->arg_cap, (uint32_t)arg_len,
+		                    DKR_GUEST_ARG_MIN, &why);
+		if (a == NULL) {
+			if (why == -1)
+				return -1;
 			*ret = DKR_ERR_ARG;
 			return 0;
 		}
+		if (arg_len > 0)
+			memcpy(a, arg, (size_t)arg_len);
 	}
 	wasmtime_val_raw_t raw[2];
 	raw[0].i32 = (int32_t)field_id;

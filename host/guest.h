@@ -10,7 +10,11 @@
 
 #include "log.h"
 
-#define DKR_GUEST_ABI_VERSION 1
+#define DKR_GUEST_ABI_VERSION 2
+/* The request and answer tables of dkr_parse_extract (ABI.md). */
+#define DKR_GUEST_MAX_REQUESTS 32u
+#define DKR_GUEST_REQUEST_ARGS (16u << 10)
+#define DKR_GUEST_REQUEST_BYTES (DKR_GUEST_MAX_REQUESTS * 12u + DKR_GUEST_REQUEST_ARGS)
 
 /* Guest error codes (ABI.md). */
 enum {
@@ -22,6 +26,7 @@ enum {
 	DKR_ERR_NO_EVENT = -10,
 	DKR_ERR_FIELD = -11,
 	DKR_ERR_ARG = -12,
+	DKR_ERR_NO_ROOM = -13,
 };
 
 typedef struct dkr_guest_limits {
@@ -30,6 +35,12 @@ typedef struct dkr_guest_limits {
 } dkr_guest_limits;
 
 typedef struct dkr_guest dkr_guest;
+
+/* The first member of a dkr_guest: its linear memory, for dkr_guest_span. */
+typedef struct dkr_guest_view {
+	uint8_t *mem;    /* base: fixed for the instance's life (engine.c: memory may not move) */
+	size_t mem_size; /* size when last looked at; it never shrinks */
+} dkr_guest_view;
 
 /* Loads a module from `path` (.cwasm or .wasm). For a .wasm, a sibling .cwasm at least as
  * new is tried first; when it does not fit this engine/CPU the .wasm is compiled and the
@@ -52,16 +63,35 @@ const char *dkr_guest_last_trap(const dkr_guest *g);
 /* The field table bytes exported by the module (valid for the guest's life). */
 const char *dkr_guest_fields_json(const dkr_guest *g, size_t *len);
 
-/* Guest calls. Each returns 0 with the guest's result in *ret, or -1 on a trap (the guest
- * is then unusable). */
-int dkr_guest_parse(dkr_guest *g, const void *payload, uint32_t len, int32_t *ret);
+/* Guest calls. Each returns 0 with the guest's result in *ret / *rc, or -1 on a trap (the
+ * guest is then unusable).
+ * dkr_guest_parse_extract: parses the payload and answers the first `count` requests the
+ * caller wrote to the request table (dkr_guest_requests); *rc is the parse's (DKR_ERR_* when
+ * the module refuses the payload). The answers (dkr_guest_answer) stay until the next parse.
+ * dkr_guest_extract: one field of the parsed event (arg_len -1: no argument). */
+int dkr_guest_parse_extract(dkr_guest *g, const void *payload, uint32_t len, uint32_t count,
+                            int32_t *rc);
 int dkr_guest_extract(dkr_guest *g, uint32_t field_id, const char *arg, int32_t arg_len,
                       int32_t *ret);
+
+/* The request table and its argument area in guest memory (DKR_GUEST_REQUEST_BYTES: ABI.md
+ * dkr_requests). It belongs to one instance: *generation changes when the guest is
+ * re-created (the new table is empty). */
+uint8_t *dkr_guest_requests(dkr_guest *g, uint64_t *generation);
+/* Answer i of the last dkr_guest_parse_extract: n (< 0: an error, DKR_ERR_NO_ROOM: not
+ * answered) and the guest offset of its values (check it with dkr_guest_span). */
+void dkr_guest_answer(const dkr_guest *g, uint32_t i, int32_t *n, uint32_t *values);
+
 
 /* The `len` bytes at guest offset `off`, or NULL when they are not all inside the guest's
  * memory (the guest is untrusted: every pointer it returns goes through here). Valid until
  * the guest is re-created; the contents until the next guest call. */
-const uint8_t *dkr_guest_span(dkr_guest *g, uint64_t off, uint64_t len);
+const uint8_t *dkr_guest_span_grown(dkr_guest *g, uint64_t off, uint64_t len);
+static inline const uint8_t *dkr_guest_span(dkr_guest *g, uint64_t off, uint64_t len)
+{
+	const dkr_guest_view *v = (const dkr_guest_view *)g;
+	return off + len <= v->mem_size ? v->mem + off : dkr_guest_span_grown(g, off, len);
+}
 /* The result area of dkr_extract (ABI.md), fixed for the instance's life. */
 uint32_t dkr_guest_result_ptr(const dkr_guest *g);
 

@@ -159,6 +159,15 @@ ss_plugin_t *plugin_init(const ss_plugin_init_input *in, ss_plugin_rc *rc)
 		dkr_set_error(s, "extractor %s: %s", s->module_path, err);
 		return s;
 	}
+	s->ask.batch = calloc(1, sizeof(dkr_requests));
+	s->ask.asked = calloc(1, sizeof(dkr_requests));
+	s->ask.no_batch = calloc(s->table.n ? s->table.n : 1, 1);
+	if (s->ask.batch == NULL || s->ask.asked == NULL || s->ask.no_batch == NULL) {
+		dkr_set_error(s, "out of memory");
+		return s;
+	}
+	memset(s->ask.batch->hash, -1, sizeof(s->ask.batch->hash));
+	memset(s->ask.asked->hash, -1, sizeof(s->ask.asked->hash));
 	dkr_log_msg(&s->log, SS_PLUGIN_LOG_SEV_DEBUG, "extractor %s loaded (%zu fields)",
 	            s->module_path, s->table.n);
 	*rc = SS_PLUGIN_SUCCESS;
@@ -176,6 +185,9 @@ void plugin_destroy(ss_plugin_t *s)
 	dkr_field_table_free(&s->table);
 	free(s->id_map);
 	dkr_arena_free(&s->arena);
+	free(s->ask.batch);
+	free(s->ask.asked);
+	free(s->ask.no_batch);
 	free(s->text);
 	free(s->open_params);
 	free(s->libdir);

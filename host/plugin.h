@@ -45,6 +45,41 @@ typedef struct dkr_arena {
 	uint32_t *zero_offsets;       size_t zero_offsets_cap;     /* value_offsets {0,0} */
 } dkr_arena;
 
+/* Field requests (module field index and argument), as the module's request table holds them
+ * (ABI.md dkr_requests): arguments at arg_off in `args`. */
+typedef struct dkr_request {
+	uint32_t mid;
+	int32_t arg_len; /* -1: no argument */
+	uint32_t arg_off;
+} dkr_request;
+
+#define DKR_ASK_SEQ 128  /* requests of one event remembered in order */
+#define DKR_ASK_HASH 64  /* find a request by field: open addressing from mid % 64 */
+
+typedef struct dkr_requests {
+	dkr_request r[DKR_GUEST_MAX_REQUESTS];   /* each request once */
+	uint32_t n;
+	uint32_t args_len;
+	char args[DKR_GUEST_REQUEST_ARGS];
+	uint8_t seq[DKR_ASK_SEQ];                 /* the requests in the order asked (indexes in r) */
+	uint32_t seq_n;
+	int8_t hash[DKR_ASK_HASH];                /* index in r, -1 = empty */
+} dkr_requests;
+
+/* The fields asked of the module in advance (extract.c). */
+typedef struct dkr_ask {
+	dkr_requests *batch;     /* owned: asked with each parse (what Falco asked last event) */
+	dkr_requests *asked;     /* owned: what Falco asks on this event, once it left batch order */
+	uint32_t pos;            /* requests of this event that followed batch->seq */
+	int deviated;            /* this event left batch order: `asked` records it */
+	uint32_t answered;       /* answers of the last parse (0 after a trap) */
+	uint64_t table_gen;      /* the guest generation whose request table holds `batch` */
+	uint64_t evtnum;         /* the event `pos` and `asked` are about */
+	const ss_plugin_event *evt;
+	int off;                 /* a batch trapped: one field per parse */
+	uint8_t *no_batch;       /* owned, per module field: its extraction trapped */
+} dkr_ask;
+
 struct ss_plugin_t {
 	dkr_log log;
 	dkr_config cfg;
@@ -74,7 +109,9 @@ struct ss_plugin_t {
 	uint64_t seen_ts;
 	uint32_t seen_len;
 
+	dkr_ask ask;
 	dkr_arena arena;
+	struct { const char *str; uint64_t u64; uint32_t u32; } one; /* a single value handed out */
 	char *text;                    /* event_to_string buffer */
 	char *open_params;             /* list_open_params answer */
 	size_t text_cap;

@@ -128,6 +128,19 @@ uint64_t dkr_ring_used(const dkr_ring *r)
 	return w >= r->read_pos && w - r->read_pos <= r->capacity ? w - r->read_pos : 0;
 }
 
+int dkr_ring_wait_begin(dkr_ring *r)
+{
+	uint64_t *waiting = (uint64_t *)(r->base + DKR_RH_CONSUMER_WAITING);
+	__atomic_store_n(waiting, 1, __ATOMIC_SEQ_CST);
+	uint64_t w = __atomic_load_n((uint64_t *)(r->base + DKR_RH_WRITE_POS), __ATOMIC_SEQ_CST);
+	return w != r->read_pos;
+}
+
+void dkr_ring_wait_end(dkr_ring *r)
+{
+	__atomic_store_n((uint64_t *)(r->base + DKR_RH_CONSUMER_WAITING), 0, __ATOMIC_RELAXED);
+}
+
 int dkr_ring_begin(dkr_ring *r, dkr_ring_cursor *c, char *err, size_t errlen)
 {
 	const uint8_t *h = r->base;

@@ -42,7 +42,8 @@ enum {
 	DKR_RH_FLAGS = 24, DKR_RH_WRITE_POS = 64, DKR_RH_EVENTS_WRITTEN = 72,
 	DKR_RH_EVENTS_DROPPED = 80, DKR_RH_OVERSIZE_DROPPED = 88, DKR_RH_RECONNECTS = 96,
 	DKR_RH_QUEUE_DEPTH = 104, DKR_RH_LAST_TS = 112, DKR_RH_LAST_HASH = 120,
-	DKR_RH_READ_POS = 128, DKR_RH_EVENTS_READ = 136, DKR_RH_CONNECTED = 192,
+	DKR_RH_READ_POS = 128, DKR_RH_EVENTS_READ = 136, DKR_RH_CONSUMER_WAITING = 144,
+	DKR_RH_CONNECTED = 192,
 	DKR_RH_INSPECT_FAILURES = 200, DKR_RH_PARSE_ERRORS = 208, DKR_RH_HEARTBEAT_NS = 216,
 	DKR_RH_SOURCE_READ = 224, DKR_RH_SOURCE_TOTAL = 232, DKR_RH_FINISHED = 240,
 };
@@ -94,5 +95,11 @@ void dkr_ring_commit(dkr_ring *r, dkr_ring_cursor *c);
 uint64_t dkr_ring_load(const dkr_ring *r, unsigned offset);
 /* Bytes published and not yet consumed. */
 uint64_t dkr_ring_used(const dkr_ring *r);
+
+/* Waking the consumer (ring.md): sets consumer_waiting, then looks at write_pos once more
+ * (both sequentially consistent). 1: records are there, do not sleep; 0: sleep until the
+ * producer's wake-up (or a time-out). Either way, dkr_ring_wait_end before reading. */
+int dkr_ring_wait_begin(dkr_ring *r);
+void dkr_ring_wait_end(dkr_ring *r);
 
 #endif

@@ -21,3 +21,6 @@ echo
 echo "== release artifacts"
 node scripts/package.mjs --out build/release >/dev/null
 node -e 'const fs = require("fs"); for (const f of [...fs.readdirSync("build/release").filter((n) => n.endsWith(".tar.gz")).map((n) => "build/release/" + n), "build/docker-collector"]) console.log(`${f}  ${(fs.statSync(f).size / 1048576).toFixed(1)} MiB`)'
+echo
+echo "== inside the real Falco: extraction vs a floor plugin, replay throughput, idle cost"
+node bench/falco.mjs

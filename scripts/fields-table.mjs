@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const wasm = resolve(root, process.argv[2] ?? "build/docker_extractor.wasm");
 const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(wasm)), {});
-if (x.dkr_abi_version() !== 1) throw new Error(`unexpected dkr_abi_version ${x.dkr_abi_version()}`);
+if (x.dkr_abi_version() !== 2) throw new Error(`unexpected dkr_abi_version ${x.dkr_abi_version()}`);
 const ptr = x.dkr_fields_ptr();
 const len = x.dkr_fields_len();
 const fields = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(x.memory.buffer, ptr, len)));

@@ -208,14 +208,21 @@ s_docker_sock_mount() {
   r docker start sockmount
   r docker rm -f sockmount
 }
+s_control_chars() {
+  # A label and an exec command line holding a newline, terminal escapes and DEL: what a user
+  # could use to forge lines in Falco's text outputs (the fields escape them, ABI.md).
+  r docker run -d --name ctl --label $'com.example.note=line1\nline2 \e[31mred\e[0m \x7f' "$img" sleep 300
+  q docker exec ctl sh -c $'true\n2026-11-30T00:00:00 Critical fake alert\e[2K'
+  r docker rm -f ctl
+}
 
 cleanup() {
-  for c in life exiter misc ex cpc before after killme pauseme hc netc priv sockmount; do q docker rm -f "$c"; done
+  for c in life exiter misc ex cpc before after killme pauseme hc netc priv sockmount ctl; do q docker rm -f "$c"; done
   q docker network rm dkrnet; q docker network rm dkrnet0; q docker volume rm dkrvol
   q docker rmi dkr-busybox:tagged dkr-imported:latest dkr-committed:latest
 }
 
-all="container-lifecycle container-misc exec cp rename kill pause health network volume image swarm swarm-service privileged docker-sock-mount"
+all="container-lifecycle container-misc exec cp rename kill pause health network volume image swarm swarm-service privileged docker-sock-mount control-chars"
 podman && all=${all/swarm swarm-service /}
 swarm_port=${DKR_SWARM_PORT:-$((24000 + RANDOM % 8000))}
 cleanup

@@ -3,7 +3,10 @@
 # the collector in record mode, so each file holds real events WITH the collector's
 # enrichment (`falco` key) and its synthetic events. tests/rules/scenarios.json says, for
 # every rule, which of these events it must catch; every other event must not match.
-#   scripts/record-scenarios.sh [scenario...]      (default: all)
+#   scripts/record-scenarios.sh [scenario...]      (default: all rule scenarios)
+#   scripts/record-scenarios.sh compose            (bench/fixtures/compose.jsonl: the events
+#                                                   of the benchmarks, recorded the same way;
+#                                                   Docker 20.10, the engine of the benchmarks)
 # DKR_RECORD_ENGINE=docker28|podman records the same scenarios on that engine (scripts/engines.sh,
 # driven with sid's docker CLI; Podman through its Docker-compatible API) into
 # tests/fixtures/rules/<engine>/; what an engine cannot do is left out (Podman: no swarm configs,
@@ -32,6 +35,7 @@ swarm_port=${DKR_SWARM_PORT:-$((24000 + RANDOM % 8000))}
 
 record() { # record NAME FUNCTION
   local name=$1 fn=$2 file="$out/$1.jsonl"
+  [ "$name" = compose ] && file=bench/fixtures/compose.jsonl   # the benchmarks' events, not a rule scenario
   rm -f "$file"
   node build/collector/main.js --record "$file" --endpoint "$DOCKER_HOST" 2>"/tmp/record-$name.log" &
   local pid=$!
@@ -140,6 +144,41 @@ s_visibility() {
   docker run --rm --label dkr-scenario=x --name sc-after $img true
   # the collector reconnects with its backoff (up to 5 s): its replay brings the run
   for _ in $(seq 1 150); do grep -q '"Action":"reconnect"' "$out/visibility.jsonl" && break; sleep 0.1; done
+}
+
+s_compose() {
+  # What a Compose-managed host sends: an application image with OCI labels (the container
+  # events carry them too), services with the labels docker compose sets, healthchecks,
+  # execs, a restart and the teardown. Events of 300-2,000 bytes, as daemons really send.
+  local h=4d1b2f0c9e6a7d8b3f5e1a2c4b6d8f0e1a3c5e7b9d2f4a6c8e0b1d3f5a7c9e2b
+  docker run --name sc-build $img true >/dev/null
+  docker commit \
+    --change 'LABEL org.opencontainers.image.title="shop-web" org.opencontainers.image.description="Storefront of the shop example application"' \
+    --change 'LABEL org.opencontainers.image.version="1.4.2" org.opencontainers.image.revision="9f2c4e1b7a3d5f60c8e2a4b6d8f0a1c3e5b7d9f2"' \
+    --change 'LABEL org.opencontainers.image.source="https://git.example.com/shop/web" org.opencontainers.image.url="https://shop.example.com"' \
+    --change 'LABEL org.opencontainers.image.created="2025-11-02T09:41:17Z" org.opencontainers.image.licenses="Apache-2.0" org.opencontainers.image.vendor="Example Shop Ltd."' \
+    --change 'LABEL org.opencontainers.image.authors="platform-team@example.com" org.opencontainers.image.base.name="docker.io/library/busybox:1.36"' \
+    sc-build dkr-shop-web:1.4.2 >/dev/null
+  docker rm sc-build >/dev/null
+  local compose=(--label com.docker.compose.project=shop --label com.docker.compose.oneoff=False
+    --label com.docker.compose.project.config_files=/srv/shop/compose.yaml,/srv/shop/compose.override.yaml
+    --label com.docker.compose.project.working_dir=/srv/shop --label com.docker.compose.version=2.29.7
+    --label com.docker.compose.config-hash=$h --label com.docker.compose.container-number=1)
+  docker run -d --name shop-db-1 "${compose[@]}" --label com.docker.compose.service=db \
+    --label com.docker.compose.depends_on= --label com.docker.compose.image=sha256:$h \
+    --label dkr-scenario=x -e POSTGRES_DB=shop $img sleep 60 >/dev/null
+  docker run -d --name shop-web-1 "${compose[@]}" --label com.docker.compose.service=web \
+    --label com.docker.compose.depends_on=db:service_started:false --label com.docker.compose.image=sha256:$h \
+    --label dkr-scenario=x \
+    --health-cmd 'wget -q -O /dev/null http://127.0.0.1:8080/healthz || exit 0' --health-interval 1s \
+    -v /tmp:/srv/cache dkr-shop-web:1.4.2 sleep 60 >/dev/null
+  sleep 3.5
+  docker exec shop-web-1 sh -c 'ls /srv/cache' >/dev/null
+  docker exec -u 1000 shop-db-1 id >/dev/null
+  docker restart -t 1 shop-web-1 >/dev/null
+  sleep 1.5
+  docker stop -t 1 shop-web-1 shop-db-1 >/dev/null
+  clean; docker rmi dkr-shop-web:1.4.2 >/dev/null
 }
 
 s_combined() {

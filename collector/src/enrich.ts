@@ -352,29 +352,41 @@ export class Enricher {
   }
 
   /**
+   * How long an event of `eventBytes` may wait for its enrichment: --inspect-timeout-ms, once more
+   * per MiB of the event. The labels that make an event big are in the container's inspect answer
+   * too: a container with megabytes of labels must not lose its security context to the deadline.
+   */
+  budgetMs(eventBytes: number): number {
+    return this.timeoutMs * (1 + Math.floor(eventBytes / 1048576));
+  }
+
+  /**
    * The falco key for an event needing `target`; never rejects. At most `concurrency` inspects
    * run at once; the others wait in arrival order. The whole wait, queue and inspect, is bounded
-   * by --inspect-timeout-ms from the call: an event is never held longer than that.
+   * by budgetMs(eventBytes) from the call: an event is never held longer than that (but Podman's
+   * exec events, whose session inspects run one after the other per container, each within its
+   * own budget).
    */
-  async enrich(docker: Docker, target: InspectTarget, endpoint: string, engine: EngineName = "docker"): Promise<FalcoKey> {
-    if (target.what !== "session") return this.inspect(docker, target, endpoint, engine);
+  async enrich(docker: Docker, target: InspectTarget, endpoint: string, eventBytes = 0, engine: EngineName = "docker"): Promise<FalcoKey> {
+    if (target.what !== "session") return this.inspect(docker, target, endpoint, eventBytes, engine);
     // One container's exec events are matched to its sessions in event order.
     const k = `${endpoint}\n${target.id}`;
     const previous = this.sessionChains.get(k);
-    const mine = (previous ?? Promise.resolve()).then(() => this.inspect(docker, target, endpoint, engine));
+    const mine = (previous ?? Promise.resolve()).then(() => this.inspect(docker, target, endpoint, eventBytes, engine));
     this.sessionChains.set(k, mine);
     const key = await mine;
     if (this.sessionChains.get(k) === mine) this.sessionChains.delete(k);
     return key;
   }
 
-  private async inspect(docker: Docker, target: InspectTarget, endpoint: string, engine: EngineName): Promise<FalcoKey> {
+  private async inspect(docker: Docker, target: InspectTarget, endpoint: string, eventBytes: number, engine: EngineName): Promise<FalcoKey> {
     const key: FalcoKey = { endpoint, engine };
-    const deadline = performance.now() + this.timeoutMs;
-    const admitted = this.gate.enter(this.timeoutMs);
+    const budget = this.budgetMs(eventBytes);
+    const deadline = performance.now() + budget;
+    const admitted = this.gate.enter(budget);
     if (admitted !== true && !(await admitted)) {
       this.counter.add("inspectFailures", 1);
-      log("debug", `inspect ${target.what} ${target.id.slice(0, 12)} on ${endpoint} skipped: ${this.concurrency} inspects busy for ${this.timeoutMs} ms`);
+      log("debug", `inspect ${target.what} ${target.id.slice(0, 12)} on ${endpoint} skipped: ${this.concurrency} inspects busy for ${budget} ms`);
       return key;
     }
     const signal = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - performance.now())));
@@ -422,7 +434,7 @@ export class Enricher {
       }
     } catch (e) {
       this.counter.add("inspectFailures", 1);
-      const why = signal.aborted ? `no answer within ${this.timeoutMs} ms` : (e as Error).message;
+      const why = signal.aborted ? `no answer within ${budget} ms` : (e as Error).message;
       log("debug", `inspect ${target.what} ${target.id.slice(0, 12)} on ${endpoint} failed: ${why}`);
     } finally {
       this.gate.leave();

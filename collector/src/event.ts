@@ -2,7 +2,7 @@
 // JSON.parse and no string of the whole line, the exact top-level timeNano read from its
 // digits (it exceeds 2^53, a double would round it), and the `falco` key appended at the end
 // without touching the daemon's bytes.
-import { JsonScanner, TopKey } from "./json-scan";
+import { JsonScanner, TopKey, ValueKind } from "./json-scan";
 
 /** The fields of a Docker event object the collector reads (JSON.parse of a line that needs enrichment). */
 export interface DockerEventFields {
@@ -20,6 +20,9 @@ export type EventType = "container" | "collector" | "other";
 export interface ParsedEvent {
   /** The line without its newline and surrounding whitespace: the daemon's bytes. */
   bytes: Buffer;
+  /** The top-level Actor object's span in bytes, [-1, -1] when it is not an object. */
+  actorStart: number;
+  actorEnd: number;
   ts: bigint;
   /** The top-level Type, as far as the collector cares. */
   type: EventType;
@@ -61,9 +64,53 @@ function digitsToBigInt(b: Buffer, s: number, e: number): bigint {
 }
 
 /**
+ * floor(v * 10^scale) of the JSON number token `text` (already validated), exact, computed on
+ * its decimal text; null when negative (below -0) or above 2^64-1. The same definition as the
+ * extractor's docker.time (assembly/ABI.md "Parsing rules"), checked by tests/vectors/time.json.
+ */
+export function numberTimes(text: string, scale: number): bigint | null {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (m === null) return null;
+  const digits = `${m[2] as string}${m[3] ?? ""}`.replace(/^0+/, "");
+  if (digits === "") return 0n; // zero, -0 included
+  if (m[1] === "-") return null;
+  // Exponents this far out only decide between 0 and overflow (the extractor clamps them too).
+  const expText = m[4] ?? "0";
+  const exp = expText.replace(/^[+-]?0*/, "").length > 7 ? (expText.startsWith("-") ? -1e7 : 1e7) : Number(expText);
+  const e = exp + scale - (m[3]?.length ?? 0);
+  // digits * 10^e has digits.length + e integer digits; more than 20 is over 2^64-1.
+  if (digits.length + e > 20) return null;
+  const v = e >= 0 ? BigInt(digits) * 10n ** BigInt(e) : -e >= digits.length ? 0n : BigInt(digits.slice(0, digits.length + e));
+  return v <= U64_MAX ? v : null;
+}
+
+/**
+ * The event time the extractor gives docker.time (assembly/ABI.md): floor(timeNano) when the
+ * top-level timeNano is present (not null), else floor(time * 10^9); null when the one that
+ * decides is not a number, negative or above 2^64-1 (no fallback from a bad timeNano to time).
+ */
+function eventTime(sc: JsonScanner, b: Buffer): bigint | null {
+  const tn = sc.kindOf(TopKey.TimeNano);
+  if (tn !== ValueKind.Absent && tn !== ValueKind.Null) {
+    if (tn !== ValueKind.Number) return null;
+    if (sc.numberIsDigits(TopKey.TimeNano)) {
+      // The daemon's form: an integer of at most 20 digits (no leading zero in JSON).
+      const s = sc.start[TopKey.TimeNano] as number;
+      const e = sc.stop[TopKey.TimeNano] as number;
+      if (e - s > 20) return null;
+      const v = digitsToBigInt(b, s, e);
+      return v <= U64_MAX ? v : null;
+    }
+    return numberTimes(sc.numberText(TopKey.TimeNano) as string, 0);
+  }
+  const t = sc.kindOf(TopKey.Time);
+  if (t !== ValueKind.Number) return null;
+  return numberTimes(sc.numberText(TopKey.Time) as string, 9);
+}
+
+/**
  * Parses Docker event lines with one reusable scanner. Returns null when a line is not a JSON
- * object in valid UTF-8 with an exact integer timeNano (at most 2^64-1) or, failing that, an
- * integer `time` in seconds.
+ * object in valid UTF-8, or has no event time as the extractor defines docker.time (eventTime).
  */
 export class EventParser {
   private readonly scanner = new JsonScanner();
@@ -72,17 +119,8 @@ export class EventParser {
     const bytes = trimLine(line);
     const sc = this.scanner;
     if (bytes.length < 2 || bytes[0] !== 0x7b || !sc.scanObject(bytes, 0, bytes.length)) return null;
-    let ts: bigint | null = null;
-    if (sc.numberIsDigits(TopKey.TimeNano)) {
-      const v = digitsToBigInt(bytes, sc.start[TopKey.TimeNano] as number, sc.stop[TopKey.TimeNano] as number);
-      if (v <= U64_MAX) ts = v;
-    }
-    if (ts === null) {
-      const t = sc.numberText(TopKey.Time);
-      const n = t === null ? Number.NaN : Number(t);
-      if (Number.isSafeInteger(n) && n >= 0) ts = BigInt(n) * 1_000_000_000n;
-      else return null;
-    }
+    const ts = eventTime(sc, bytes);
+    if (ts === null) return null;
     let type: EventType = "other";
     let action: string | null = null;
     if (sc.stringIs(TopKey.Type, CONTAINER)) {
@@ -91,8 +129,102 @@ export class EventParser {
     } else if (sc.stringIs(TopKey.Type, COLLECTOR)) {
       type = "collector";
     }
-    return { bytes, ts, type, action };
+    const actor = sc.kindOf(TopKey.Actor) === ValueKind.Object;
+    const actorStart = actor ? (sc.start[TopKey.Actor] as number) : -1;
+    const actorEnd = actor ? (sc.stop[TopKey.Actor] as number) : -1;
+    return { bytes, ts, type, action, actorStart, actorEnd };
   }
+}
+
+/** The end (after its closing quote) of the JSON string whose opening quote is at i (validated text). */
+function stringEnd(b: Buffer, i: number): number {
+  let j = i + 1;
+  for (;;) {
+    j = b.indexOf(0x22, j);
+    let k = j - 1;
+    while (b[k] === 0x5c) k--;
+    if ((j - 1 - k) % 2 === 0) return j + 1;
+    j++;
+  }
+}
+
+/** The end of the (validated) JSON value at i: strings skipped with indexOf, containers by depth. */
+function valueEnd(b: Buffer, i: number): number {
+  const c = b[i];
+  if (c === 0x22) return stringEnd(b, i);
+  if (c !== 0x7b && c !== 0x5b) {
+    let j = i + 1;
+    while (j < b.length && b[j] !== 0x2c && b[j] !== 0x7d && b[j] !== 0x5d && !isWs(b[j] as number)) j++;
+    return j;
+  }
+  let depth = 0;
+  let j = i;
+  for (;;) {
+    const d = b[j];
+    if (d === 0x22) {
+      j = stringEnd(b, j);
+      continue;
+    }
+    if (d === 0x7b || d === 0x5b) depth++;
+    else if (d === 0x7d || d === 0x5d) {
+      depth--;
+      if (depth === 0) return j + 1;
+    }
+    j++;
+  }
+}
+
+/** The members of the (validated) object at i: [decoded key, value start, value end], the last occurrence last. */
+function members(b: Buffer, i: number): Array<[string, number, number]> {
+  const out: Array<[string, number, number]> = [];
+  let j = i + 1;
+  const ws = (): void => {
+    while (isWs(b[j] as number)) j++;
+  };
+  ws();
+  if (b[j] === 0x7d) return out;
+  for (;;) {
+    const ke = stringEnd(b, j);
+    const raw = b.toString("utf8", j, ke);
+    const key = raw.includes("\\") ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    j = ke;
+    ws();
+    j++; // ':'
+    ws();
+    const vs = j;
+    j = valueEnd(b, j);
+    out.push([key, vs, j]);
+    ws();
+    if (b[j] === 0x7d) return out;
+    j++; // ','
+    ws();
+  }
+}
+
+function stringAt(b: Buffer, s: number, e: number): string | undefined {
+  return b[s] === 0x22 ? (JSON.parse(b.toString("utf8", s, e)) as string) : undefined;
+}
+
+/**
+ * What the enrichment needs of an event (Type, Action, Actor.ID, Actor.Attributes.execID), read
+ * from the located Actor object without parsing the whole line: an event with megabytes of
+ * labels costs a walk over their few string boundaries, not a JSON.parse of megabytes.
+ */
+export function eventFields(ev: ParsedEvent): DockerEventFields {
+  const f: DockerEventFields = { Type: ev.type === "container" ? "container" : ev.type, Action: ev.action ?? undefined };
+  if (ev.actorStart < 0) return f;
+  const b = ev.bytes;
+  const actor: NonNullable<DockerEventFields["Actor"]> = {};
+  for (const [k, s, e] of members(b, ev.actorStart)) {
+    if (k === "ID") actor.ID = stringAt(b, s, e);
+    else if (k === "Attributes" && b[s] === 0x7b) {
+      const attrs: Record<string, unknown> = {};
+      for (const [ak, as, ae] of members(b, s)) if (ak === "execID") attrs.execID = stringAt(b, as, ae);
+      actor.Attributes = attrs;
+    }
+  }
+  f.Actor = actor;
+  return f;
 }
 
 const shared = new EventParser();

@@ -5,13 +5,14 @@
 // it costs a fraction of that and leaves no garbage behind.
 
 /** Top-level keys whose values the scanner locates (indexes into its result arrays). */
-export const TopKey = { Type: 0, Action: 1, TimeNano: 2, Time: 3 } as const;
+export const TopKey = { Type: 0, Action: 1, TimeNano: 2, Time: 3, Actor: 4 } as const;
 export type TopKey = (typeof TopKey)[keyof typeof TopKey];
-const TOP_NAMES = ["Type", "Action", "timeNano", "time"];
+const TOP_NAMES = ["Type", "Action", "timeNano", "time", "Actor"];
 const TOP_KEYS = TOP_NAMES.length;
 
-/** What a located value is. */
-const ValueKind = { Absent: 0, String: 1, Number: 2, Other: 3 } as const;
+/** What a located value is (Null: the JSON literal null; Object: an object, its span located). */
+export const ValueKind = { Absent: 0, String: 1, Number: 2, Other: 3, Null: 4, Object: 5 } as const;
+export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind];
 
 /** Deeper nesting is refused (the extractor refuses anything deeper than 64). */
 export const MAX_DEPTH = 512;
@@ -83,6 +84,11 @@ export class JsonScanner {
     if (this.kind[key] !== ValueKind.String) return false;
     if (this.hasEscape[key] !== 0) return this.string(key) === text.toString("latin1");
     return this.bytesAre(this.start[key] as number, this.stop[key] as number, text);
+  }
+
+  /** What the located value of `key` is (the last occurrence's). */
+  kindOf(key: TopKey): ValueKind {
+    return this.kind[key] as ValueKind;
   }
 
   /** The located number's text (null when absent or not a number). */
@@ -283,7 +289,7 @@ export class JsonScanner {
       return TOP_NAMES.indexOf(name);
     }
     const n = e - s;
-    if (n !== 4 && n !== 6 && n !== 8) return -1;
+    if (n !== 4 && n !== 5 && n !== 6 && n !== 8) return -1;
     for (let k = 0; k < TOP_KEYS; k++) if (this.bytesAre(s, e, KEY_BYTES[k] as Buffer)) return k;
     return -1;
   }
@@ -298,6 +304,12 @@ export class JsonScanner {
       this.hasEscape[key] = this.escaped ? 1 : 0;
     } else if (c === 0x2d || isDigit(c)) {
       this.kind[key] = ValueKind.Number;
+      this.start[key] = s;
+      this.stop[key] = e;
+    } else if (c === 0x6e) {
+      this.kind[key] = ValueKind.Null;
+    } else if (c === 0x7b) {
+      this.kind[key] = ValueKind.Object;
       this.start[key] = s;
       this.stop[key] = e;
     } else {

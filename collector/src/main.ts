@@ -1,12 +1,13 @@
 // The collector: Docker events (live daemons or recordings) into the shared-memory ring that
 // the plugin host consumes (contracts/collector-cli.md, contracts/ring.md).
-import "./memory"; // first: before the rest of the collector allocates anything
+import { checkBuffers } from "./memory"; // first: before the rest of the collector allocates anything
+import { writeSync } from "node:fs";
 import { type Config, parseArgs } from "./args";
 import { nowNs } from "./clock";
 import { LiveSource } from "./docker";
 import { ConfigError, type Endpoint, defaultEndpoint, parseEndpoint } from "./endpoint";
 import { Enricher } from "./enrich";
-import { log } from "./log";
+import { exitAfterFlush, log } from "./log";
 import { Pipeline, type Sink } from "./queue";
 import { RecordSink } from "./record";
 import { replay } from "./replay";
@@ -14,11 +15,26 @@ import { RingError, type RingMemory, RingProducer, type ResumePoint, openRingFd,
 import { scheduleTrim } from "./trim";
 
 const EXIT_CONFIG = 2;
+/** The collector's one periodic timer: twice as often as the ring's heartbeat must change (contracts/ring.md). */
+const TICK_MS = 500;
 
 interface Output {
   sink: Sink;
   ring: RingProducer | null;
   record: RecordSink | null;
+}
+
+/** Writes the u64 1 to the wake fd (an eventfd adds it; a pipe gets 8 bytes); errors are ignored (a full pipe still wakes its reader). */
+function wakeWriter(fd: number): () => void {
+  const one = Buffer.alloc(8);
+  one.writeBigUInt64LE(1n);
+  return () => {
+    try {
+      writeSync(fd, one);
+    } catch {
+      /* EAGAIN (a full pipe: the consumer has a wake-up pending anyway) or a closed fd */
+    }
+  };
 }
 
 function openOutput(c: Config): Output {
@@ -27,7 +43,7 @@ function openOutput(c: Config): Output {
     return { sink: record, ring: null, record };
   }
   const mem: RingMemory = c.ringFd !== null ? openRingFd(c.ringFd) : openRingPath(c.ringPath as string, c.capacity);
-  const ring = new RingProducer(mem);
+  const ring = new RingProducer(mem, c.wakeFd !== null ? wakeWriter(c.wakeFd) : null);
   return { sink: ring, ring, record: null };
 }
 
@@ -45,7 +61,7 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError || e instanceof RingError || (e as NodeJS.ErrnoException).code !== undefined) {
       log("error", (e as Error).message);
-      process.exit(EXIT_CONFIG);
+      await exitAfterFlush(EXIT_CONFIG);
     }
     throw e;
   }
@@ -55,9 +71,20 @@ async function main(): Promise<void> {
   sink.set("connected", 0);
   sink.set("queueDepth", 0);
   const pipeline = new Pipeline(sink, config.queueMax);
+  // When a predecessor on this ring was last alive (a restart's blind gap, docker.ts).
+  const previousHeartbeatNs = sink.get("heartbeatNs");
   const heartbeat = (): void => sink.set("heartbeatNs", nowNs());
   heartbeat();
-  const timers: NodeJS.Timeout[] = [setInterval(heartbeat, 500)];
+  // One timer for everything periodic (an idle collector wakes only for it): the heartbeat,
+  // the parent check (set below) and the buffer guard.
+  let checkParent = (): void => undefined;
+  const timers: NodeJS.Timeout[] = [
+    setInterval(() => {
+      heartbeat();
+      checkParent();
+      if (checkBuffers !== null) checkBuffers();
+    }, TICK_MS),
+  ];
   scheduleTrim();
 
   let stopping = false;
@@ -66,7 +93,7 @@ async function main(): Promise<void> {
     if (!stopping) {
       stopping = true;
       log("info", `stopping: ${why}`);
-      const hard = setTimeout(() => process.exit(code), 1500);
+      const hard = setTimeout(() => void exitAfterFlush(code, 200), 1500);
       await Promise.all(sources.map((s) => s.stop()));
       await pipeline.flush(1000); // publish what fits within a second
       pipeline.close();
@@ -79,18 +106,16 @@ async function main(): Promise<void> {
       const m = process.memoryUsage();
       log("debug", `memory: rss ${(m.rss / 1048576).toFixed(1)} MiB, heap ${(m.heapUsed / 1048576).toFixed(1)}/${(m.heapTotal / 1048576).toFixed(1)} MiB, external ${(m.external / 1048576).toFixed(1)} MiB, buffers ${(m.arrayBuffers / 1048576).toFixed(1)} MiB`);
       clearTimeout(hard);
-      process.exit(code);
+      await exitAfterFlush(code, 300); // the host reads stderr until we exit (it waits 2 s after SIGTERM)
     }
     return new Promise<never>(() => undefined);
   };
   process.on("SIGTERM", () => void shutdown(0, "SIGTERM"));
   process.on("SIGINT", () => void shutdown(0, "SIGINT"));
   const parent = process.ppid;
-  timers.push(
-    setInterval(() => {
-      if (process.ppid !== parent) void shutdown(0, `parent process ${parent} is gone`);
-    }, 500),
-  );
+  checkParent = () => {
+    if (process.ppid !== parent) void shutdown(0, `parent process ${parent} is gone`);
+  };
 
   const isFile = (e: Endpoint): e is Extract<Endpoint, { kind: "file" }> => e.kind === "file";
   const files = endpoints.filter(isFile);
@@ -108,7 +133,7 @@ async function main(): Promise<void> {
       const how = resume.from === "entry" ? "its resume entry" : resume.from === "torn" ? "its resume entry (interrupted update: nothing skipped)" : "the ring's global last_ts (no entry of its own)";
       log("info", `${endpoint.url}: resuming after event ${resume.ts} from ${how} (ring already holds ${out.ring.get("eventsWritten")} events)`);
     }
-    const s = new LiveSource({ endpoint, pipeline, sink, enricher, reconnectMaxMs: config.reconnectMaxMs, resume });
+    const s = new LiveSource({ endpoint, pipeline, sink, enricher, reconnectMaxMs: config.reconnectMaxMs, resume, previousHeartbeatNs });
     sources.push(s);
     s.start();
   }
@@ -116,7 +141,7 @@ async function main(): Promise<void> {
 
 process.on("uncaughtException", (e) => {
   log("error", `crash: ${e.stack ?? e.message}`);
-  process.exit(1);
+  void exitAfterFlush(1, 500);
 });
 
 void main();

@@ -9,14 +9,13 @@
 // 2. A guard on socket buffers: the daemon's stream arrives in 64 KiB chunks that the events
 //    point into until published; in a burst many live long enough to reach the old generation,
 //    which V8 collects only once 64 MiB of such external memory has piled up. When ArrayBuffer
-//    memory exceeds DKR_COLLECTOR_GC_MIB (default 16; 0: off), checked every 250 ms, a full GC
-//    runs.
+//    memory exceeds DKR_COLLECTOR_GC_MIB (default 16; 0: off), checked on the collector's tick
+//    (main.ts, every TICK_MS), a full GC runs.
 import * as v8 from "node:v8";
 import * as vm from "node:vm";
 
 export const DEFAULT_V8_FLAGS = "--semi-space-growth-factor=1 --optimize-for-size";
 export const DEFAULT_GC_MIB = 16;
-export const GC_CHECK_MS = 250;
 
 export function applyV8Flags(env: NodeJS.ProcessEnv = process.env): string {
   const flags = env.DKR_COLLECTOR_V8_FLAGS ?? DEFAULT_V8_FLAGS;
@@ -24,18 +23,17 @@ export function applyV8Flags(env: NodeJS.ProcessEnv = process.env): string {
   return flags;
 }
 
-/** Starts the buffer guard (an unref'd timer); returns the limit in bytes, 0 when off. */
-export function guardBuffers(env: NodeJS.ProcessEnv = process.env): number {
+/** The buffer guard: a check to run periodically (main.ts's tick), or null when off. */
+export function guardBuffers(env: NodeJS.ProcessEnv = process.env): (() => void) | null {
   const mib = env.DKR_COLLECTOR_GC_MIB !== undefined && /^\d+$/.test(env.DKR_COLLECTOR_GC_MIB) ? Number(env.DKR_COLLECTOR_GC_MIB) : DEFAULT_GC_MIB;
-  if (mib === 0) return 0;
+  if (mib === 0) return null;
   v8.setFlagsFromString("--expose-gc");
   const gc = vm.runInNewContext("gc") as () => void; // a context made after the flag has gc()
   const limit = mib * 1048576;
-  setInterval(() => {
+  return () => {
     if (process.memoryUsage().arrayBuffers > limit) gc();
-  }, GC_CHECK_MS).unref();
-  return limit;
+  };
 }
 
 applyV8Flags();
-guardBuffers();
+export const checkBuffers = guardBuffers();

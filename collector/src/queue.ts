@@ -3,18 +3,26 @@
 // behind it (publication stays in order). When the ring is full events wait here; beyond
 // --queue-max a live event is dropped and counted, and a `drop` collector event is queued once
 // space returns. Replay never drops: it waits for room instead (see waitRoom).
+// An event over the record limit (the sink's max payload, and the extractor's 4 MiB) is shrunk
+// (shrink.ts), not dropped. Whatever is still lost (a line that is not an event, an event that
+// cannot be shrunk enough, a full queue) is counted and reported by a `drop` collector event
+// carrying the count and the reason (lost()).
 import { nowNs } from "./clock";
 import { collectorEvent } from "./collector-event";
 import { log } from "./log";
-import { KIND_COLLECTOR, type HeaderField, type PublishResult } from "./ring";
+import { KIND_COLLECTOR, KIND_DOCKER, type HeaderField, type PublishResult } from "./ring";
+import { type Cut, MAX_EVENT, shrinkEvent } from "./shrink";
 
 /** Where events go: the ring producer, or the recording writer. Also holds the counters. */
 export interface Sink {
+  /** The largest record payload it takes. */
+  readonly maxPayload: number;
   /**
    * Writes one record, not yet visible: `body`, or body minus its final `}` + `tail` (RingProducer.append).
    * `endpoint`: the live daemon it came from (its resume entry follows it), null otherwise.
+   * `original`: the event's bytes as received when `body` is a shrunk copy (the resume hash is of those).
    */
-  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null, endpoint: string | null): PublishResult;
+  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null, endpoint: string | null, original?: Uint8Array): PublishResult;
   /** Makes everything appended visible. */
   commit(): void;
   add(field: HeaderField, n: number): void;
@@ -36,10 +44,16 @@ export class Slot {
   tail: Buffer | null;
   /** false while the enrichment runs. */
   ready: boolean;
+  /** The event as received, when body is a shrunk copy (its resume hash). */
+  original: Buffer | null = null;
   /** Replay progress: the recording's byte offset after this line (-1: none). */
   mark = -1;
   /** The live daemon a Docker event came from (its resume entry), null otherwise. */
   endpoint: string | null = null;
+  /** Where the event came from, for a loss report (the endpoint or the recording's URL). */
+  source = "";
+  /** What squeezing an over-long line already cut (lines.ts); null: the line as received. */
+  cut: Cut | null = null;
 
   constructor(kind: number, ts: bigint, body: Buffer, tail: Buffer | null, ready = true) {
     this.kind = kind;
@@ -97,7 +111,10 @@ export class Pipeline {
   private readonly sink: Sink;
   private readonly queueMax: number;
   private readonly fifo = new Fifo<Slot>();
-  private readonly droppedBy = new Map<string, number>();
+  /** Losses not yet reported, per source and reason (a `drop` event each). */
+  private readonly losses = new Map<string, { source: string; reason: string; n: number }>();
+  /** The record limit: the sink's, and the extractor's (an event it cannot parse is not seen by any rule). */
+  readonly limit: number;
   private retry: NodeJS.Timeout | null = null;
   private retryMs = 1;
   private lastDepth = -1;
@@ -112,6 +129,39 @@ export class Pipeline {
   constructor(sink: Sink, queueMax: number) {
     this.sink = sink;
     this.queueMax = queueMax;
+    this.limit = Math.min(sink.maxPayload, MAX_EVENT);
+  }
+
+  /**
+   * Counts `n` events from `source` that will not be published, for `reason`: a `drop` collector
+   * event says so (with the count) at the next drain, once per source and reason.
+   */
+  lost(source: string, reason: string, n = 1): void {
+    const k = `${source}\n${reason}`;
+    const e = this.losses.get(k);
+    if (e === undefined) {
+      this.losses.set(k, { source, reason, n });
+      log("warn", `${source}: ${reason}: events lost (reported by a drop event)`, `lost ${reason}`);
+    } else e.n += n;
+  }
+
+  /**
+   * A Docker event that is over the record limit (or was squeezed as an over-long line): the
+   * shrunk body and tail to publish, or null when it cannot be made to fit (counted as lost).
+   */
+  private fit(kind: number, body: Buffer, tail: Buffer | null, cut: Cut | null, source: string): { body: Buffer; tail: Buffer } | null {
+    const r = kind === KIND_DOCKER ? shrinkEvent(body, tail, this.limit, cut) : null;
+    if (r === null) {
+      this.sink.add("oversizeDropped", 1);
+      this.lost(source, `event of ${tail === null ? body.length : body.length - 1 + tail.length} bytes over the ${this.limit}-byte record limit even shrunk`);
+      return null;
+    }
+    log("info", `${source}: event of ${r.cut.bytes} bytes over the ${this.limit}-byte record limit: shrunk (${r.cut.strings} strings cut by ${r.cut.stringBytes} bytes, ${r.cut.attributes} attributes and ${r.cut.members} other members removed)`, "shrunk");
+    return r;
+  }
+
+  private tooBig(body: Buffer, tail: Buffer | null): boolean {
+    return (tail === null ? body.length : body.length - 1 + tail.length) > this.limit;
   }
 
   get depth(): number {
@@ -131,12 +181,11 @@ export class Pipeline {
     if (this.fifo.length >= this.queueMax) this.drain(); // lines of one chunk are queued before one drain
     if (this.fifo.length >= this.queueMax) {
       this.sink.add("eventsDropped", 1);
-      const n = (this.droppedBy.get(endpoint) ?? 0) + 1;
-      this.droppedBy.set(endpoint, n);
-      if (n === 1) log("warn", `queue full (${this.queueMax} events, ring full): dropping events from ${endpoint}`);
+      this.lost(endpoint, `ring and queue full (${this.queueMax} events queued)`);
       return false;
     }
     if (slot.kind !== KIND_COLLECTOR) slot.endpoint = endpoint;
+    slot.source = endpoint;
     this.fifo.push(slot);
     if (drainNow) this.drain();
     return true;
@@ -147,19 +196,17 @@ export class Pipeline {
    * Slot, no queue: the hot path), else queued like push(). Visible at the next drain().
    * Returns false when it was dropped (queue at its bound).
    */
-  offer(kind: number, ts: bigint, body: Buffer, tail: Buffer | null, endpoint: string): boolean {
-    if (this.fifo.length === 0) {
+  offer(kind: number, ts: bigint, body: Buffer, tail: Buffer | null, endpoint: string, cut: Cut | null = null): boolean {
+    if (this.fifo.length === 0 && cut === null && !this.tooBig(body, tail)) {
       const r = this.sink.append(kind, ts, body, tail, endpoint);
       if (r === "ok") {
         this.uncommitted++;
         return true;
       }
-      if (r === "oversize") {
-        log("warn", `event of ${tail === null ? body.length : body.length - 1 + tail.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
-        return true;
-      }
     }
-    return this.push(new Slot(kind, ts, body, tail), endpoint, false);
+    const slot = new Slot(kind, ts, body, tail);
+    slot.cut = cut;
+    return this.push(slot, endpoint, false);
   }
 
   /**
@@ -167,18 +214,19 @@ export class Pipeline {
    * else queued regardless of the bound (replay waits for room itself). `mark` goes to onProgress
    * once the line is published.
    */
-  offerUnbounded(kind: number, ts: bigint, body: Buffer, mark: number): void {
-    if (this.fifo.length === 0) {
+  offerUnbounded(kind: number, ts: bigint, body: Buffer, mark: number, source: string, cut: Cut | null = null): void {
+    if (this.fifo.length === 0 && cut === null && !this.tooBig(body, null)) {
       const r = this.sink.append(kind, ts, body, null, null);
-      if (r === "ok" || r === "oversize") {
-        if (r === "ok") this.uncommitted++;
-        else log("warn", `event of ${body.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
+      if (r === "ok") {
+        this.uncommitted++;
         this.pendingMark = mark;
         return;
       }
     }
     const slot = new Slot(kind, ts, body, null);
     slot.mark = mark;
+    slot.source = source;
+    slot.cut = cut;
     this.fifo.push(slot);
   }
 
@@ -193,13 +241,27 @@ export class Pipeline {
     for (;;) {
       const slot = this.fifo.peek();
       if (slot === undefined || !slot.ready) break;
-      const r = this.sink.append(slot.kind, slot.ts, slot.body, slot.tail, slot.endpoint);
+      if (slot.cut !== null || this.tooBig(slot.body, slot.tail)) {
+        // shrunk once, when it reaches the head (an enrichment tail is known only then)
+        const f = this.fit(slot.kind, slot.body, slot.tail, slot.cut, slot.source);
+        if (f === null) {
+          this.fifo.shift();
+          if (slot.mark >= 0) this.pendingMark = slot.mark;
+          continue;
+        }
+        slot.original = slot.body;
+        slot.body = f.body;
+        slot.tail = f.tail;
+        slot.cut = null;
+      }
+      const r = this.sink.append(slot.kind, slot.ts, slot.body, slot.tail, slot.endpoint, slot.original ?? undefined);
       if (r === "full") {
         this.scheduleRetry();
         break;
       }
-      if (r === "oversize") log("warn", `event of ${slot.length} bytes exceeds the ring's max_payload: dropped (oversize_dropped)`);
-      else this.uncommitted++;
+      if (r === "oversize") {
+        this.lost(slot.source, `event of ${slot.length} bytes over the sink's record limit`); // not expected: fit() keeps to the limit
+      } else this.uncommitted++;
       this.fifo.shift();
       this.retryMs = 1;
       if (slot.mark >= 0) this.pendingMark = slot.mark;
@@ -213,7 +275,7 @@ export class Pipeline {
       this.pendingMark = -1;
       this.onProgress?.(mark);
     }
-    if (this.droppedBy.size > 0 && this.fifo.length < this.queueMax) this.queueDropEvents();
+    if (this.losses.size > 0 && this.fifo.length < this.queueMax) this.queueDropEvents();
     const depth = this.fifo.length;
     if (depth !== this.lastDepth) {
       this.lastDepth = depth;
@@ -228,12 +290,12 @@ export class Pipeline {
 
   private queueDropEvents(): void {
     const ts = nowNs();
-    for (const [endpoint, dropped] of this.droppedBy) {
-      log("warn", `${dropped} events from ${endpoint} were dropped while the ring and the queue were full`);
-      const payload = collectorEvent("drop", endpoint, { dropped: String(dropped), reason: "ring and queue full" }, ts);
+    for (const { source, reason, n } of this.losses.values()) {
+      log("warn", `${source}: ${n} event(s) lost: ${reason}`, `lost ${reason}`);
+      const payload = collectorEvent("drop", source, { dropped: String(n), reason }, ts);
       this.fifo.push(new Slot(KIND_COLLECTOR, ts, payload, null));
     }
-    this.droppedBy.clear();
+    this.losses.clear();
     this.drain();
   }
 

@@ -3,11 +3,14 @@
 import * as fs from "node:fs";
 import type { Sink } from "./queue";
 import type { HeaderField, PublishResult } from "./ring";
+import { MAX_EVENT } from "./shrink";
 
 const NL = Buffer.from("\n");
 const HIGH_WATER = 4 * 1024 * 1024;
 
 export class RecordSink implements Sink {
+  /** A recording holds what the extractor can parse: longer events are shrunk before (queue.ts). */
+  readonly maxPayload = MAX_EVENT;
   private readonly out: fs.WriteStream;
   private readonly counters = new Map<HeaderField, bigint>();
   private failure: Error | null = null;

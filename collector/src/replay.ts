@@ -8,6 +8,7 @@ import { EventParser } from "./event";
 import { LineSplitter, MAX_LINE_BYTES } from "./lines";
 import { log } from "./log";
 import type { Pipeline, Sink } from "./queue";
+import { type Cut, shiftCut } from "./shrink";
 import { KIND_COLLECTOR, KIND_DOCKER } from "./ring";
 
 type FileEndpoint = Extract<Endpoint, { kind: "file" }>;
@@ -52,24 +53,25 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
     const from = Math.max(0, startAt - base);
     const stream = fs.createReadStream(f.file, { start: from, highWaterMark: 1 << 20 });
     let chunkAt = base + from; // absolute offset of the current chunk's first byte
-    const onLine = (line: Buffer, end: number): void => {
+    const onLine = (line: Buffer, end: number, cut: Cut | null): void => {
       const ev = parser.parse(line);
       if (ev === null) {
         if (line.toString("utf8").trim() !== "") {
           o.sink.add("parseErrors", 1);
-          log("warn", `replay ${f.file}: skipping a line that is not a Docker event (byte ${end - line.length - 1})`);
+          o.pipeline.lost(f.url, "not a Docker event (not a JSON object with a valid time)");
+          log("warn", `replay ${f.file}: skipping a line that is not a Docker event (byte ${end - line.length - 1})`, `replay ${f.file}: skipping`);
         }
         return;
       }
       // The line stays a view of the read chunk (no copy, no Slot when the ring has room).
       published++;
-      o.pipeline.offerUnbounded(ev.type === "collector" ? KIND_COLLECTOR : KIND_DOCKER, ev.ts, ev.bytes, end);
+      o.pipeline.offerUnbounded(ev.type === "collector" ? KIND_COLLECTOR : KIND_DOCKER, ev.ts, ev.bytes, end, f.url, cut === null ? null : shiftCut(cut, ev.bytes.byteOffset - line.byteOffset));
     };
     const lines = new LineSplitter({
-      line: (line, nl) => onLine(line, chunkAt + nl + 1),
+      line: (line, nl, cut) => onLine(line, chunkAt + nl + 1, cut),
       overlong: () => {
         o.sink.add("oversizeDropped", 1);
-        log("warn", `replay ${f.file}: dropping a line longer than ${MAX_LINE_BYTES} bytes (oversize_dropped)`);
+        o.pipeline.lost(f.url, `a line over ${MAX_LINE_BYTES} bytes even with its strings cut`);
       },
     });
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -84,7 +86,7 @@ export async function replay(o: ReplayOptions): Promise<boolean> {
     }
     const last = lines.end();
     if (last !== null) {
-      onLine(last, chunkAt);
+      onLine(last.line, chunkAt, last.cut);
       o.pipeline.drain();
     }
     base += size;

@@ -14,7 +14,9 @@ export const RESUME_AT = 256;
 export const RESUME_ENTRIES = 64;
 export const RESUME_ENTRY_SIZE = 64;
 /** Byte offsets inside one resume entry (same numbers as contracts/ring.json). */
-export const E = { key: 0, lastTs: 8, lastHash: 16, seq: 24 } as const;
+export const E = { key: 0, lastTs: 8, lastHash: 16, seq: 24, prev1: 32, prev2: 40, prev3: 48, anchor: 56 } as const;
+/** Hashes a resume entry keeps: last_hash and the three before it (contracts/ring.md "Resume points"). */
+export const RECENT_HASHES = 4;
 export type EntryField = keyof typeof E;
 export const MIN_CAPACITY = 65536;
 export const MAX_CAPACITY = 1 << 30;
@@ -42,6 +44,7 @@ export const H = {
   lastHash: 120,
   readPos: 128,
   eventsRead: 136,
+  consumerWaiting: 144,
   connected: 192,
   inspectFailures: 200,
   parseErrors: 208,
@@ -71,10 +74,12 @@ export function validCapacity(capacity: number): boolean {
   return Number.isInteger(capacity) && capacity >= MIN_CAPACITY && capacity <= MAX_CAPACITY && (capacity & (capacity - 1)) === 0;
 }
 
-/** Where a restarted collector resumes one live endpoint: `since` = ts, then skip the event with `hash` (null: skip nothing). */
+/** Where a restarted collector resumes one live endpoint: after the event `ts`/`hash` (null: unknown, skip nothing). */
 export interface ResumePoint {
   ts: bigint;
   hash: bigint | null;
+  /** Hashes of the endpoint's events published just before it, newest first (empty when unknown). */
+  before?: bigint[];
   /** "entry": the endpoint's own entry; "torn": its entry, interrupted mid-update; "global": the header's last_ts/last_hash. */
   from: "entry" | "torn" | "global";
 }
@@ -132,12 +137,24 @@ export class RingMemory {
       const seq = this.loadEntry(i, "seq");
       const ts = this.loadEntry(i, "lastTs");
       if (ts !== 0n) {
-        if (seq % 2n === 0n) return { ts, hash: this.loadEntry(i, "lastHash"), from: "entry" };
+        if (seq % 2n === 0n) {
+          const hash = this.loadEntry(i, "lastHash");
+          return { ts, hash, before: this.entryBefore(i, hash), from: "entry" };
+        }
         return { ts, hash: null, from: "torn" };
       }
     }
     const ts = this.load("lastTs");
     return ts === 0n ? null : { ts, hash: this.load("lastHash"), from: "global" };
+  }
+
+  /**
+   * The hashes entry i keeps of the events before its last one, newest first: only when its anchor
+   * is its last_hash (an entry whose last_ts/last_hash someone else rewrote keeps no stale list).
+   */
+  entryBefore(i: number, hash: bigint): bigint[] {
+    if (this.loadEntry(i, "anchor") !== hash) return [];
+    return [this.loadEntry(i, "prev1"), this.loadEntry(i, "prev2"), this.loadEntry(i, "prev3")].filter((h) => h !== 0n);
   }
 
   /** True when the header carries the magic (the file was initialized by someone). */
@@ -250,13 +267,22 @@ export class RingProducer {
   private pendingRecords = 0;
   private pendingTs: bigint | null = null;
   private pendingBody: Uint8Array | null = null;
-  /** Per endpoint of this batch: its last kind-1 record (ts, original bytes), for its resume entry. */
-  private readonly pendingByEndpoint = new Map<string, { ts: bigint; body: Uint8Array }>();
+  /** Per endpoint of this batch: its last kind-1 record's ts, and its last (up to 4) records' original bytes, oldest first. */
+  private readonly pendingByEndpoint = new Map<string, { ts: bigint; bodies: Uint8Array[] }>();
+  /** Per endpoint: the hashes of its last published records, newest first (what its entry keeps). */
+  private readonly recentOf = new Map<string, bigint[]>();
   /** Resume entry index of each endpoint seen (-1: the area is full, the endpoint uses the global values). */
   private readonly entryOf = new Map<string, number>();
 
-  constructor(mem: RingMemory) {
+  /**
+   * Called after a publication that finds the consumer waiting (consumer_waiting set): it must
+   * wake it (contracts/ring.md "Waking the consumer"). null: the consumer polls.
+   */
+  private readonly wake: (() => void) | null;
+
+  constructor(mem: RingMemory, wake: (() => void) | null = null) {
     this.mem = mem;
+    this.wake = wake;
     this.capacity = mem.capacity;
     this.maxPayload = maxPayload(mem.capacity);
     this.bytes = mem.bytes;
@@ -277,7 +303,7 @@ export class RingProducer {
    * collector records (kind 2) leave them alone. `endpoint` (live daemons): the record also moves
    * that endpoint's resume entry at commit.
    */
-  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null, endpoint: string | null = null): PublishResult {
+  append(kind: number, ts: bigint, body: Uint8Array, tail: Uint8Array | null, endpoint: string | null = null, original: Uint8Array = body): PublishResult {
     const head = tail === null ? body.byteLength : body.byteLength - 1;
     const n = tail === null ? head : head + tail.byteLength;
     if (n > this.maxPayload) {
@@ -312,14 +338,16 @@ export class RingProducer {
     this.offset = off + rs === cap ? 0 : off + rs;
     this.pendingRecords++;
     if (kind === KIND_DOCKER) {
+      // The resume hash is of the event as received (a shrunk copy is shrunk again the same way).
       this.pendingTs = ts;
-      this.pendingBody = body;
+      this.pendingBody = original;
       if (endpoint !== null) {
         const p = this.pendingByEndpoint.get(endpoint);
-        if (p === undefined) this.pendingByEndpoint.set(endpoint, { ts, body });
+        if (p === undefined) this.pendingByEndpoint.set(endpoint, { ts, bodies: [original] });
         else {
           p.ts = ts;
-          p.body = body;
+          if (p.bodies.length === RECENT_HASHES) p.bodies.shift();
+          p.bodies.push(original);
         }
       }
     }
@@ -332,6 +360,9 @@ export class RingProducer {
     this.writePos += BigInt(this.pendingBytes);
     this.pendingBytes = 0;
     this.mem.store("writePos", this.writePos);
+    // After the store of write_pos (both sequentially consistent): a consumer that set
+    // consumer_waiting before its last look at write_pos is either seen here or sees the records.
+    if (this.wake !== null && this.mem.load("consumerWaiting") !== 0n) this.wake();
     this.add("eventsWritten", this.pendingRecords);
     this.pendingRecords = 0;
     // The resume point follows the publication: a kill in between repeats one event rather
@@ -348,7 +379,10 @@ export class RingProducer {
     }
     if (this.pendingByEndpoint.size > 0) {
       // The batch's last endpoint has the header's record: its hash is not computed twice.
-      for (const [endpoint, p] of this.pendingByEndpoint) this.updateEntry(endpoint, p.ts, p.body === lastBody ? lastHash : hashToBigInt(fnv1a64(p.body)));
+      for (const [endpoint, p] of this.pendingByEndpoint) {
+        const hashes = p.bodies.map((b) => (b === lastBody ? lastHash : hashToBigInt(fnv1a64(b)))).reverse();
+        this.updateEntry(endpoint, p.ts, hashes);
+      }
       this.pendingByEndpoint.clear();
     }
   }
@@ -360,11 +394,12 @@ export class RingProducer {
   markStreamStart(endpoint: string, ts: bigint): void {
     const i = this.mem.findEntry(endpointKey(endpoint));
     if (i >= 0 && this.mem.loadEntry(i, "lastTs") !== 0n) return;
-    this.updateEntry(endpoint, ts, 0n);
+    this.recentOf.set(endpoint, []);
+    this.updateEntry(endpoint, ts, [0n]);
   }
 
   /** Seqlock update of an endpoint's resume entry (claims the first free one the first time). */
-  private updateEntry(endpoint: string, ts: bigint, hash: bigint): void {
+  private updateEntry(endpoint: string, ts: bigint, newest: bigint[]): void {
     const m = this.mem;
     let i = this.entryOf.get(endpoint);
     let claim = false;
@@ -378,10 +413,25 @@ export class RingProducer {
       this.entryOf.set(endpoint, i);
     }
     if (i < 0) return; // more than 64 endpoints: this one resumes from the global last_ts
+    // The hashes before this batch's: from memory, or (first update after a restart) from the entry.
+    let older = this.recentOf.get(endpoint);
+    if (older === undefined) {
+      older = claim ? [] : ((): bigint[] => {
+        const h = m.loadEntry(i, "lastHash");
+        return m.loadEntry(i, "seq") % 2n === 0n && h !== 0n ? [h, ...m.entryBefore(i, h)] : [];
+      })();
+    }
+    const recent = [...newest, ...older].filter((h, k) => k === 0 || h !== 0n).slice(0, RECENT_HASHES); // a start point's 0 is no event
+    this.recentOf.set(endpoint, recent[0] === 0n ? [] : recent);
+    const hash = recent[0] as bigint;
     m.storeEntry(i, "seq", m.loadEntry(i, "seq") + 1n); // odd: update in progress
     if (claim) m.storeEntry(i, "key", endpointKey(endpoint));
     m.storeEntry(i, "lastTs", ts);
     m.storeEntry(i, "lastHash", hash);
+    m.storeEntry(i, "prev1", recent[1] ?? 0n);
+    m.storeEntry(i, "prev2", recent[2] ?? 0n);
+    m.storeEntry(i, "prev3", recent[3] ?? 0n);
+    m.storeEntry(i, "anchor", hash);
     m.storeEntry(i, "seq", m.loadEntry(i, "seq") + 1n); // even: stable
   }
 

@@ -115,6 +115,46 @@ describe("process lifecycle", () => {
   });
 });
 
+describe("--wake-fd (contracts/ring.md \"Waking the consumer\")", () => {
+  it("writes the u64 1 to the fd after publications that find the consumer waiting, and only then", async () => {
+    const d = new FakeDaemon(join(dir, "wake.sock"));
+    await d.start();
+    const ring = join(dir, "wake-ring");
+    const c = new Collector(["--ring-path", ring, "--no-enrich", "--endpoint", d.url, "--wake-fd", "3"], { stdio3: "pipe" });
+    const got: Buffer[] = [];
+    (c.child.stdio[3] as NodeJS.ReadableStream).on("data", (b: Buffer) => got.push(b));
+    try {
+      await d.waitForStreams();
+      const r = await RingReader.open(ring);
+      await r.waitFor("connect event", (x) => x.json.Type === "collector");
+      // Not waiting: published, nobody woken.
+      await d.emit(5);
+      await r.waitCount("5 events", (x) => x.json.Type === "container", 5);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(Buffer.concat(got).length).toBe(0);
+      // Waiting: the next publication wakes it, with 8 bytes holding 1 each time.
+      r.mem.store("consumerWaiting", 1n);
+      await d.emit(1);
+      await until("a wake-up", () => (Buffer.concat(got).length >= 8 ? true : undefined), 10_000);
+      const all = Buffer.concat(got);
+      expect(all.length % 8).toBe(0);
+      for (let i = 0; i < all.length; i += 8) expect(all.readBigUInt64LE(i)).toBe(1n);
+      // Woken (the consumer clears the flag): quiet again.
+      r.mem.store("consumerWaiting", 0n);
+      const before = Buffer.concat(got).length;
+      await d.emit(3);
+      await r.waitCount("9 events", (x) => x.json.Type === "container", 9);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(Buffer.concat(got).length).toBe(before);
+    } finally {
+      await c.stop();
+      await d.stop();
+    }
+  });
+
+  it("is checked like the other numbers", async () => expect(await config(["--ring-path", join(dir, "w0"), "--wake-fd", "x"])).toMatch(/--wake-fd/));
+});
+
 describe("tcp:// with TLS", () => {
   let certs: string;
   beforeAll(() => {

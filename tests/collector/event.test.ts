@@ -1,7 +1,9 @@
 // Unit checks of the line handling: exact timeNano (never through a double), the falco key
 // appended without touching the daemon's bytes, FNV-1a over the bytes.
 import { describe, expect, it } from "vitest";
-import { appendFalco, parseEvent } from "../../collector/src/event";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type DockerEventFields, appendFalco, eventFields, parseEvent } from "../../collector/src/event";
 import { collectorEvent } from "../../collector/src/collector-event";
 import { negotiateApi, sinceParam } from "../../collector/src/docker";
 
@@ -23,18 +25,46 @@ describe("timeNano", () => {
     expect(parseEvent(Buffer.from('{ "timeNano" : 1795786267080044534 , "Type":"x"}'))!.ts).toBe(1795786267080044534n);
     expect(parseEvent(Buffer.from('{"time\\u004eano":1795786267080044534}'))!.ts).toBe(1795786267080044534n);
     expect(parseEvent(Buffer.from('{"a":"}\\"","timeNano":5,"z":[{"timeNano":6}]}'))!.ts).toBe(5n);
-    // the last occurrence counts (as with JSON.parse); a later non-integer one falls back to time
+    // the last occurrence counts (as with JSON.parse); a later one that is not a number leaves no
+    // time (the extractor refuses it too), a later null falls back to time
     expect(parseEvent(Buffer.from('{"timeNano":5,"timeNano":7}'))!.ts).toBe(7n);
-    expect(parseEvent(Buffer.from('{"time":2,"timeNano":5,"timeNano":"7"}'))!.ts).toBe(2_000_000_000n);
+    expect(parseEvent(Buffer.from('{"time":2,"timeNano":5,"timeNano":"7"}'))).toBeNull();
+    expect(parseEvent(Buffer.from('{"time":2,"timeNano":5,"timeNano":null}'))!.ts).toBe(2_000_000_000n);
   });
 
-  it("falls back to time in seconds, and rejects what is not an event object", () => {
+  it("falls back to time in seconds, reads every number form as the extractor does, and rejects what is not an event object", () => {
     expect(parseEvent(Buffer.from('{"Type":"x","time":1795786267}'))!.ts).toBe(1795786267000000000n);
-    for (const bad of ["", "[]", "{", "nope", '{"Type":"x"}', '{"timeNano":-1}', '{"timeNano":1.5}', '"str"', '{"timeNano":1e3}', '{"timeNano":18446744073709551616}']) {
+    // tests/vectors/time.json holds the shared cases; these are the ones the old reader refused
+    expect(parseEvent(Buffer.from('{"timeNano":1.5}'))!.ts).toBe(1n);
+    expect(parseEvent(Buffer.from('{"timeNano":1e3}'))!.ts).toBe(1000n);
+    for (const bad of ["", "[]", "{", "nope", '{"Type":"x"}', '{"timeNano":-1}', '"str"', '{"timeNano":18446744073709551616}', '{"timeNano":123456789012345678901}']) {
       expect(parseEvent(Buffer.from(bad)), bad).toBeNull();
     }
     // exact digits: 16 to 20 digits are joined from two exact halves
     for (const tn of ["1000000000000000", "9999999999999999", "10000000000000000000", "12345678901234567890"]) expect(parseEvent(Buffer.from(`{"timeNano":${tn}}`))!.ts).toBe(BigInt(tn));
+  });
+});
+
+describe("eventFields: what the enrichment needs, read without parsing the whole line", () => {
+  it("agrees with JSON.parse on every fixture line and on escaped, duplicated and odd members", () => {
+    const dir = join(__dirname, "../fixtures");
+    const lines = readdirSync(dir).filter((f) => f.endsWith(".jsonl")).flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter((l) => l !== ""));
+    lines.push(
+      '{"Type":"container","Action":"exec_start: x","Actor":{"Attributes":{"exec\\u0049D":"e\\"1","execID":"e2","z":{"a":["}",1]}},"ID":"c\\/1"},"timeNano":1}',
+      '{"Type":"container","Action":"create","Actor":{"ID":"a","ID":"b","Attributes":{"execID":"x"},"Attributes":{}},"timeNano":1}',
+      '{"Type":"container","Action":"create","Actor":{ "ID" : "a" , "Attributes" : { "execID" : "x" } },"timeNano":1}',
+      '{"Type":"container","Action":"create","Actor":null,"timeNano":1}',
+    );
+    expect(lines.length).toBeGreaterThan(100);
+    for (const l of lines) {
+      const ev = parseEvent(Buffer.from(l));
+      if (ev === null) continue;
+      const j = JSON.parse(l) as DockerEventFields;
+      const f = eventFields(ev);
+      const actor = j.Actor !== null && typeof j.Actor === "object" ? j.Actor : undefined;
+      expect(f.Actor?.ID, l).toBe(actor?.ID);
+      expect(f.Actor?.Attributes?.execID, l).toBe(actor?.Attributes?.execID);
+    }
   });
 });
 

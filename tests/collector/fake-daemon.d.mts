@@ -24,6 +24,10 @@ export declare class FakeDaemon {
   inspectRequests: number;
   sliceBytes: number;
   streams: Set<ServerResponse>;
+  /** The last 256 events [timeNano, line] in publication order, as `since` replays them (dockerd's buffer). */
+  history: Array<[bigint, string]>;
+  /** /events requests whose `until` was in the past (answered from the buffer, then ended). */
+  untilRequests: string[];
   requests: string[];
   seq: number;
   nextTs: bigint;

@@ -40,7 +40,8 @@ export class FakeDaemon {
     this.inspectRequests = 0;
     this.sliceBytes = opts.sliceBytes ?? 65536;
     this.streams = new Set();
-    this.history = []; // last 256 [ts, line]
+    this.history = []; // last 256 [ts, line], in publication order (tests may reorder it, like dockerd's)
+    this.untilRequests = []; // /events requests with an `until` in the past (answered from the buffer only)
     this.requests = [];
     this.hanging = [];
     this.streamWaiters = [];
@@ -82,9 +83,24 @@ export class FakeDaemon {
       res.writeHead(200, { "Content-Type": "application/json" });
       res.flushHeaders();
       const since = parseSince(u.searchParams.get("since"));
-      if (since !== null) {
-        const old = this.history.filter(([ts]) => ts >= since).map(([, l]) => l + "\n").join("");
-        if (old) res.write(old);
+      const until = parseSince(u.searchParams.get("until"));
+      if (since !== null || until !== null) {
+        // dockerd's loadBufferedEvents: from the newest back, skip what is after `until`, stop at
+        // the first event older than `since` (its buffer is not sorted by time: that matters)
+        const old = [];
+        for (let i = this.history.length - 1; i >= 0; i--) {
+          const [ts, l] = this.history[i];
+          if (since !== null && ts < since) break;
+          if (until !== null && ts > until) continue;
+          old.unshift(l + "\n");
+        }
+        if (old.length > 0) res.write(old.join(""));
+      }
+      if (until !== null && this.pastUntil(until)) {
+        // `until` in the past: only the buffered events, then the stream ends
+        this.untilRequests.push(req.url);
+        res.end();
+        return;
       }
       this.streams.add(res);
       res.on("close", () => this.streams.delete(res));
@@ -124,6 +140,11 @@ export class FakeDaemon {
     const execIds = (this.sessions.get(id) ?? []).map(([sid]) => sid).sort();
     if (what === "exec") res.end(JSON.stringify({ ID: id, ProcessConfig: { tty: true, entrypoint, arguments: args, user: "nobody", privileged: true } }));
     else res.end(JSON.stringify({ Id: id, ExecIDs: execIds, Image: "sha256:fake", Config: { User: "1000", ...(this.healthTest ? { Healthcheck: { Test: this.healthTest } } : {}) }, HostConfig: { Privileged: false, CapAdd: ["NET_ADMIN"], NetworkMode: "host", PidMode: "", IpcMode: "shareable", ReadonlyRootfs: true }, Mounts: [] }));
+  }
+
+  /** True when `until` (ns) is not after the daemon's clock (the wall clock, as dockerd's). */
+  pastUntil(until) {
+    return until <= BigInt(Date.now()) * 1000000n;
   }
 
   /** Resolves when at least `n` event streams are open. */

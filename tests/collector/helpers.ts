@@ -94,7 +94,8 @@ export class Collector {
   exitSignal: NodeJS.Signals | null = null;
 
   /** opts.program: run that executable (e.g. build/docker-collector) instead of `node MAIN`; opts.cleanEnv: only opts.env. */
-  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; stdio3?: number; program?: string; cleanEnv?: boolean } = {}) {
+  /** opts.stdio3: an fd the child inherits as fd 3, or "pipe" (this.child.stdio[3]: what the child writes there). */
+  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; stdio3?: number | "pipe"; program?: string; cleanEnv?: boolean } = {}) {
     const stdio: Array<"ignore" | "pipe" | number> = ["ignore", "ignore", "pipe"];
     if (opts.stdio3 !== undefined) stdio.push(opts.stdio3);
     const env = opts.cleanEnv ? { ...opts.env } : { ...process.env, ...opts.env };

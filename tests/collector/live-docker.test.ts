@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { request } from "node:http";
+import Docker from "dockerode";
 import { join } from "node:path";
 import { privateDockerd, type PrivateDockerd } from "../support/dockerd";
 import { Collector, ROOT, type Rec, RingReader, ensureBuilt, privateDir, timeNanoOf, until, withoutFalco } from "./helpers";
@@ -253,6 +254,51 @@ describeEngines("real engine", (engine: LiveEngine) => {
     expectNoDuplicates(r);
     expect(second.log()).toContain(`resuming after event ${lastTs}`);
   });
+
+  // Docker keeps its last 256 events: a collector restarted after 300 more has lost some, and says
+  // so. Podman replays its whole events file: the same restart loses nothing and claims no loss.
+  it(`a collector restart past 256 events: ${podman ? "no gap claimed, everything published once" : "says reconnect and reports the gap with a drop event, then publishes what the daemon still holds"}`, async () => {
+    const first = await start();
+    const { r, ring } = first;
+    const d = new Docker({ socketPath: host.slice("unix://".length) });
+    const tag = uniq("gap");
+    // Podman's volume events carry the name as an attribute (Actor.ID is "")
+    const vol = (x: Rec): string => (podman ? (x.json.Actor.Attributes.name ?? "") : x.json.Actor.ID);
+    await d.createVolume({ Name: `${tag}-pre` });
+    await r.waitFor("the volume before", (x) => x.kind === 1 && vol(x) === `${tag}-pre`);
+    await first.c.kill9();
+    const lastTs = r.get("lastTs");
+    // 300 events while no collector runs: Docker keeps only the last 256
+    for (let i = 0; i < 150; i++) {
+      await d.createVolume({ Name: `${tag}-${i}` });
+      await d.getVolume(`${tag}-${i}`).remove();
+    }
+    const second = new Collector(["--ring-path", ring, "--endpoint", host, "--reconnect-max-ms", "500"]);
+    running.push(second);
+    await r.waitFor("the last removal", (x) => x.kind === 1 && vol(x) === `${tag}-149` && x.json.Action === destroyAction, 60_000);
+    await d.getVolume(`${tag}-pre`).remove();
+    await r.waitFor("a live event after", (x) => x.kind === 1 && vol(x) === `${tag}-pre` && x.json.Action === destroyAction, 60_000);
+    const rc = r.collector("reconnect");
+    expect(rc).toHaveLength(1);
+    expect(rc[0]!.json.Actor.Attributes.reason).toMatch(/^collector restarted/);
+    expectNoDuplicates(r);
+    const mine = r.docker().filter((x) => vol(x).startsWith(`${tag}-`) && vol(x) !== `${tag}-pre`);
+    const drops = r.collector("drop");
+    if (podman) {
+      expect(drops).toHaveLength(0);
+      expect(mine).toHaveLength(300);
+      return;
+    }
+    expect(drops).toHaveLength(1);
+    // found by asking the daemon what it holds, or by the replay's first 256 events
+    expect(drops[0]!.json.Actor.Attributes.reason).toMatch(/^gap: (the daemon no longer holds the last event the ring holds \(its 256 events are all newer\)|the resume point is not among the 256 events the daemon replayed)/);
+    expect(drops[0]!.json.Actor.Attributes.droppedAtLeast).toBe("1");
+    expect(drops[0]!.json.Actor.Attributes.resumeTs).toBe(String(lastTs));
+    // the gap is reported before what the daemon still held
+    expect(r.records.indexOf(drops[0]!)).toBeLessThan(r.records.findIndex((x) => x.kind === 1 && vol(x) === `${tag}-149`));
+    // the daemon still held the last 256: those arrived
+    expect(mine.length).toBeGreaterThanOrEqual(250);
+  }, 180_000);
 
   afterAll(() => {
     if (host === "") return;

@@ -46,7 +46,7 @@ describe("replay", () => {
     expect(r.get("connected")).toBe(0n);
   });
 
-  it("keeps collector lines as kind 2, skips blank and broken lines (counted), accepts CRLF and a last line without newline", async () => {
+  it("keeps collector lines as kind 2, skips blank and broken lines (counted, a drop event for the broken one), accepts CRLF and a last line without newline", async () => {
     const a = eventLine(1, T + 1n);
     const coll = `{"Type":"collector","Action":"disconnect","Actor":{"ID":"unix:///x","Attributes":{"endpoint":"unix:///x","reason":"boom"}},"scope":"local","time":1795786267,"timeNano":${T + 2n}}`;
     const b = eventLine(3, T + 3n);
@@ -57,7 +57,12 @@ describe("replay", () => {
     expect(await c.exited).toBe(0);
     const r = new RingReader(ring);
     r.poll();
-    expect(r.records.map((x) => [x.kind, x.text])).toEqual([[1, a], [2, coll], [1, b]]);
+    const drops = r.records.filter((x) => x.kind === 2 && x.json.Action === "drop");
+    expect(r.records.filter((x) => !drops.includes(x)).map((x) => [x.kind, x.text])).toEqual([[1, a], [2, coll], [1, b]]);
+    // the broken line is not published, and a drop event says so (the blank one is nothing)
+    expect(drops.map((x) => x.json.Actor.Attributes)).toEqual([
+      { endpoint: `file://${file}`, dropped: "1", reason: "not a Docker event (not a JSON object with a valid time)" },
+    ]);
     expect(r.get("parseErrors")).toBe(1n);
     expect(r.get("finished")).toBe(1n);
   });

@@ -12,8 +12,8 @@ const DIR = resolve(__dirname, "../vectors/ring");
 const ROOT = resolve(__dirname, "../..");
 
 interface VecRecord { kind: number; ts: string; payload: string }
-type Op = { op: "publish"; kind: number; ts: string; payload: string; original?: string; endpoint?: string } | { op: "consume"; count: number };
-interface VecEntry { endpoint: string; key: string; index: number; last_ts: string; last_hash: string; seq: string }
+type Op = { op: "publish"; kind: number; ts: string; payload: string; original?: string; endpoint?: string } | { op: "consume"; count: number } | { op: "wait" | "woke" };
+interface VecEntry { endpoint: string; key: string; index: number; last_ts: string; last_hash: string; seq: string; before: string[]; anchor: string }
 interface VecLookup { endpoint: string; since: string; skip_hash: string | null }
 interface Vector {
   description: string;
@@ -24,6 +24,8 @@ interface Vector {
   final: Record<string, string>;
   resume: VecEntry[];
   lookups: VecLookup[];
+  /** Present when the consumer waits in the ops: events_written at each publication that must wake it. */
+  wakes?: number[];
 }
 
 function aligned(bytes: Uint8Array): Uint8Array {
@@ -37,6 +39,7 @@ const corrupt = readdirSync(DIR).filter((f) => f.endsWith(".json") && f.includes
 
 const FINAL: Record<string, keyof typeof H> = {
   write_pos: "writePos", read_pos: "readPos", events_written: "eventsWritten", events_read: "eventsRead", last_ts: "lastTs", last_hash: "lastHash",
+  consumer_waiting: "consumerWaiting",
 };
 
 describe("ring layout", () => {
@@ -63,7 +66,7 @@ describe("ring layout", () => {
   });
 
   it("has vectors: plain, wrap-around, wrap marker, full, and corrupt ones", () => {
-    expect(names).toEqual(expect.arrayContaining(["basic", "consumed", "wraparound", "wrapmarker", "wrapmarker8", "full", "resume"]));
+    expect(names).toEqual(expect.arrayContaining(["basic", "consumed", "wraparound", "wrapmarker", "wrapmarker8", "full", "resume", "wake"]));
     expect(corrupt.length).toBeGreaterThanOrEqual(9);
   });
 });
@@ -77,28 +80,32 @@ describe.each(names)("vector %s", (name) => {
     mem.initialize();
     mem.store("writePos", BigInt(vec.initial.write_pos));
     mem.store("readPos", BigInt(vec.initial.read_pos));
-    const producer = new RingProducer(mem);
+    const wakes: number[] = [];
+    const producer = new RingProducer(mem, () => wakes.push(Number(mem.load("eventsWritten"))));
     const consumer = new RingConsumer(mem, vec.capacity);
     for (const op of vec.ops) {
-      if (op.op === "publish") {
+      if (op.op === "wait" || op.op === "woke") mem.store("consumerWaiting", op.op === "wait" ? 1n : 0n);
+      else if (op.op === "publish") {
         // with a falco key: the daemon's JSON as body, the key and brace as tail (how the collector writes it)
         const payload = Buffer.from(op.payload, "utf8");
         const body = op.original !== undefined ? Buffer.from(op.original, "utf8") : payload;
         const tail = op.original !== undefined ? payload.subarray(body.length - 1) : null;
         if (op.original !== undefined) expect(op.payload.startsWith(op.original.slice(0, -1))).toBe(true);
         expect(producer.publish(op.kind, BigInt(op.ts), body, tail, op.endpoint ?? null)).toBe("ok");
-      } else {
+      } else if (op.op === "consume") {
         expect(consumer.poll(op.count)).toHaveLength(op.count);
       }
     }
     const diff = mem.bytes.findIndex((b, i) => b !== image[i]);
     expect(diff).toBe(-1);
+    // It wakes a waiting consumer after exactly the publications the contract says.
+    expect(wakes).toEqual(vec.wakes ?? []);
     expect(mem.bytes.length).toBe(image.length);
   });
 
   it("the TS consumer reads the records and the final header", () => {
     const mem = new RingMemory(aligned(image));
-    for (const [k, f] of Object.entries(FINAL)) expect(mem.load(f).toString(), k).toBe(vec.final[k]);
+    for (const [k, f] of Object.entries(FINAL)) expect(mem.load(f).toString(), k).toBe(vec.final[k] ?? "0");
     const got = new RingConsumer(mem, vec.capacity).poll();
     expect(got.map((r) => ({ kind: r.kind, ts: r.ts.toString(), payload: r.payload.toString("utf8") }))).toEqual(vec.records);
     expect(mem.load("readPos")).toBe(mem.load("writePos"));
@@ -112,6 +119,8 @@ describe.each(names)("vector %s", (name) => {
       expect(mem.loadEntry(e.index, "lastTs").toString()).toBe(e.last_ts);
       expect(mem.loadEntry(e.index, "lastHash").toString()).toBe(e.last_hash);
       expect(mem.loadEntry(e.index, "seq").toString()).toBe(e.seq);
+      expect(mem.loadEntry(e.index, "anchor").toString()).toBe(e.anchor);
+      expect(mem.entryBefore(e.index, BigInt(e.last_hash)).map(String)).toEqual(e.before);
     }
     for (let i = vec.resume.length; i < RESUME_ENTRIES; i++) expect(mem.loadEntry(i, "key")).toBe(0n);
     for (const l of vec.lookups) {
@@ -130,7 +139,8 @@ describe("resume entries", () => {
     const mem = new RingMemory(aligned(image));
     const [a, b] = vec.resume as [VecEntry, VecEntry];
     expect(BigInt(b.last_ts) - BigInt(a.last_ts)).toBeGreaterThan(20_000_000_000n);
-    expect(mem.resumePoint(a.endpoint)).toEqual({ ts: BigInt(a.last_ts), hash: BigInt(a.last_hash), from: "entry" });
+    expect(mem.resumePoint(a.endpoint)).toEqual({ ts: BigInt(a.last_ts), hash: BigInt(a.last_hash), before: a.before.map(BigInt), from: "entry" });
+    expect(a.before).toHaveLength(3);
     expect(mem.resumePoint(a.endpoint)?.ts).not.toBe(mem.load("lastTs"));
     expect(mem.resumePoint("tcp://not-seen:2375")).toEqual({ ts: mem.load("lastTs"), hash: mem.load("lastHash"), from: "global" });
   });
@@ -142,6 +152,30 @@ describe("resume entries", () => {
     expect(mem.resumePoint(a.endpoint)).toEqual({ ts: BigInt(a.last_ts), hash: null, from: "torn" });
     mem.storeEntry(a.index, "lastTs", 0n);
     expect(mem.resumePoint(a.endpoint)?.from).toBe("global");
+  });
+
+  it("keep the hashes before the last one only while anchored to it (an entry rewritten elsewhere keeps none)", () => {
+    const mem = new RingMemory(aligned(image));
+    const a = vec.resume[0] as VecEntry;
+    mem.storeEntry(a.index, "lastHash", 12345n);
+    expect(mem.resumePoint(a.endpoint)).toMatchObject({ hash: 12345n, before: [] });
+  });
+
+  it("a restarted producer continues the list from the entry", () => {
+    const mem = new RingMemory(new Uint8Array(new ArrayBuffer(HEADER_SIZE + 65536)));
+    mem.initialize();
+    const ep = "unix:///x.sock";
+    const bodies = [0, 1, 2, 3, 4].map((i) => Buffer.from(`{"i":${i}}`));
+    const h = bodies.map((b) => hashToBigInt(fnv1a64(b)));
+    let p = new RingProducer(mem);
+    p.publish(1, 1n, bodies[0]!, null, ep);
+    p.publish(1, 2n, bodies[1]!, null, ep);
+    expect(mem.resumePoint(ep)).toMatchObject({ hash: h[1], before: [h[0]] });
+    p = new RingProducer(mem); // a restart
+    for (const i of [2, 3]) expect(p.append(1, BigInt(i + 1), bodies[i]!, null, ep)).toBe("ok");
+    p.commit(); // one batch of two
+    p.publish(1, 5n, bodies[4]!, null, ep);
+    expect(mem.resumePoint(ep)).toMatchObject({ ts: 5n, hash: h[4], before: [h[3], h[2], h[1]] });
   });
 
   it("past 64 endpoints, the extra ones write no entry and fall back to the global values", () => {

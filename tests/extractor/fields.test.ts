@@ -23,15 +23,16 @@ const REQUIRED = [
 
 describe("field table", () => {
   const x = new Extractor();
-  it("imports nothing and reports ABI version 1", () => {
+  it("imports nothing and reports ABI version 2", () => {
     const m = new WebAssembly.Module(readFileSync(WASM_PATH));
     expect(WebAssembly.Module.imports(m)).toEqual([]);
-    expect(x.x.dkr_abi_version()).toBe(1);
+    expect(x.x.dkr_abi_version()).toBe(2);
   });
   it("exports exactly the guest ABI (the json-as transform must not turn the entry into a library file)", () => {
     const m = new WebAssembly.Module(readFileSync(WASM_PATH));
     expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual([
-      "dkr_abi_version", "dkr_arg", "dkr_extract", "dkr_fields_len", "dkr_fields_ptr", "dkr_input", "dkr_parse", "dkr_result", "memory",
+      "dkr_abi_version", "dkr_answers", "dkr_arg", "dkr_extract", "dkr_fields_len", "dkr_fields_ptr", "dkr_input", "dkr_parse",
+      "dkr_parse_extract", "dkr_requests", "dkr_result", "memory",
     ]);
   });
   it("is compact JSON with each entry's keys in get_fields order, NUL-terminated", () => {

@@ -16,17 +16,20 @@ const dec = new TextDecoder();
 const TOKENS = [
   '"', "\\", "\\u", "\\u00e9", "\\ud83d\\ude00", "\\ud800", "\\udc00", "\\/", "\\n", "{", "}", "[", "]", ",", ":",
   "null", "true", "false", "0", "-0", "1e5", "1.5", "-", "01", ".5", " ", "\t", "\n", "é", "😀", "\u0000", "\u001f",
+  "\u007f", "\\u001b", "\\b", "\\t", "\\r", "\\u007F", "\\u0000",
 ];
 const VALUES = [
   "null", "true", "false", "0", "-1", "1.5e3", "1e400", "-0.0", "18446744073709551615", "18446744073709551616",
   '""', '"x"', '"\\ud800"', '"a\\"b"', "{}", "[]", '{"a":[1,{"b":null}]}', '["x",1]', '"137"', '"12.5"', '"/old"',
   '"exec_start: sh -c id"', '"exec_create: /bin/sh"', '"exec_start:  /a/b/ x  y "', '"exec_start: "', '"exec_start: \\/x\\u00e9\\/\\ud800 -c"',
+  '"exec_start: sh -c true\\n2026-11-30 Critical\\u001b[2K"', '"a\u007fb"', '"\\u0007\\f\\\\x1b"',
   '"health_status: healthy"', '"container"', '"network"', '"volume"', '"image"', '"collector"',
   `"${"x".repeat(65536)}"`, `"${"x".repeat(65537)}"`, `"exec_start: sh ${"y".repeat(70000)}"`, `"\\u0041${"z".repeat(65534)}"`,
 ];
 const KNOWN_KEYS = [
   "Type", "Action", "Actor", "ID", "Attributes", "scope", "time", "timeNano", "status", "id", "from", "falco",
   "exitCode", "execDuration", "execID", "oldName", "container", "name", "image", "read/write", "gapNs", "dropped",
+  "truncated", "bytes", "droppedAtLeast",
 ];
 const FALCO = [
   '{"endpoint":"unix:///s","container":{"privileged":true,"capAdd":["SYS_ADMIN"],"mounts":[{"source":"/a","destination":"/b","rw":false,"mode":"ro","type":"bind"}],"user":"0","networkMode":"host","pidMode":"host","ipcMode":"","imageId":"sha256:x","readonlyRootfs":true},"exec":{"tty":true,"user":"u","privileged":false,"healthcheck":true}}',
@@ -37,6 +40,8 @@ const FALCO = [
   '{"container":{"mounts":[null]}}',
   '{"exec":{"tty":"yes"}}',
   '{"endpoint":null,"endpoint":"tcp://h:1"}',
+  '{"endpoint":"u","truncated":{"bytes":2200345,"strings":22,"x":[1,{"y":null}]}}',
+  '{"truncated":null}', '{"truncated":{"bytes":1e3}}', '{"truncated":[1]}', '{"truncated":{"bytes":"1"}}',
   "null",
   "[]",
 ];

@@ -118,6 +118,7 @@ export interface RefEvent {
     ipcMode?: Str; imageId?: Str; capAdd: Str[];
     mounts: Array<{ type?: Str; source?: Str; destination?: Str; mode?: Str; rw?: boolean }>;
     tty?: boolean; execUser?: Str; execPrivileged?: boolean; healthcheck?: boolean; execCmdline?: Str;
+    truncated?: boolean; truncatedBytes?: string;       // falco.truncated present, its "bytes" token
   };
 }
 
@@ -246,6 +247,13 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
                 }
               }
             }
+          } else if (fk === "truncated") {
+            f.truncated = f.truncatedBytes = undefined;
+            const members = ck.obj(fv);
+            if (members !== undefined) {
+              f.truncated = true;
+              for (const [tk, tv] of members) if (tk === "bytes") f.truncatedBytes = ck.scalar(tv, "num") as string | undefined;
+            }
           } else if (fk === "exec") {
             f.tty = f.execUser = f.execPrivileged = f.healthcheck = f.execCmdline = undefined;
             for (const [ek, evv] of ck.obj(fv) ?? []) {
@@ -268,10 +276,22 @@ export function refParse(bytes: Uint8Array): RefEvent | number {
 
 // ---- values ------------------------------------------------------------------------------
 
-/** Round-trips through UTF-8 as the module's output does (lone surrogates become U+FFFD); no value for a Big string. */
+/**
+ * A string value as the module outputs it (ABI.md "Control characters"): C0 controls and DEL
+ * escaped as \t \n \r or \xHH (lower-case hex), nothing else changed (a backslash stays).
+ */
+export function escapeControls(v: string): string {
+  return v.replace(/[\u0000-\u001f\u007f]/g, (c) =>
+    c === "\t" ? "\\t" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/**
+ * Round-trips through UTF-8 as the module's output does (lone surrogates become U+FFFD), controls
+ * escaped; no value for a Big string.
+ */
 function s(v: Str | undefined | null): string[] {
   if (v === undefined || v === null || v instanceof Big) return [];
-  return [norm(v)];
+  return [escapeControls(norm(v))];
 }
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -436,7 +456,11 @@ export function refExtract(ev: RefEvent, field: string, arg: string | null): Ref
     case "docker.exec.privileged": return b(f.execPrivileged);
     case "docker.collector.gap": return t === "collector" ? u(decimalTimes(a("gapNs"), 0, false)) : [];
     case "docker.collector.dropped": return t === "collector" ? u(decimalTimes(a("dropped"), 0, false)) : [];
+    case "docker.collector.dropped_at_least": return t === "collector" ? u(decimalTimes(a("droppedAtLeast"), 0, false)) : [];
     case "docker.collector.reason": return t === "collector" ? s(a("reason")) : [];
+    case "docker.event.truncated": return [f.truncated === true];
+    case "docker.event.original_size":
+      return f.truncated === true && f.truncatedBytes !== undefined ? u(numberTimes(f.truncatedBytes, 0)) : [];
     case "docker.engine": return s(f.engine);
     default: return null;
   }

@@ -28,6 +28,9 @@ interface Exports {
   dkr_parse(len: number): number;
   dkr_arg(len: number): number;
   dkr_extract(id: number, argLen: number): number;
+  dkr_parse_extract(len: number, count: number): number;
+  dkr_requests(): number;
+  dkr_answers(): number;
   dkr_result(): number;
 }
 
@@ -69,35 +72,83 @@ export class Extractor {
     return this.x.dkr_parse(b.length);
   }
 
-  /** Runs dkr_extract; returns the values, or the negative error code. */
-  extract(field: number | string, arg: string | null = null): Value[] | number {
+  /** Writes the argument to the dkr_arg buffer; its length, -1 for none, or null if refused. */
+  private putArg(arg: string | null): number | null {
+    if (arg === null) return -1;
+    const a = this.enc.encode(arg);
+    const p = this.x.dkr_arg(a.length);
+    if (p === 0) return null;
+    this.bytes(p, a.length).set(a);
+    return a.length;
+  }
+
+  private fieldId(field: number | string): number {
     const id = typeof field === "number" ? field : this.byName.get(field);
     if (id === undefined) throw new Error(`unknown field ${String(field)}`);
-    let argLen = -1;
-    if (arg !== null) {
-      const a = this.enc.encode(arg);
-      const p = this.x.dkr_arg(a.length);
-      if (p === 0) return -12;
-      this.bytes(p, a.length).set(a);
-      argLen = a.length;
-    }
-    const n = this.x.dkr_extract(id, argLen);
+    return id;
+  }
+
+  /** Runs dkr_extract; returns the values, or the negative error code. */
+  extract(field: number | string, arg: string | null = null): Value[] | number {
+    const id = this.fieldId(field);
+    const argLen = this.putArg(arg);
+    if (argLen === null) return -12;
+    return this.values(id, this.x.dkr_extract(id, argLen));
+  }
+
+  /**
+   * Copies the payload in, writes the requests (field, argument) to the request table and runs
+   * dkr_parse_extract: its code, and each answer's values (or its negative code).
+   */
+  parseExtract(payload: Uint8Array | string, requests: Array<[number | string, string | null]>): { rc: number; answers: Array<Value[] | number> } {
+    const b = typeof payload === "string" ? this.enc.encode(payload) : payload;
+    const p = this.x.dkr_input(b.length);
+    if (p === 0) return { rc: -3, answers: [] };
+    this.bytes(p, b.length).set(b);
+    const table = this.x.dkr_requests();
+    const dv = new DataView(this.x.memory.buffer);
+    let off = 0;
+    const ids = requests.map(([field, arg], i) => {
+      const id = typeof field === "number" ? field : this.fieldId(field);
+      let len = -1;
+      if (arg !== null) {
+        const a = this.enc.encode(arg);
+        this.bytes(table + 32 * 12 + off, a.length).set(a);
+        len = a.length;
+      }
+      dv.setUint32(table + i * 12, id, true);
+      dv.setInt32(table + i * 12 + 4, len, true);
+      dv.setUint32(table + i * 12 + 8, off, true);
+      off += Math.max(len, 0);
+      return id;
+    });
+    const rc = this.x.dkr_parse_extract(b.length, requests.length);
+    const ans = this.x.dkr_answers();
+    const answers = rc < 0 ? [] : ids.slice(0, 32).map((id, i) => {
+      const v = new DataView(this.x.memory.buffer);
+      return this.values(id, v.getInt32(ans + i * 8, true), v.getUint32(ans + i * 8 + 4, true));
+    });
+    return { rc, answers };
+  }
+
+  /** The n values of field id at `at` (default: the result area); n < 0 is returned as is. */
+  private values(id: number, n: number, at: number = this.result): Value[] | number {
     if (n < 0) return n;
     const type = this.fields[id]?.type ?? "string";
     const dv = new DataView(this.x.memory.buffer);
     const out: Value[] = [];
     for (let i = 0; i < n; i++) {
       if (type === "string") {
-        const sp = dv.getUint32(this.result + i * 8, true);
-        const sl = dv.getUint32(this.result + i * 8 + 4, true);
+        const sp = dv.getUint32(at + i * 8, true);
+        const sl = dv.getUint32(at + i * 8 + 4, true);
         if (dv.getUint8(sp + sl) !== 0) throw new Error("string not NUL-terminated");
         out.push(this.dec.decode(this.bytes(sp, sl)));
       } else if (type === "bool") {
-        const v = dv.getUint32(this.result + i * 4, true);
+        const v = dv.getUint32(at + i * 4, true);
         if (v > 1) throw new Error(`bool value ${v}`);
         out.push(v === 1);
       } else {
-        out.push(dv.getBigUint64(this.result + i * 8, true).toString());
+        out.push(dv.getBigUint64(at + i * 8, true).toString());
       }
     }
     return out;

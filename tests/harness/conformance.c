@@ -9,6 +9,7 @@
 #include "sha256.h"
 
 #include <elf.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -954,7 +955,8 @@ static void t_ring_contract(void)
 		{"header", "oversizeDropped", DKR_RH_OVERSIZE_DROPPED}, {"header", "reconnects", DKR_RH_RECONNECTS},
 		{"header", "queueDepth", DKR_RH_QUEUE_DEPTH}, {"header", "lastTs", DKR_RH_LAST_TS},
 		{"header", "lastHash", DKR_RH_LAST_HASH}, {"header", "readPos", DKR_RH_READ_POS},
-		{"header", "eventsRead", DKR_RH_EVENTS_READ}, {"header", "connected", DKR_RH_CONNECTED},
+		{"header", "eventsRead", DKR_RH_EVENTS_READ}, {"header", "consumerWaiting", DKR_RH_CONSUMER_WAITING},
+		{"header", "connected", DKR_RH_CONNECTED},
 		{"header", "inspectFailures", DKR_RH_INSPECT_FAILURES}, {"header", "parseErrors", DKR_RH_PARSE_ERRORS},
 		{"header", "heartbeatNs", DKR_RH_HEARTBEAT_NS}, {"header", "sourceRead", DKR_RH_SOURCE_READ},
 		{"header", "sourceTotal", DKR_RH_SOURCE_TOTAL}, {"header", "finished", DKR_RH_FINISHED},
@@ -1010,6 +1012,24 @@ static void t_ring_vectors(void)
 		size_t got = 0;
 		int rc = dkr_ring_attach(&r, img, blen, cap, err, sizeof(err));
 		int failed = rc != 0;
+		json_t *wakes = json_object_get(vj, "wakes");
+		if (!failed && wakes != NULL) {
+			/* Waking the consumer: a consumer about to sleep sets consumer_waiting and is told
+			 * when records are there already; its flag is where the image has it. */
+			uint64_t flag;
+			memcpy(&flag, img + DKR_RH_CONSUMER_WAITING, 8);
+			const char *want = json_string_value(json_object_get(json_object_get(vj, "final"),
+			                                                     "consumer_waiting"));
+			CHECK(want && flag == strtoull(want, NULL, 10), "%s: consumer_waiting %" PRIu64, jp, flag);
+			dkr_ring_wait_end(&r);
+			memcpy(&flag, img + DKR_RH_CONSUMER_WAITING, 8);
+			CHECK(flag == 0, "%s: consumer_waiting not cleared", jp);
+			CHECK(dkr_ring_wait_begin(&r) == (json_array_size(records) > 0),
+			      "%s: wait_begin does not see the unread records", jp);
+			memcpy(&flag, img + DKR_RH_CONSUMER_WAITING, 8);
+			CHECK(flag == 1, "%s: consumer_waiting not set", jp);
+			dkr_ring_wait_end(&r);
+		}
 		if (!failed) {
 			dkr_ring_cursor c;
 			for (int round = 0; round < 4 && !failed; round++) {
@@ -1050,6 +1070,8 @@ static void t_ring_vectors(void)
 			memcpy(&w, img + DKR_RH_WRITE_POS, 8);
 			memcpy(&rp, img + DKR_RH_READ_POS, 8);
 			CHECK(w == rp, "%s: read_pos %" PRIu64 " != write_pos %" PRIu64, jp, rp, w);
+			if (wakes != NULL)
+				CHECK(dkr_ring_wait_begin(&r) == 0, "%s: wait_begin with nothing to read", jp);
 		}
 		munmap(m, mapped + pg);
 		free(bin);
@@ -1245,6 +1267,61 @@ static int extract1(const dkr_api *a, ss_plugin_t *s, const hfields *t, const ch
 	return hfield_extract_json(a, s, ei, &t->f[id], (uint32_t)id, arg, val, 1 << 16);
 }
 
+/* Context switches (voluntary + not) of the calling thread. */
+static uint64_t self_switches(void)
+{
+	FILE *f = fopen("/proc/thread-self/status", "r");
+	char buf[256];
+	uint64_t sum = 0;
+	while (f != NULL && fgets(buf, sizeof(buf), f) != NULL) {
+		unsigned long long v;
+		if (sscanf(buf, "voluntary_ctxt_switches: %llu", &v) == 1 ||
+		    sscanf(buf, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+			sum += v;
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/* Context switches (voluntary + not) of this process's "dkr-epoch" thread, UINT64_MAX if none. */
+static uint64_t ticker_switches(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (d == NULL)
+		return UINT64_MAX;
+	uint64_t total = UINT64_MAX;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[300], buf[4096];
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		int ours = fgets(buf, sizeof(buf), f) != NULL && strncmp(buf, "dkr-epoch", 9) == 0;
+		fclose(f);
+		if (!ours)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		uint64_t sum = 0;
+		while (fgets(buf, sizeof(buf), f) != NULL) {
+			unsigned long long v;
+			if (sscanf(buf, "voluntary_ctxt_switches: %llu", &v) == 1 ||
+			    sscanf(buf, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+				sum += v;
+		}
+		fclose(f);
+		total = sum;
+	}
+	closedir(d);
+	return total;
+}
+
 static void t_swap(const dkr_api *main_api)
 {
 	g_section = "swap";
@@ -1365,7 +1442,7 @@ static void t_swap(const dkr_api *main_api)
 	if (!CHECK(dkr_api_load(&a, src, err, sizeof(err)) == 0, "%s", err))
 		return;
 	hfields_parse(a.get_fields(), &t);
-	CHECK(t.n == 10, "faulty table has %zu fields", t.n);
+	CHECK(t.n == 11, "faulty table has %zu fields", t.n);
 	s = dkr_api_init(&a, "{\"extractor\":{\"callTimeoutMs\":50,\"maxMemoryMiB\":16}}",
 	                 (ss_plugin_owner_t *)&lc, cap_log, &rc);
 	if (CHECK(rc == SS_PLUGIN_SUCCESS, "init faulty: %s", s ? a.get_last_error(s) : "")) {
@@ -1392,6 +1469,24 @@ static void t_swap(const dkr_api *main_api)
 			      "%s: parses after re-creation %s", traps[k], val);
 		}
 		CHECK(strstr(lc.text, "exceeded 50 ms"), "deadline trap not explained: %s", lc.text);
+		/* The epoch ticker sleeps when no guest call happens (engine.c): about no wakeups in
+		 * a second of idleness; and a call made then still meets its deadline (the call
+		 * wakes the ticker: without that it would run until the ticker's 1 s nap ends). */
+		usleep(300 * 1000);
+		uint64_t sw0 = ticker_switches();
+		usleep(1000 * 1000);
+		uint64_t sw1 = ticker_switches();
+		CHECK(sw0 != UINT64_MAX && sw1 - sw0 <= 3,
+		      "the epoch ticker woke %" PRIu64 " times in an idle second", sw1 - sw0);
+		uint64_t spins = metric(&a, s, "guest_traps");
+		double t0 = dkr_mono_s();
+		CHECK(extract1(&a, s, &t, "faulty.spin", NULL, &ei, val) == 0, "spin has a value");
+		double took = dkr_mono_s() - t0;
+		CHECK(metric(&a, s, "guest_traps") == spins + 1, "spin after idleness not trapped");
+		/* Under valgrind every thread runs under one lock and the spinning guest starves the
+		 * ticker's 1 ms ticks of turns: the bound holds only in the plain and ASan runs. */
+		CHECK(g.valgrind || took < 0.8, "a 50 ms call after idleness trapped after %.0f ms",
+		      took * 1000);
 		uint64_t before = metric(&a, s, "extraction_errors");
 		CHECK(extract1(&a, s, &t, "faulty.badptr", NULL, &ei, val) == 0, "bad pointer has a value");
 		CHECK(metric(&a, s, "extraction_errors") == before + 1, "bad pointer not counted");
@@ -1442,7 +1537,68 @@ static void t_swap(const dkr_api *main_api)
 		}
 		a.destroy(s);
 	}
-	/* A module with another ABI version is refused at init with a message. */
+	/* Fields asked in advance (ABI.md dkr_parse_extract): from the second event on, the fields
+	 * Falco asked for on the event before are answered with the parse, without a dkr_extract
+	 * call (faulty.extracts counts those calls); the answers outlive a dkr_extract call; a field
+	 * the module declines (faulty.list) is extracted alone. */
+	s = dkr_api_init(&a, "{\"extractor\":{\"callTimeoutMs\":50,\"maxMemoryMiB\":16}}", NULL,
+	                 NULL, &rc);
+	if (CHECK(rc == SS_PLUGIN_SUCCESS, "init faulty: %s", s ? a.get_last_error(s) : "")) {
+		struct { const char *field; const char *want; } ev[][5] = {
+			/* 1st event: one parse with faulty.ok, then two dkr_extract calls */
+			{{"faulty.ok", "\"ok\""}, {"faulty.flag", "true"}, {"faulty.extracts", "2"}},
+			/* the same fields: answered with the parse */
+			{{"faulty.ok", "\"ok\""}, {"faulty.flag", "true"}, {"faulty.extracts", "2"}},
+			{{"faulty.ok", "\"ok\""}, {"faulty.flag", "true"}, {"faulty.extracts", "2"}},
+			/* another order: still answered */
+			{{"faulty.flag", "true"}, {"faulty.extracts", "2"}, {"faulty.ok", "\"ok\""}},
+			/* a field not asked in advance, then an answer taken after its dkr_extract call */
+			{{"faulty.flag", "true"}, {"faulty.extracts", "2"}, {"faulty.list", "[\"a\",\"bb\",\"ccc\"]"},
+			 {"faulty.ok", "\"ok\""}},
+			/* faulty.list asked in advance is declined (ERR_NO_ROOM): extracted alone */
+			{{"faulty.flag", "true"}, {"faulty.extracts", "3"}, {"faulty.list", "[\"a\",\"bb\",\"ccc\"]"},
+			 {"faulty.ok", "\"ok\""}},
+			{{"faulty.flag", "true"}, {"faulty.extracts", "4"}, {"faulty.parses", "7"}},
+		};
+		for (size_t k = 0; k < sizeof(ev) / sizeof(ev[0]); k++) {
+			ei.evtnum = 100 + k;
+			for (int f = 0; f < 5 && ev[k][f].field != NULL; f++) {
+				int r = extract1(&a, s, &t, ev[k][f].field, NULL, &ei, val);
+				CHECK(r >= 1 && !strcmp(val, ev[k][f].want), "event %zu %s = %s (want %s)", k,
+				      ev[k][f].field, val, ev[k][f].want);
+			}
+		}
+		a.destroy(s);
+	}
+	/* A module of guest ABI version 1 (no dkr_parse_extract) is refused at init with a message
+	 * that names the versions, not the missing export. */
+	{
+		size_t wl;
+		char *wat = read_text(swap_wat, &wl);
+		char *ver = wat ? strstr(wat, "(func (export \"dkr_abi_version\") (result i32) (i32.const 2))") : NULL;
+		char *pe = wat ? strstr(wat, "  (func (export \"dkr_parse_extract\")") : NULL;
+		if (CHECK(ver != NULL && pe != NULL, "swap.wat: version or dkr_parse_extract not found")) {
+			ver[strlen("(func (export \"dkr_abi_version\") (result i32) (i32.const ")] = '1';
+			strcpy(pe, ")\n");
+			char v1wat[1400], v1[1400];
+			snprintf(v1wat, sizeof(v1wat), "%s/v1.wat", dir);
+			snprintf(v1, sizeof(v1), "%s/v1.wasm", dir);
+			write_file(v1wat, wat, strlen(wat));
+			if (CHECK(wat_to_file(v1wat, v1, err, sizeof(err)) == 0, "%s", err)) {
+				if (asprintf(&c, "{\"extractor\":{\"module\":\"%s\"}}", v1) < 0)
+					abort();
+				s = dkr_api_init(&a, c, NULL, NULL, &rc);
+				free(c);
+				CHECK(rc != SS_PLUGIN_SUCCESS, "a version 1 module was accepted");
+				const char *why = s ? a.get_last_error(s) : "";
+				CHECK(strstr(why, "guest ABI version 1") && strstr(why, "needs 2"),
+				      "refusal does not name the versions: %s", why);
+				if (s)
+					a.destroy(s);
+			}
+		}
+		free(wat);
+	}
 	hfields_free(&t);
 	free(e);
 	free(bad);
@@ -1507,6 +1663,45 @@ static void t_supervision(const dkr_api *a)
 		a->close(s, h);
 	}
 	unlink(marker);
+	/* next_batch sleeps while nothing happens and wakes when the collector publishes
+	 * (contracts/ring.md "Waking the consumer"): with batch.waitMs 1000, an event published
+	 * 300 ms into a call is returned by that call, and the calling thread woke only a few
+	 * times meanwhile (polling the ring every 1-8 ms, it woke 40 times). */
+	{
+		setenv("DKR_FAKE_MODE", "later:300", 1);
+		char *wc = NULL;
+		if (asprintf(&wc, "{\"collector\":{\"node\":\"%s\",\"path\":\"%s\"},"
+		             "\"batch\":{\"waitMs\":1000}}", g.fake, g.fixture) < 0)
+			abort();
+		ss_plugin_t *ws = dkr_api_init(a, wc, NULL, NULL, &rc);
+		free(wc);
+		ss_instance_t *wh = ws ? a->open(ws, params, &rc) : NULL;
+		if (CHECK(wh != NULL, "open (later:300): %s", ws ? a->get_last_error(ws) : "")) {
+			uint32_t n = 0;
+			ss_plugin_event **evts;
+			uint64_t sw0 = self_switches();
+			double t0 = dkr_mono_s();
+			rc = a->next_batch(ws, wh, &n, &evts);
+			double took = dkr_mono_s() - t0;
+			uint64_t sw1 = self_switches();
+			CHECK(rc == SS_PLUGIN_SUCCESS && n == 1, "the event published 300 ms in: rc %d, %u "
+			      "events after %.0f ms", (int)rc, n, took * 1000);
+			CHECK(took < 0.9, "next_batch returned the event after %.0f ms", took * 1000);
+			CHECK(sw1 - sw0 <= 12, "next_batch woke %" PRIu64 " times waiting 300 ms",
+			      sw1 - sw0);
+			t0 = dkr_mono_s();
+			rc = a->next_batch(ws, wh, &n, &evts);
+			took = dkr_mono_s() - t0;
+			uint64_t sw2 = self_switches();
+			CHECK(rc == SS_PLUGIN_TIMEOUT && n == 0 && took > 0.9,
+			      "nothing more: rc %d, %u events after %.0f ms", (int)rc, n, took * 1000);
+			CHECK(sw2 - sw1 <= 12, "next_batch woke %" PRIu64 " times in an idle second",
+			      sw2 - sw1);
+			a->close(ws, wh);
+		}
+		if (ws)
+			a->destroy(ws);
+	}
 	/* A hung collector (alive, ignores SIGTERM, heartbeat stopped after 3 events): killed
 	 * after collector.hangTimeoutMs, restarted, resumes; counted as a restart. */
 	snprintf(mode, sizeof(mode), "hang-once:%s", marker);
@@ -2016,8 +2211,9 @@ static void t_start(const dkr_api *a)
 	}
 	if (s)
 		a->destroy(s);
-	/* Descriptors of the host process reach the collector only as its stdio and the ring
-	 * (fd 3): an fd opened without O_CLOEXEC (as Falco or a library may) is not inherited. */
+	/* Descriptors of the host process reach the collector only as its stdio, the ring (fd 3)
+	 * and the wake-up eventfd (fd 4): an fd opened without O_CLOEXEC (as Falco or a library
+	 * may) is not inherited. */
 	snprintf(path, sizeof(path), "%s/leak", dir);
 	int leak = open(path, O_CREAT | O_RDWR, 0600); /* no O_CLOEXEC on purpose */
 	CHECK(leak >= 0, "open %s", path);
@@ -2043,8 +2239,15 @@ static void t_start(const dkr_api *a)
 				}
 				globfree(&gl);
 			}
-			CHECK(!found_leak && nfd == 4, "the collector holds %zu descriptors%s (want 0-3)",
+			CHECK(!found_leak && nfd == 5, "the collector holds %zu descriptors%s (want 0-4)",
 			      nfd, found_leak ? ", the host's non-CLOEXEC file among them" : "");
+			char fd4[64], t4[PATH_MAX];
+			snprintf(fd4, sizeof(fd4), "/proc/%d/fd/4", (int)kids[0]);
+			ssize_t l4 = readlink(fd4, t4, sizeof(t4) - 1);
+			if (l4 > 0)
+				t4[l4] = '\0';
+			CHECK(l4 > 0 && strstr(t4, "eventfd") != NULL, "the collector's fd 4 is %s, not the "
+			      "wake-up eventfd", l4 > 0 ? t4 : "closed");
 		}
 		a->close(s, h);
 	}

@@ -4,7 +4,8 @@
  * resume) and a permanent misconfiguration (exit 2). It replays the file:// endpoints into
  * the ring of --ring-fd like the real one does.
  *   DKR_FAKE_MODE=ok | crash-once:<marker file> | hang-once:<marker file> | exit2 |
- *   exit2-later | stall | silent | live:<dump file> (environment). live stands in for a live
+ *   exit2-later | stall | silent | later:<ms> | live:<dump file> (environment). later publishes
+ *   the first line of the first recording <ms> after its start, then stays quiet until SIGTERM. live stands in for a live
  *   daemon (the first endpoint): it writes the ring's header and resume area as it found them
  *   to <dump file>, publishes $DKR_FAKE_EVENTS (default 1) events, the first one ns after the
  *   resume point it found (or at 1700000000000000000), the next one ns apart, each with the
@@ -35,6 +36,19 @@ static void on_term(int sig) { (void)sig; g_stop = 1; }
 
 static uint64_t ld(uint8_t *b, unsigned off) { return __atomic_load_n((uint64_t *)(b + off), __ATOMIC_ACQUIRE); }
 static void st(uint8_t *b, unsigned off, uint64_t v) { __atomic_store_n((uint64_t *)(b + off), v, __ATOMIC_RELEASE); }
+
+/* --wake-fd: written to after a publication that finds the consumer waiting (ring.md). */
+static int g_wake = -1;
+
+static void wake_if_waiting(uint8_t *b)
+{
+	if (g_wake < 0 || __atomic_load_n((uint64_t *)(b + DKR_RH_CONSUMER_WAITING), __ATOMIC_SEQ_CST) == 0)
+		return;
+	uint64_t one = 1;
+	if (write(g_wake, &one, sizeof(one)) < 0) {
+		/* a full pipe or a closed fd: nothing to do */
+	}
+}
 
 static uint64_t wall_ns(void)
 {
@@ -74,7 +88,8 @@ static int publish(uint8_t *b, const char *payload, uint32_t len, uint64_t ts)
 			memcpy(data + off + 8, &ts, 8);
 			memcpy(data + off + 16, payload, len);
 			memset(data + off + 16 + len, 0, rs - 16 - len);
-			st(b, DKR_RH_WRITE_POS, w + skip + rs);
+			__atomic_store_n((uint64_t *)(b + DKR_RH_WRITE_POS), w + skip + rs, __ATOMIC_SEQ_CST);
+			wake_if_waiting(b);
 			st(b, DKR_RH_EVENTS_WRITTEN, ld(b, DKR_RH_EVENTS_WRITTEN) + 1);
 			st(b, DKR_RH_LAST_TS, ts);
 			return 0;
@@ -97,6 +112,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--ring-fd") == 0 && i + 1 < argc)
 			fd = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--wake-fd") == 0 && i + 1 < argc)
+			g_wake = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--endpoint") == 0 && i + 1 < argc && neps < 16)
 			eps[neps++] = argv[++i];
 	}
@@ -233,6 +250,30 @@ int main(int argc, char **argv)
 		while (!g_stop) {
 			beat(b);
 			usleep(10000);
+		}
+		return 0;
+	}
+	if (strncmp(mode, "later:", 6) == 0) {
+		/* One event, <ms> after the start (the first line of the first recording), then quiet. */
+		uint64_t until = wall_ns() + strtoull(mode + 6, NULL, 10) * 1000000ull;
+		while (!g_stop && wall_ns() < until) {
+			beat(b);
+			usleep(10000);
+		}
+		FILE *f = neps > 0 && strncmp(eps[0], "file://", 7) == 0 ? fopen(eps[0] + 7, "r") : NULL;
+		char *line = NULL;
+		size_t lcap = 0;
+		ssize_t l = f ? getline(&line, &lcap, f) : -1;
+		while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+			line[--l] = '\0';
+		if (l > 0)
+			publish(b, line, (uint32_t)l, ts_of(line));
+		free(line);
+		if (f)
+			fclose(f);
+		while (!g_stop) {
+			beat(b);
+			usleep(100000);
 		}
 		return 0;
 	}

@@ -15,7 +15,8 @@ For each vector NAME it writes:
                                            the last one (a wrap marker in front of a record is skipped with it)
     "records": [{"kind","ts","payload"}]    what a consumer reading the image finds between read_pos and write_pos
     "final": {header fields after the ops}
-    "resume": [{"endpoint","key","index","last_ts","last_hash","seq"}]   the resume entries after the ops
+    "resume": [{"endpoint","key","index","last_ts","last_hash","seq","before","anchor"}]   the resume entries after the ops
+                                           ("before": prev1..3, the hashes before last_hash, newest first)
     "lookups": [{"endpoint","since","skip_hash"}]   where a restarted collector resumes each endpoint
                                            ("skip_hash" null: nothing to skip; "since" "0": no resume point)
   }
@@ -45,7 +46,7 @@ U64 = (1 << 64) - 1
 OFF = {
     "magic": 0, "capacity": 16, "flags": 24, "write_pos": 64, "events_written": 72, "events_dropped": 80,
     "oversize_dropped": 88, "reconnects": 96, "queue_depth": 104, "last_ts": 112, "last_hash": 120,
-    "read_pos": 128, "events_read": 136, "connected": 192, "inspect_failures": 200, "parse_errors": 208,
+    "read_pos": 128, "events_read": 136, "consumer_waiting": 144, "connected": 192, "inspect_failures": 200, "parse_errors": 208,
     "heartbeat_ns": 216, "source_read": 224, "source_total": 232, "finished": 240,
 }
 
@@ -79,6 +80,7 @@ class Ring:
         struct.pack_into("<QIIQQ", self.buf, 0, MAGIC, VERSION, HEADER_SIZE, capacity, 0)
         self.set("write_pos", write_pos)
         self.set("read_pos", read_pos)
+        self.wakes = []  # publications made while the consumer waited: each must wake it
 
     def get(self, name: str) -> int:
         return struct.unpack_from("<Q", self.buf, OFF[name])[0]
@@ -98,7 +100,8 @@ class Ring:
                 return i
         return None
 
-    # producer, after write_pos and the header's last_ts/last_hash: seqlock update of the entry
+    # producer, after write_pos and the header's last_ts/last_hash: seqlock update of the entry;
+    # it keeps last_hash and the three hashes before it (prev1..3), anchored to last_hash
     def update_entry(self, endpoint: str, ts: int, h: int) -> None:
         key = endpoint_key(endpoint)
         i = self.find_entry(key)
@@ -107,11 +110,16 @@ class Ring:
             i = self.find_entry(0)
             if i is None:
                 return  # area full: this endpoint uses the global values
+        older = [] if claim else [self.entry_get(i, 16)] + [self.entry_get(i, f) for f in (32, 40, 48)]
+        recent = ([h] + [x for x in older if x != 0])[:4] + [0, 0, 0]
         self.entry_set(i, 24, self.entry_get(i, 24) + 1)
         if claim:
             self.entry_set(i, 0, key)
         self.entry_set(i, 8, ts)
         self.entry_set(i, 16, h)
+        for f, v in zip((32, 40, 48), recent[1:4]):
+            self.entry_set(i, f, v)
+        self.entry_set(i, 56, h)
         self.entry_set(i, 24, self.entry_get(i, 24) + 1)
 
     # a restarted collector: (since, hash to skip or None)
@@ -145,6 +153,8 @@ class Ring:
         self.buf[at + 16:at + 16 + n] = payload
         self.buf[at + 16 + n:at + size] = bytes(size - 16 - n)
         self.set("write_pos", wp + skip + size)
+        if self.get("consumer_waiting") != 0:
+            self.wakes.append(self.get("events_written"))
         self.set("events_written", self.get("events_written") + 1)
         if kind == 1:
             h = fnv1a64(original if original is not None else payload)
@@ -217,9 +227,12 @@ def build(name: str, description: str, capacity: int, ops: list, write_pos: int 
             if endpoint is not None:
                 j["endpoint"] = endpoint
             json_ops.append(j)
-        else:
+        elif op[0] == "consume":
             ring.consume(op[1])
             json_ops.append({"op": "consume", "count": op[1]})
+        else:  # the consumer starts ("wait") or stops ("woke") waiting for records
+            ring.set("consumer_waiting", 1 if op[0] == "wait" else 0)
+            json_ops.append({"op": op[0]})
     records, _ = ring.records()
     final = {k: str(ring.get(k)) for k in ("write_pos", "read_pos", "events_written", "events_read", "last_ts", "last_hash")}
     resume = []
@@ -228,7 +241,9 @@ def build(name: str, description: str, capacity: int, ops: list, write_pos: int 
         if key != 0:
             ep = next(o["endpoint"] for o in json_ops if o.get("endpoint") is not None and endpoint_key(o["endpoint"]) == key)
             resume.append({"endpoint": ep, "key": str(key), "index": i, "last_ts": str(ring.entry_get(i, 8)),
-                           "last_hash": str(ring.entry_get(i, 16)), "seq": str(ring.entry_get(i, 24))})
+                           "last_hash": str(ring.entry_get(i, 16)), "seq": str(ring.entry_get(i, 24)),
+                           "before": [str(ring.entry_get(i, f)) for f in (32, 40, 48) if ring.entry_get(i, f) != 0],
+                           "anchor": str(ring.entry_get(i, 56))})
     looked = []
     for ep in lookups:
         since, skip = ring.lookup(ep)
@@ -236,6 +251,9 @@ def build(name: str, description: str, capacity: int, ops: list, write_pos: int 
     doc = {"description": description, "capacity": capacity,
            "initial": {"write_pos": str(write_pos), "read_pos": str(read_pos)},
            "ops": json_ops, "records": records, "final": final, "resume": resume, "lookups": looked}
+    if any(o["op"] in ("wait", "woke") for o in json_ops):
+        final["consumer_waiting"] = str(ring.get("consumer_waiting"))
+        doc["wakes"] = ring.wakes  # the publish ops (0-based, counting publishes) that must wake the consumer
     with open(os.path.join(HERE, name + ".bin"), "wb") as f:
         f.write(ring.buf)
     with open(os.path.join(HERE, name + ".json"), "w") as f:
@@ -319,6 +337,18 @@ def main() -> None:
     resume_ops.append(("publish", 1, T0 + 2 * skew, event("destroy", T0 + 2 * skew, CID)))  # no endpoint: a replayed line
     build("resume", "three daemons with skewed clocks publish interleaved: per-endpoint resume entries (seqlock even), the global last_ts is the last record's; an unknown endpoint falls back to the global values",
           cap, resume_ops, lookups=(ep_a, ep_b, ep_c, "tcp://unknown:2375"))
+
+    build("wake", "the consumer waits (consumer_waiting = 1): the publications made meanwhile wake it, the others do not", cap, [
+        ("publish", 1, T0, create),
+        ("wait",),
+        ("publish", 1, T0 + 10, event("start", T0 + 10, CID)),
+        ("woke",),
+        ("consume", 2),
+        ("publish", 1, T0 + 20, event("die", T0 + 20, CID, '"exitCode":"3",')),
+        ("wait",),
+        ("publish", 1, T0 + 30, event("destroy", T0 + 30, CID)),
+        ("publish", 2, T0 + 40, collector("disconnect", T0 + 40, ',"reason":"EOF"')),
+    ])
 
     big = 16384 - 16  # max_payload for 64 KiB
     build("full", "four records of max_payload fill the data area exactly: write_pos - read_pos == capacity", cap, [
