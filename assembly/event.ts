@@ -110,6 +110,13 @@ export const TRUNC_BYTES: usize = truncSlots + <usize>SLOT;
 export let parseControl: bool = false;
 export function setParseControl(v: bool): void { parseControl = v; }
 
+/**
+ * falco.engine is "podman" (decoded): the event came from Podman's Docker-compatible API, whose
+ * facts some fields read elsewhere (extract.ts). Set by the parse, once per event.
+ */
+export let enginePodman: bool = false;
+export function setEnginePodman(v: bool): void { enginePodman = v; }
+
 /** True after a successful dkr_parse, false after an error or a new dkr_input. */
 export let parsed: bool = false;
 

@@ -11,7 +11,7 @@ import {
   S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_VOLUME,
   actionBig, actionLen, actionNameLen, actionPtr, actionSuffixLen, actionSuffixPtr, attrCount, attrs, ATTR, capCount, caps,
-  findAttr, mountCount, mounts, parseControl, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
+  enginePodman, findAttr, mountCount, mounts, parseControl, parsed, slotAt, slotLen, slotPtr, slotTag, typeKind,
   TRUNC_BYTES, TRUNC_PRESENT,
 } from "./event";
 import * as F from "./fields";
@@ -209,20 +209,9 @@ function copySlot(s: usize, d: usize): i32 {
 // fact on both (README "Engines"), the compatibility fields (docker.action, docker.status,
 // docker.attributes.*, docker.actor.id...) keep the raw event.
 
-/** The event came from Podman's Docker-compatible API: falco.engine is "podman" (decoded). */
-function podman(): bool {
-  const s = slotAt(S_ENGINE);
-  const tag = slotTag(s);
-  if (tag == STR) return slotLen(s) == 6 && isPodman(slotPtr(s));
-  if (tag != STRESC || slotLen(s) > 36) return false;   // "podman" is at most 6 \uXXXX escapes
-  const flag = sawControl;                               // (not a value of this extraction)
-  const l = decodeString(slotPtr(s), slotLen(s), engineScratch);
-  setSawControl(flag);
-  return l == 6 && isPodman(engineScratch);
-}
-const engineScratch: usize = memory.data(40, 8);
-@inline function isPodman(p: usize): bool {
-  return load<u32>(p) == 0x6D646F70 && load<u16>(p + 4) == 0x6E61;   // "podm" "an"
+/** The event came from Podman's Docker-compatible API (falco.engine "podman", told by the parse). */
+@inline function podman(): bool {
+  return enginePodman;
 }
 
 /** Appends the ASCII literal lit as a string value. */

@@ -38,7 +38,7 @@ import {
   T_COLLECTOR, T_CONTAINER, T_IMAGE, T_NETWORK, T_NONE, T_OTHER, T_VOLUME,
   attrs, caps, clearAllSlots, clearSlots, mounts, setAction, setAttrCount, setCapCount,
   setMountCount, setParseControl, setSlot, setTypeKind, slotAt, slotLen, slotPtr, slotTag,
-  TRUNC_BYTES, TRUNC_PRESENT, clearTruncated,
+  TRUNC_BYTES, TRUNC_PRESENT, clearTruncated, setEnginePodman,
 } from "./event";
 
 // Scanner state (one parse at a time per instance).
@@ -820,8 +820,23 @@ function parseTruncated(p: usize, holder: i32): usize {
   return 0;
 }
 
+/** The string slot s is "podman", decoded (an escaped spelling is the same name, as JSON.parse reads it). */
+function isPodman(s: usize): bool {
+  let p = slotPtr(s);
+  let n = slotLen(s);
+  const tag = slotTag(s);
+  if (tag == STRESC) {
+    if (n > 36) return false;                  // "podman" is at most 6 \uXXXX escapes
+    n = decodeString(p, n, podmanScratch);     // (sawControl is reset by finish)
+    p = podmanScratch;
+  } else if (tag != STR) return false;
+  return n == 6 && load<u32>(p) == 0x6D646F70 && load<u16>(p + 4) == 0x6E61;   // "podm" "an"
+}
+const podmanScratch: usize = memory.data(40, 8);
+
 function parseFalco(p: usize, holder: i32): usize {
   clearSlots(S_ENDPOINT, S_ENGINE + 1);
+  setEnginePodman(false);
   clearTruncated();
   setCapCount(0);
   setMountCount(0);
@@ -847,7 +862,10 @@ function parseFalco(p: usize, holder: i32): usize {
     else if (m == 2) p = parseContainer(p, d);
     else if (m == 3) p = parseExec(p, d);
     else if (m == 4) p = parseTruncated(p, d);
-    else if (m == 5) p = strInto(p, slotAt(S_ENGINE), d);
+    else if (m == 5) {
+      p = strInto(p, slotAt(S_ENGINE), d);
+      if (p != 0) setEnginePodman(isPodman(slotAt(S_ENGINE)));
+    }
     else p = skipValue(p, d);
     if (p == 0) return 0;
     p = next(p, 0x7D);
@@ -1035,6 +1053,7 @@ export function parseEvent(len: i32): i32 {
   typeErr = false;
   arenaPos = arenaBuf;
   clearAllSlots();
+  setEnginePodman(false);
   clearTruncated();
   setAttrCount(0);
   setCapCount(0);
