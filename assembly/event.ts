@@ -5,8 +5,10 @@
 // they are the value itself; STRESC when they must be decoded). For numbers, the token
 // text. A key that is absent, or whose value is null, has tag ABSENT. A string over
 // MAX_STRING encoded bytes has tag BIG (ptr/len still locate it): it is present but has no
-// value ("degrade, don't fail": the rest of the event is extracted). Duplicate keys: the
-// last one wins, as in JSON.parse.
+// value ("degrade, don't fail": the rest of the event is extracted). A known scalar key whose
+// value is an object or an array has tag WRONG (a type error: only the collector's entry reads
+// the slots of an event that failed, for its time). Duplicate keys: the last one wins, as in
+// JSON.parse.
 
 import { MAX_ATTRS, MAX_LIST } from "./limits";
 
@@ -17,6 +19,7 @@ export const NUM: i32 = 3;
 export const TRUE: i32 = 4;
 export const FALSE: i32 = 5;
 export const BIG: i32 = 6;
+export const WRONG: i32 = 7;
 
 export const SLOT: i32 = 12;
 

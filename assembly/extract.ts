@@ -371,6 +371,21 @@ function escapeResults(): void {
 const TK_CONTAINER: i32 = 1 << T_CONTAINER;
 const TK_IMAGE: i32 = 1 << T_IMAGE;
 
+/**
+ * The event time (docker.time, and the collector's record time: ABI.md "Parsing rules" and "The
+ * collector's entry"), into numValue: floor(timeNano) when the top-level timeNano is present
+ * (not null), else floor(time * 10^9); false when the one that decides is not a number, is
+ * negative or is above 2^64-1 (no fallback from a bad timeNano to time). After a successful
+ * parse the two slots hold a number or nothing; after a type error or a nesting too deep they
+ * may hold another type (then false).
+ */
+export function eventTime(): bool {
+  const tn = slotAt(S_TIMENANO);
+  if (slotTag(tn) != ABSENT) return slotTag(tn) == NUM && numberToU64(slotPtr(tn), slotLen(tn), 0);
+  const t = slotAt(S_TIME);
+  return slotTag(t) == NUM && numberToU64(slotPtr(t), slotLen(t), 9);
+}
+
 /** dkr_extract: the number of values written to the result area, or a negative error. */
 export function extractField(id: i32, argPtr: usize, argLen: i32): i32 {
   escReset();
@@ -577,16 +592,7 @@ function extractInto(id: i32, argPtr: usize, argLen: i32, out: usize): i32 {
       if (s != 0) pushSlot(s);
       break;
     }
-    case F.F_TIME: {
-      const tn = slotAt(S_TIMENANO);
-      const t = slotAt(S_TIME);
-      if (slotTag(tn) != ABSENT) {
-        if (numberToU64(slotPtr(tn), slotLen(tn), 0)) pushU64(numValue);
-      } else if (slotTag(t) != ABSENT) {
-        if (numberToU64(slotPtr(t), slotLen(t), 9)) pushU64(numValue);
-      }
-      break;
-    }
+    case F.F_TIME: if (eventTime()) pushU64(numValue); break;
     case F.F_ACTION_NAME: pushActionName(); break;
     case F.F_EXEC_CMDLINE: if (execText()) pushRawTail(rawP, rawL); break;
     case F.F_HEALTH_STATUS:

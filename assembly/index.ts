@@ -1,11 +1,12 @@
 // Exports of the extractor module: the guest ABI of assembly/ABI.md, nothing else.
 
-import { ABI_VERSION, ERR_TOO_LARGE, MAX_ARG } from "./limits";
+import { ABI_VERSION, ERR_SYNTAX, ERR_TOO_LARGE, MAX_ARG, MAX_EVENT, MAX_LINE } from "./limits";
 import { answerTable, argBuf, ensureInput, inBuf, inCap, requestTable, resultArea } from "./mem";
 import { setParsed } from "./event";
 import { parseEvent } from "./json";
 import { extractField, extractRequests } from "./extract";
 import { fieldsJson } from "./fields";
+import { scanInfo, summarize } from "./scan";
 import "./abort";
 
 let fieldsPtr: usize = 0;
@@ -35,17 +36,22 @@ export function dkr_fields_len(): i32 {
 
 export function dkr_input(len: i32): usize {
   setParsed(false);
-  if (!ensureInput(len)) return 0;
+  if (!ensureInput(len, MAX_EVENT)) return 0;
   return inBuf;
 }
 
-export function dkr_parse(len: i32): i32 {
+/** Parses len bytes of the input buffer, when they are at most max. */
+function parseUpTo(len: i32, max: i32): i32 {
   setParsed(false);
-  if (inBuf == 0) ensureInput(0);              // no dkr_input yet: parse an empty buffer
-  if (len < 0 || len > inCap) return ERR_TOO_LARGE;
+  if (inBuf == 0) ensureInput(0, max);         // no dkr_input yet: parse an empty buffer
+  if (len < 0 || len > inCap || len > max) return ERR_TOO_LARGE;
   const rc = parseEvent(len);
   setParsed(rc == 0);
   return rc;
+}
+
+export function dkr_parse(len: i32): i32 {
+  return parseUpTo(len, MAX_EVENT);
 }
 
 export function dkr_arg(len: i32): usize {
@@ -74,4 +80,25 @@ export function dkr_answers(): usize {
 
 export function dkr_result(): usize {
   return resultArea;
+}
+
+// The collector's entry (ABI.md "The collector's entry"; the host does not use it).
+
+/** dkr_input for a line of up to MAX_LINE bytes. */
+export function dkr_line(len: i32): usize {
+  setParsed(false);
+  if (!ensureInput(len, MAX_LINE)) return 0;
+  return inBuf;
+}
+
+/** dkr_parse of a line of up to MAX_LINE bytes, then its summary (dkr_scan_info). */
+export function dkr_scan(len: i32): i32 {
+  const read = inBuf != 0 && len >= 0 && len <= inCap;   // else nothing is parsed (ERR_TOO_LARGE)
+  const rc = parseUpTo(len, MAX_LINE);
+  summarize(read ? rc : ERR_SYNTAX);
+  return rc;
+}
+
+export function dkr_scan_info(): usize {
+  return scanInfo;
 }

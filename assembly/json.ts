@@ -31,7 +31,7 @@ import { arenaBuf, bitStack, inBuf } from "./mem";
 import { utf8SeqLen, validUtf8 } from "./utf8";
 import { decodeString, sawControl, setSawControl } from "./strings";
 import {
-  ABSENT, ATTR, BIG, FALSE, MOUNT, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, SLOT, STR, STRESC, TRUE,
+  ABSENT, ATTR, BIG, FALSE, MOUNT, WRONG, M_DESTINATION, M_MODE, M_RW, M_SOURCE, M_TYPE, NUM, SLOT, STR, STRESC, TRUE,
   S_ACTION, S_ACTOR_ID, S_C_IMAGEID, S_C_IPCMODE, S_C_NETMODE, S_C_PIDMODE, S_C_PRIVILEGED, S_C_READONLY, S_C_USER,
   S_ENDPOINT, S_ENGINE, S_E_CMDLINE, S_E_HEALTHCHECK, S_E_PRIVILEGED, S_E_TTY, S_E_USER, S_FROM, S_HEALTHSTATUS, S_ID, S_SCOPE,
   S_STATUS, S_TIME, S_TIMENANO, S_TYPE,
@@ -474,7 +474,7 @@ function valueInto(p: usize, s: usize, want: i32, holder: i32): usize {
   if (c == 0x7B || c == 0x5B) {
     p = skipValue(p, holder);
     if (p == 0) return 0;
-    setSlot(s, 0, 0, ABSENT);
+    setSlot(s, 0, 0, WRONG);
     typeErr = true;
     return p;
   }

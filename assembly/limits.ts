@@ -15,6 +15,8 @@ export const ERR_NO_ROOM: i32 = -13;
 
 /** Largest payload accepted by dkr_input / dkr_parse (4 MiB). */
 export const MAX_EVENT: i32 = 4 << 20;
+/** Largest line accepted by dkr_line / dkr_scan, the collector's entry (16 MiB: the collector's longest line, collector/src/lines.ts). */
+export const MAX_LINE: i32 = 16 << 20;
 /** Most requests of one dkr_parse_extract (the request and answer tables). */
 export const MAX_REQUESTS: i32 = 32;
 /** Bytes of the argument area after the request table. */

@@ -1,8 +1,8 @@
 // Buffers of one module instance. The fixed-size areas are static data segments; the
 // areas whose size follows the input grow only when a larger payload arrives (bounded by
-// MAX_EVENT), so the memory of an instance stays flat however many events it parses.
+// MAX_EVENT, or MAX_LINE for the collector's entry), so the memory of an instance stays flat however many events it parses.
 
-import { MAX_ARG, MAX_EVENT, MAX_LIST, MAX_REQUESTS, REQUEST_ARGS } from "./limits";
+import { MAX_ARG, MAX_LIST, MAX_REQUESTS, REQUEST_ARGS } from "./limits";
 
 /** Result area of dkr_extract: MAX_LIST values of 8 bytes (string {ptr,len}, u64, or bool u32). */
 export const resultArea: usize = memory.data(MAX_LIST * 8, 16);
@@ -33,13 +33,13 @@ export let bitStack: usize = 0;
 /** Bytes the output area needs beyond the payload size: a NUL, ":rw" etc. per list value. */
 export const OUT_SLACK: i32 = MAX_LIST * 8 + 256;
 
-/** Makes the input buffer hold at least len bytes; false if len is over MAX_EVENT. */
-export function ensureInput(len: i32): bool {
-  if (len < 0 || len > MAX_EVENT) return false;
+/** Makes the input buffer (and the areas that follow its size) hold at least len bytes; false if len is over max. */
+export function ensureInput(len: i32, max: i32): bool {
+  if (len < 0 || len > max) return false;
   if (len <= inCap && inBuf != 0) return true;
   let cap: i32 = 64 << 10;
   while (cap < len) cap <<= 1;
-  if (cap > MAX_EVENT) cap = MAX_EVENT;
+  if (cap > max) cap = max;
   if (inBuf != 0) {
     heap.free(inBuf);
     heap.free(arenaBuf);

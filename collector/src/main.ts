@@ -7,6 +7,7 @@ import { nowNs } from "./clock";
 import { LiveSource } from "./docker";
 import { ConfigError, type Endpoint, defaultEndpoint, parseEndpoint } from "./endpoint";
 import { Enricher } from "./enrich";
+import { ExtractorError, lineScanner } from "./extractor";
 import { exitAfterFlush, log } from "./log";
 import { Pipeline, type Sink } from "./queue";
 import { RecordSink } from "./record";
@@ -57,9 +58,10 @@ async function main(): Promise<void> {
     endpoints = raw.map((e) => parseEndpoint(e, config.tls));
     const files = endpoints.filter((e) => e.kind === "file").length;
     if (files > 0 && files < endpoints.length) throw new ConfigError("file:// recordings cannot be mixed with live daemons");
+    lineScanner().load(); // the extractor module: what an event is (extractor.ts)
     out = openOutput(config);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof RingError || (e as NodeJS.ErrnoException).code !== undefined) {
+    if (e instanceof ConfigError || e instanceof RingError || e instanceof ExtractorError || (e as NodeJS.ErrnoException).code !== undefined) {
       log("error", (e as Error).message);
       await exitAfterFlush(EXIT_CONFIG);
     }

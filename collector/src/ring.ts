@@ -360,9 +360,6 @@ export class RingProducer {
     this.writePos += BigInt(this.pendingBytes);
     this.pendingBytes = 0;
     this.mem.store("writePos", this.writePos);
-    // After the store of write_pos (both sequentially consistent): a consumer that set
-    // consumer_waiting before its last look at write_pos is either seen here or sees the records.
-    if (this.wake !== null && this.mem.load("consumerWaiting") !== 0n) this.wake();
     this.add("eventsWritten", this.pendingRecords);
     this.pendingRecords = 0;
     // The resume point follows the publication: a kill in between repeats one event rather
@@ -385,6 +382,12 @@ export class RingProducer {
       }
       this.pendingByEndpoint.clear();
     }
+    // Last, after the resume entries: a woken consumer runs at once (on a busy machine it takes
+    // the CPU from us), and whoever it tells may kill us (a test, an operator) — the entries must
+    // be complete by then, or the next collector finds one torn and repeats its event.
+    // After the store of write_pos (both sequentially consistent): a consumer that set
+    // consumer_waiting before its last look at write_pos is either seen here or sees the records.
+    if (this.wake !== null && this.mem.load("consumerWaiting") !== 0n) this.wake();
   }
 
   /**

@@ -75,7 +75,7 @@ interface Member {
 }
 
 /**
- * Span collector over a JSON text already validated by the scanner (json-scan.ts): every string
+ * Span collector over a JSON text already validated (by the extractor module, event.ts): every string
  * that may be cut (start and end of its encoded content, between the quotes), in text order.
  */
 class Spans {
@@ -126,17 +126,25 @@ class Spans {
       if (!keep) this.candidate(i + 1, e - 1);
       return e;
     }
-    if (c === 0x7b) {
-      this.members(i, keep, null);
-      return this.afterObject;
-    }
-    if (c === 0x5b) {
-      let j = this.ws(i + 1);
-      if (b[j] === 0x5d) return j + 1;
+    if (c === 0x7b || c === 0x5b) {
+      // Every string inside (keys included) is a candidate unless `keep`: one pass, no
+      // recursion (the nesting is as deep as the event makes it).
+      let depth = 0;
+      let j = i;
       for (;;) {
-        j = this.ws(this.value(j, keep));
-        if (b[j] === 0x5d) return j + 1;
-        j = this.ws(j + 1); // ','
+        const d = b[j] as number;
+        if (d === 0x22) {
+          const e = this.stringEnd(j);
+          if (!keep) this.candidate(j + 1, e - 1);
+          j = e;
+          continue;
+        }
+        if (d === 0x7b || d === 0x5b) depth++;
+        else if (d === 0x7d || d === 0x5d) {
+          depth--;
+          if (depth === 0) return j + 1;
+        }
+        j++;
       }
     }
     let j = i + 1; // a number or a literal
@@ -273,7 +281,7 @@ const MIN_CAP = 64;
 
 /**
  * Shrinks one event to at most `limit` payload bytes (the body without its final `}`, plus the
- * tail). `body`: the event JSON (validated by the scanner); `tail`: the collector's falco key
+ * tail). `body`: the event JSON (validated by the extractor module); `tail`: the collector's falco key
  * (`,"falco":{…}}`), or null when the body carries its own falco key or none (replays); `prior`:
  * what squeezing an over-long line already cut (lines.ts), merged into the result. Returns null
  * when even the smallest form does not fit (the caller drops the event and reports it).

@@ -1,7 +1,8 @@
 // docker-collector, the single executable the plugin runs by default: it needs nothing on the
 // host but glibc and libstdc++, runs alone in an empty directory with an empty environment,
 // loads its addons from a private directory, gives back its start-up pages, and so does the
-// plain bundle docker-collector.js under `node` with only its addon beside it.
+// plain bundle docker-collector.js under `node` with only its addon and the extractor module
+// (which reads every line, collector/src/extractor.ts) beside it.
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
@@ -11,6 +12,7 @@ import { Collector, ROOT, RingReader, collectorSuite, until } from "./helpers";
 const EXE = resolve(ROOT, "build/docker-collector");
 const BUNDLE = resolve(ROOT, "build/docker-collector.js");
 const MMAP = resolve(ROOT, "build/docker-collector-mmap.node");
+const WASM = resolve(ROOT, "build/docker_extractor.wasm");
 const RECORDING = resolve(ROOT, "tests/collector/fixtures/small.jsonl");
 const suite = collectorSuite("sea");
 
@@ -64,11 +66,20 @@ describe("docker-collector", () => {
 });
 
 describe("docker-collector.js under node (collector.node)", () => {
-  it("runs with only its addon beside it (no node_modules)", async () => {
-    const dir = alone("bundle", [BUNDLE, MMAP]);
+  it("runs with only its addon and the extractor module beside it (no node_modules)", async () => {
+    const dir = alone("bundle", [BUNDLE, MMAP, WASM]);
     const run = new Collector([join(dir, "docker-collector.js"), "--ring-path", join(suite.dir(), "ring-bundle"), "--endpoint", `file://${RECORDING}`], {
       program: process.execPath, cleanEnv: true,
     });
     expect(await run.exited, run.log()).toBe(0);
+  });
+
+  it("without the extractor module beside it, exits 2 naming the file it looked for", async () => {
+    const dir = alone("no-module", [BUNDLE, MMAP]);
+    const run = new Collector([join(dir, "docker-collector.js"), "--ring-path", join(suite.dir(), "ring-no-module"), "--endpoint", `file://${RECORDING}`], {
+      program: process.execPath, cleanEnv: true,
+    });
+    expect(await run.exited, run.log()).toBe(2);
+    expect(run.stderr.some((l) => l.startsWith("error ") && l.includes(join(dir, "docker_extractor.wasm"))), run.log()).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_ATTRS, MAX_STRING, cutPoint, shrinkEvent } from "../../collector/src/shrink";
 import { maxPayload } from "../../collector/src/ring";
+import { EventParser } from "../../collector/src/event";
 import { Extractor } from "../extractor/wasm";
 import { rng } from "../support/rng";
 
@@ -126,6 +127,24 @@ describe("shrinking an oversize event", () => {
     expect(r.cut.members).toBe(1);
     expect(field(p, "docker.action")).toEqual(["create"]);
     expect(field(p, "docker.attributes", "a")).toEqual(["b"]);
+  });
+
+  it("nesting of any depth (the collector publishes events nested past the extractor's limit): no stack overflow", () => {
+    const small = maxPayload(65536);
+    for (const depth of [100, 100_000]) {
+      const deep = `${"[".repeat(depth)}"${"z".repeat(20_000)}"${"]".repeat(depth)}`;
+      const body = event("create", { a: "b" }, `,"x-deep":${deep}`);
+      const r = shrinkEvent(body, tailOf(CONTEXT), small)!;
+      const p = payload(r.body, r.tail);
+      expect(p.length).toBeLessThanOrEqual(small);
+      // still an event with its time (the rule Docker Event Not Parsed sees one still too deep)
+      expect(new EventParser().parse(p)?.ts).toBe(1795786585591811743n);
+      if (depth === 100) expect(x.parse(p)).toBe(-3);
+      else {
+        expect(r.cut.members).toBe(1);
+        expect(field(p, "docker.attributes", "a")).toEqual(["b"]);
+      }
+    }
   });
 
   it("a replayed line keeps its own falco key, moved last, with what was cut", () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -91,7 +91,12 @@ describe("the release archives (npm run package)", () => {
       // Unpacked where falcoctl puts it, with nothing else around.
       const dir = join(tmp, "usr/share/falco/plugins");
       mkdirSync(dir, { recursive: true });
-      for (const e of files) writeFileSync(join(dir, e.name), e.data, { mode: e.mode });
+      // with the archive's times, as tar and falcoctl unpack it (the host takes a .cwasm written
+      // a clock tick before its .wasm for stale)
+      for (const e of files) {
+        writeFileSync(join(dir, e.name), e.data, { mode: e.mode });
+        utimesSync(join(dir, e.name), e.mtime, e.mtime);
+      }
       await works(join(dir, "libdocker.so"));
     } finally {
       rmSync(tmp, { recursive: true, force: true });

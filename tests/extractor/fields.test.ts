@@ -31,8 +31,8 @@ describe("field table", () => {
   it("exports exactly the guest ABI (the json-as transform must not turn the entry into a library file)", () => {
     const m = new WebAssembly.Module(readFileSync(WASM_PATH));
     expect(WebAssembly.Module.exports(m).map((e) => e.name).sort()).toEqual([
-      "dkr_abi_version", "dkr_answers", "dkr_arg", "dkr_extract", "dkr_fields_len", "dkr_fields_ptr", "dkr_input", "dkr_parse",
-      "dkr_parse_extract", "dkr_requests", "dkr_result", "memory",
+      "dkr_abi_version", "dkr_answers", "dkr_arg", "dkr_extract", "dkr_fields_len", "dkr_fields_ptr", "dkr_input", "dkr_line", "dkr_parse",
+      "dkr_parse_extract", "dkr_requests", "dkr_result", "dkr_scan", "dkr_scan_info", "memory",
     ]);
   });
   it("is compact JSON with each entry's keys in get_fields order, NUL-terminated", () => {

@@ -146,6 +146,33 @@ class Checker {
   }
 }
 
+/**
+ * The collector's entry (ABI.md "The collector's entry", dkr_scan's summary): whether the bytes
+ * are a JSON object in UTF-8 (at any depth and size), and its record time: the last top-level
+ * timeNano that is not null decides (a number: floor of it; anything else: no time), else the
+ * last top-level time (a number: floor of it x 10^9). undefined: no time (the line is not published).
+ */
+export function refRecordTime(bytes: Uint8Array): bigint | undefined {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!/^[ \t\n\r]*\{/.test(text)) return undefined;
+  const root = new Walker(text).value();
+  if (root.k !== "obj") return undefined;
+  let tn: Node | undefined;
+  let t: Node | undefined;
+  for (const [key, val] of root.members) {
+    if (key === "timeNano") tn = val.k === "null" ? undefined : val;
+    else if (key === "time") t = val.k === "null" ? undefined : val;
+  }
+  if (tn !== undefined) return tn.k === "num" ? numberTimes(tn.raw, 0) : undefined;
+  return t?.k === "num" ? numberTimes(t.raw, 9) : undefined;
+}
+
 /** Parses like dkr_parse: the event, or a negative error code. */
 export function refParse(bytes: Uint8Array): RefEvent | number {
   if (bytes.length > MAX_EVENT) return ERR.TOO_LARGE;

@@ -32,6 +32,10 @@ interface Exports {
   dkr_requests(): number;
   dkr_answers(): number;
   dkr_result(): number;
+  // the collector's entry (ABI.md "The collector's entry")
+  dkr_line(len: number): number;
+  dkr_scan(len: number): number;
+  dkr_scan_info(): number;
 }
 
 let compiled: WebAssembly.Module | null = null;
