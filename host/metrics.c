@@ -20,6 +20,7 @@ static const struct {
 	[DKR_M_PARSE_ERRORS] = {"collector_parse_errors", SS_PLUGIN_METRIC_TYPE_MONOTONIC},
 	[DKR_M_INSPECT_FAILURES] = {"inspect_failures", SS_PLUGIN_METRIC_TYPE_MONOTONIC},
 	[DKR_M_COLLECTOR_RESTARTS] = {"collector_restarts", SS_PLUGIN_METRIC_TYPE_MONOTONIC},
+	[DKR_M_TRUNCATED] = {"truncated", SS_PLUGIN_METRIC_TYPE_MONOTONIC},
 };
 
 void dkr_metrics_init(dkr_metrics *m)

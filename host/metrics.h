@@ -32,6 +32,7 @@ enum {
 	DKR_M_PARSE_ERRORS,      /* collector: stream lines that were not JSON objects */
 	DKR_M_INSPECT_FAILURES,  /* collector: enrichment inspects failed/timed out */
 	DKR_M_COLLECTOR_RESTARTS,/* collector child restarted after a crash */
+	DKR_M_TRUNCATED,         /* collector: events published shrunk (over the record limit) */
 	DKR_M_COUNT
 };
 

@@ -569,6 +569,8 @@ static void update_ring_metrics(ss_instance_t *h)
 	               h->base[DKR_M_PARSE_ERRORS] + dkr_ring_load(r, DKR_RH_PARSE_ERRORS));
 	dkr_metric_set(m, DKR_M_INSPECT_FAILURES,
 	               h->base[DKR_M_INSPECT_FAILURES] + dkr_ring_load(r, DKR_RH_INSPECT_FAILURES));
+	dkr_metric_set(m, DKR_M_TRUNCATED,
+	               h->base[DKR_M_TRUNCATED] + dkr_ring_load(r, DKR_RH_EVENTS_TRUNCATED));
 	dkr_metric_set(m, DKR_M_COLLECTOR_RESTARTS,
 	               h->base[DKR_M_COLLECTOR_RESTARTS] + h->col.restarts);
 }

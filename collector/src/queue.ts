@@ -156,6 +156,7 @@ export class Pipeline {
       this.lost(source, `event of ${tail === null ? body.length : body.length - 1 + tail.length} bytes over the ${this.limit}-byte record limit even shrunk`);
       return null;
     }
+    this.sink.add("eventsTruncated", 1);
     log("info", `${source}: event of ${r.cut.bytes} bytes over the ${this.limit}-byte record limit: shrunk (${r.cut.strings} strings cut by ${r.cut.stringBytes} bytes, ${r.cut.attributes} attributes and ${r.cut.members} other members removed)`, "shrunk");
     return r;
   }

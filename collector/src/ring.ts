@@ -45,6 +45,7 @@ export const H = {
   readPos: 128,
   eventsRead: 136,
   consumerWaiting: 144,
+  eventsTruncated: 152,
   connected: 192,
   inspectFailures: 200,
   parseErrors: 208,

@@ -116,6 +116,7 @@ describe("stream", () => {
     expect(f.truncated).toEqual({ bytes: big.length, strings: 22, stringBytes: expect.any(Number), attributes: 0, members: 0, mounts: 0 });
     expect(shrunk.json.Actor.Attributes["com.example.l0"]).toMatch(/^A{60000,65536}$/);
     expect(r.get("oversizeDropped")).toBe(0n);
+    expect(r.get("eventsTruncated")).toBe(1n);
     // the resume hash is the daemon's line, not the shrunk copy
     const { fnv1a64, hashToBigInt } = await import("../../collector/src/hash");
     await r.waitFor("die published", (x) => withoutFalco(x.text) === after);
@@ -143,6 +144,7 @@ describe("stream", () => {
     const drop = await r.waitFor("drop event", (x) => x.kind === 2 && x.json.Action === "drop");
     expect(drop.json.Actor.Attributes).toEqual({ endpoint: d.url, dropped: "1", reason: "an event line over 16777216 bytes even with its strings cut" });
     expect(r.get("oversizeDropped")).toBe(1n);
+    expect(r.get("eventsTruncated")).toBe(1n);
   });
 
   it("negotiates the API version: the daemon's when older, ours (1.51) when newer", async () => {

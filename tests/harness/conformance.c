@@ -956,6 +956,7 @@ static void t_ring_contract(void)
 		{"header", "queueDepth", DKR_RH_QUEUE_DEPTH}, {"header", "lastTs", DKR_RH_LAST_TS},
 		{"header", "lastHash", DKR_RH_LAST_HASH}, {"header", "readPos", DKR_RH_READ_POS},
 		{"header", "eventsRead", DKR_RH_EVENTS_READ}, {"header", "consumerWaiting", DKR_RH_CONSUMER_WAITING},
+		{"header", "eventsTruncated", DKR_RH_EVENTS_TRUNCATED},
 		{"header", "connected", DKR_RH_CONNECTED},
 		{"header", "inspectFailures", DKR_RH_INSPECT_FAILURES}, {"header", "parseErrors", DKR_RH_PARSE_ERRORS},
 		{"header", "heartbeatNs", DKR_RH_HEARTBEAT_NS}, {"header", "sourceRead", DKR_RH_SOURCE_READ},

@@ -201,6 +201,15 @@ int dkr_run_main(int argc, char **argv)
 	}
 	free(line);
 	free(val);
+	if (s != NULL && api.get_metrics != NULL) {
+		/* The plugin's metrics as Falco would report them, one line for the tests. */
+		uint32_t nm = 0;
+		ss_plugin_metric *m = api.get_metrics(s, &nm);
+		fprintf(stderr, "[metrics]");
+		for (uint32_t k = 0; m != NULL && k < nm; k++)
+			fprintf(stderr, " %s=%" PRIu64, m[k].name, m[k].value.u64);
+		fprintf(stderr, "\n");
+	}
 	if (h != NULL)
 		api.close(s, h);
 out_destroy:
