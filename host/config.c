@@ -7,9 +7,9 @@
 
 static const char k_schema[] =
 "{\"$schema\":\"http://json-schema.org/draft-07/schema#\","
-"\"title\":\"docker plugin init_config\",\"type\":\"object\",\"additionalProperties\":false,"
+"\"title\":\"docker plugin init_config\",\"type\":[\"object\",\"null\"],\"additionalProperties\":false,"
 "\"properties\":{"
- "\"extractor\":{\"type\":\"object\",\"additionalProperties\":false,"
+ "\"extractor\":{\"type\":[\"object\",\"null\"],\"additionalProperties\":false,"
   "\"description\":\"The WebAssembly field extractor.\",\"properties\":{"
   "\"module\":{\"type\":\"string\",\"default\":\"\",\"title\":\"Extractor module\","
    "\"description\":\"Path of the extractor module (.wasm, or .cwasm precompiled by dkr-precompile). "
@@ -20,7 +20,7 @@ static const char k_schema[] =
    "\"description\":\"Linear memory cap of the extractor instance; hitting it costs only the field being extracted.\"},"
   "\"callTimeoutMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":60000,\"default\":100,"
    "\"description\":\"Deadline of one call into the extractor; a call that runs longer traps and yields no value.\"}}},"
- "\"collector\":{\"type\":\"object\",\"additionalProperties\":false,"
+ "\"collector\":{\"type\":[\"object\",\"null\"],\"additionalProperties\":false,"
   "\"description\":\"The collector child process that streams Docker events into the ring.\",\"properties\":{"
   "\"node\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Empty: run the collector executable (docker-collector, Node.js built in; nothing else needed on the host). Set: this Node.js (>= 20; a path or a name looked up on PATH) runs the plain bundle docker-collector.js instead.\"},"
   "\"path\":{\"type\":\"string\",\"default\":\"\",\"description\":\"The collector: the executable (empty: docker-collector next to libdocker.so), or with collector.node set the script (empty: docker-collector.js next to libdocker.so).\"},"
@@ -31,17 +31,17 @@ static const char k_schema[] =
   "\"restartMaxMs\":{\"type\":\"integer\",\"minimum\":10,\"maximum\":600000,\"default\":10000,\"description\":\"Ceiling of the plugin's backoff when restarting a crashed collector.\"},"
   "\"hangTimeoutMs\":{\"type\":\"integer\",\"minimum\":1000,\"maximum\":3600000,\"default\":10000,\"description\":\"A running collector whose ring heartbeat (written at least every second) has not changed for this long, or that wrote none this long after it was started, is hung: it is killed (SIGKILL) and restarted like a crashed one. Also the bound of open's start handshake: open waits for the collector's first heartbeat and fails with the collector's own message if it exits or stays silent first.\"},"
   "\"stateDir\":{\"type\":\"string\",\"pattern\":\"^(/.*)?$\",\"default\":\"/var/run/falco-docker-plugin\",\"description\":\"Directory where closing a live source saves where each daemon's stream stopped and the events published but not yet delivered to Falco (resume-<hash of the daemon endpoints>.bin, mode 0600, directory 0700 created if missing); the next open of the same endpoints delivers those first and resumes each daemon after its point, so a Falco hot reload or restart loses and repeats nothing (after an unclean exit events may repeat, never go missing, within the daemon's 256-event replay). Empty: no resume across close/open. I/O errors and damaged files only log a warning.\"}}},"
- "\"tls\":{\"type\":\"object\",\"additionalProperties\":false,"
+ "\"tls\":{\"type\":[\"object\",\"null\"],\"additionalProperties\":false,"
   "\"description\":\"TLS for tcp:// endpoints; used when ca, cert or key is set (otherwise DOCKER_TLS_VERIFY/DOCKER_CERT_PATH decide).\",\"properties\":{"
   "\"ca\":{\"type\":\"string\",\"default\":\"\",\"description\":\"CA certificate (PEM) file. Each TLS file must be a regular file (checked at open); the collector refuses one that is not PEM, or a key that is not the certificate's, at its start (open fails).\"},"
   "\"cert\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Client certificate (PEM) file.\"},"
   "\"key\":{\"type\":\"string\",\"default\":\"\",\"description\":\"Client key (PEM, without a passphrase) file.\"},"
   "\"verify\":{\"type\":\"boolean\",\"default\":true,\"description\":\"Verify the daemon's certificate.\"}}},"
- "\"ring\":{\"type\":\"object\",\"additionalProperties\":false,"
+ "\"ring\":{\"type\":[\"object\",\"null\"],\"additionalProperties\":false,"
   "\"description\":\"Shared-memory ring between the collector and the plugin.\",\"properties\":{"
   "\"capacityMiB\":{\"type\":\"integer\",\"enum\":[1,2,4,8,16,32,64,128,256,512,1024],\"default\":8,"
    "\"description\":\"Ring data size in MiB (a power of two). One event may use up to a quarter of it (at most 16 MiB).\"}}},"
- "\"batch\":{\"type\":\"object\",\"additionalProperties\":false,"
+ "\"batch\":{\"type\":[\"object\",\"null\"],\"additionalProperties\":false,"
   "\"description\":\"How next_batch hands events to Falco.\",\"properties\":{"
   "\"maxEvents\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65536,\"default\":1024,\"description\":\"Most events per batch.\"},"
   "\"waitMs\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":1000,\"default\":100,"
@@ -53,12 +53,13 @@ const char *dkr_config_schema(void)
 	return k_schema;
 }
 
-/* Each reader leaves the default when the key is absent; null is refused as the schema does. */
+/* Each reader leaves the default when the key is absent; null is refused as the schema does,
+ * except for a section: Falco turns an empty YAML map (`collector: {}`) into null. */
 static int get_obj(json_t *root, const char *key, json_t **out, char *err, size_t n)
 {
 	json_t *v = json_object_get(root, key);
 	*out = NULL;
-	if (v == NULL)
+	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_object(v)) {
 		snprintf(err, n, "init_config: '%s' must be an object", key);
@@ -216,7 +217,7 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 		return 0;
 
 	json_error_t jerr;
-	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *root = json_loads(json, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (root == NULL) {
 		snprintf(err, n, "init_config is not valid JSON (line %d column %d: %s)", jerr.line,
 		         jerr.column, jerr.text);
@@ -233,6 +234,10 @@ int dkr_config_parse(const char *json, dkr_config *c, char *err, size_t n)
 	static const char *const k_tl[] = {"ca", "cert", "key", "verify", NULL};
 	static const char *const k_ri[] = {"capacityMiB", NULL};
 	static const char *const k_ba[] = {"maxEvents", "waitMs", NULL};
+	if (json_is_null(root)) { /* Falco passes `init_config: {}` (an empty YAML map) as null */
+		rc = 0;
+		goto out;
+	}
 	if (!json_is_object(root)) {
 		snprintf(err, n, "init_config must be a JSON object (see the schema printed by "
 		                 "falco --plugin-info docker)");

@@ -26,7 +26,8 @@ function configTable() {
   const walk = (props, path) => {
     for (const [name, p] of Object.entries(props)) {
       const keys = [...path, name];
-      if (p.type === "object" && p.properties) { walk(p.properties, keys); continue; }
+      // A section is an object, or null: Falco turns an empty YAML map (`tls: {}`) into null.
+      if ([p.type].flat().includes("object") && p.properties) { walk(p.properties, keys); continue; }
       const key = keys.slice(0, -1).reduceRight((inner, k) => `${k}: {${inner}}`, `${name}: …`);
       const range = p.enum ? ` (one of ${p.enum.join(", ")})`
         : p.minimum !== undefined ? ` (${p.minimum}–${p.maximum})` : "";

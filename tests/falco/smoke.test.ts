@@ -34,6 +34,29 @@ describeFalco("the plugin under the real Falco", () => {
     for (const a of alerts) expect(a.source).toBe("docker");
   });
 
+  it("loads init_config: {} and empty sections (Falco hands an empty YAML map over as null)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dkr-falco-empty-"));
+    try {
+      const recording = resolve(ROOT, "tests/fixtures/rules/privileged.jsonl");
+      for (const initConfig of ["{}", `{collector: {stateDir: ${JSON.stringify(join(dir, "state"))}}, tls: {}, ring: {}, batch: {}, extractor: {}}`]) {
+        const cfg = join(dir, "falco.yaml");
+        writeFileSync(cfg, [
+          "engine: {kind: nodriver}",
+          `plugins: [{name: docker, library_path: ${JSON.stringify(LIB)}, init_config: ${initConfig}, open_params: ${JSON.stringify(`file://${recording}`)}}]`,
+          "load_plugins: [docker]",
+          `rules_files: [${JSON.stringify(resolve(ROOT, "rules/docker_rules.yaml"))}]`,
+          "json_output: true",
+          "stdout_output: {enabled: true}",
+        ].join("\n"));
+        const r = spawnSync(FALCO!.path, ["-c", cfg, "--disable-source=syscall"], { encoding: "utf8", timeout: 60_000 });
+        expect(r.status, `${initConfig}: ${r.stderr}${r.stdout}`).toBe(0);
+        expect(r.stdout, initConfig).toContain("Docker Privileged Container");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("stops with the plugin's own message on open_params it cannot use", async () => {
     const run = new FalcoRun({ openParams: "ftp://nowhere" });
     const code = await run.exited;

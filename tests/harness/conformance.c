@@ -349,14 +349,24 @@ static void t_fields(const dkr_api *a)
 /* ------------------------------------------------------------------ 4. init schema + configs */
 
 /* A validator for the JSON-schema subset the plugin's schema uses. 1 = valid. */
+static int type_is(const char *type, json_t *v)
+{
+	return (!strcmp(type, "object") && json_is_object(v)) || (!strcmp(type, "string") && json_is_string(v)) ||
+	       (!strcmp(type, "boolean") && json_is_boolean(v)) || (!strcmp(type, "integer") && json_is_integer(v)) ||
+	       (!strcmp(type, "null") && json_is_null(v));
+}
+
 static int schema_valid(json_t *schema, json_t *v)
 {
-	const char *type = json_string_value(json_object_get(schema, "type"));
-	if (type) {
-		if (!strcmp(type, "object") && !json_is_object(v)) return 0;
-		if (!strcmp(type, "string") && !json_is_string(v)) return 0;
-		if (!strcmp(type, "boolean") && !json_is_boolean(v)) return 0;
-		if (!strcmp(type, "integer") && !json_is_integer(v)) return 0;
+	json_t *type = json_object_get(schema, "type");
+	if (json_is_string(type) && !type_is(json_string_value(type), v))
+		return 0;
+	if (json_is_array(type)) { /* one of the types */
+		size_t i;
+		json_t *t;
+		int hit = 0;
+		json_array_foreach(type, i, t) hit |= json_is_string(t) && type_is(json_string_value(t), v);
+		if (!hit) return 0;
 	}
 	json_t *en = json_object_get(schema, "enum");
 	if (en) {
@@ -423,6 +433,9 @@ static void t_schema(const dkr_api *a)
 		"{\"tls\":{\"ca\":\"\",\"cert\":\"\",\"key\":\"\",\"verify\":false}}",
 		"{\"ring\":{\"capacityMiB\":1},\"batch\":{\"maxEvents\":1,\"waitMs\":5}}",
 		"{\"ring\":null}",
+		/* Falco passes an empty YAML map (`init_config: {}`, `collector: {}`) as null */
+		"null",
+		"{\"collector\":null,\"tls\":null,\"extractor\":null,\"batch\":null}",
 		"{\"collector\":{\"stateDir\":\"\"}}",
 		"{\"collector\":{\"stateDir\":\"/tmp/dkr-state\"}}",
 		/* invalid */
@@ -436,9 +449,12 @@ static void t_schema(const dkr_api *a)
 		"{\"collector\":{\"nodes\":\"node\"}}",
 		"{\"extractor\":5}",
 		"[1,2]",
+		"5",
+		"\"x\"",
+		"{\"ring\":{\"capacityMiB\":null}}",
 		NULL};
 	for (const char *const *c = configs; *c; c++) {
-		json_t *v = json_loads(*c, 0, NULL);
+		json_t *v = json_loads(*c, JSON_DECODE_ANY, NULL);
 		int valid = v && schema_valid(schema, v);
 		json_decref(v);
 		logcap lc;
