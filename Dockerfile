@@ -14,7 +14,7 @@
 # runtime libraries and the real Falco binary) and checks that the rules fire.
 ARG FALCO_IMAGE=falcosecurity/falco:0.44.1
 FROM ${FALCO_IMAGE}
-ARG VERSION=0.5.0
+ARG VERSION=0.6.0
 # ADD unpacks a local .tar.gz into the destination directory.
 ADD build/release/docker-${VERSION}-linux-x86_64.tar.gz /usr/share/falco/plugins/
 ADD build/release/docker-rules-${VERSION}.tar.gz /etc/falco/

@@ -150,7 +150,10 @@ describeFalco("the rules under the real Falco", () => {
       writeFileSync(warn, readFileSync(RULES, "utf8") + "\n- macro: docker_unused_macro\n  condition: docker.type = x\n");
       expect(validateRules([warn]).results[0]!.warnings.map((w) => w.code)).toEqual(["LOAD_UNUSED_MACRO"]);
       const future = join(dir, "future.yaml");
-      writeFileSync(future, readFileSync(RULES, "utf8").replace(/version: 0\.5\.0/, "version: 9.0.0"));
+      const rulesText = readFileSync(RULES, "utf8");
+      const required = /- name: docker\n\s+version: (\S+)/.exec(rulesText);
+      expect(required, "the rules' required_plugin_versions entry").not.toBeNull();
+      writeFileSync(future, rulesText.replace(/(- name: docker\n\s+version: )\S+/, "$19.0.0"));
       const v = validateRules([future]);
       expect(v.code).not.toBe(0);
       expect(v.text).toMatch(/not compatible with required plugin version '9\.0\.0'/);
