@@ -53,6 +53,20 @@ describe("the fault suite's judge", () => {
     expect(judge(sent, falco, [vis(45, "reconnect", { gapNs: "30", droppedAtLeast: "4" })], EP, 0n, 100n)).toMatchObject({ consistent: false, ok: false });
   });
 
+  it("a drop with a window and no count covers its window only when the daemon may have restarted (count unknowable)", () => {
+    const falco = sent.filter((e) => e.time !== 30n);
+    const restarted = "gap: the resume point is not among the 256 events the daemon replayed, but the daemon was unreachable meanwhile: it may have restarted; events the daemon made between fromNs and toNs may be lost";
+    const v = judge(sent, falco, [vis(45, "drop", { gapNs: "20", reason: restarted })], EP, 0n, 100n);
+    expect(v).toMatchObject({ covered: 1, uncovered: 0, consistent: true, ok: true });
+    expect(v.reports[0]).toMatchObject({ unknown: true, count: 0 });
+    expect(tableRow("s", v)).toContain("1 of unknown count (daemon restarted)");
+    // outside its window, or without the reason, or without a window: not covered
+    expect(judge(sent, falco, [vis(45, "drop", { gapNs: "10", reason: restarted })], EP, 0n, 100n)).toMatchObject({ uncovered: 1, ok: false });
+    expect(judge(sent, falco, [vis(45, "drop", { gapNs: "20", reason: "gap: the resume point is not among the 256 events the daemon replayed" })], EP, 0n, 100n)).toMatchObject({ uncovered: 1, ok: false });
+    expect(judge(sent, falco, [vis(45, "drop", { reason: restarted })], EP, 0n, 100n)).toMatchObject({ uncovered: 1, ok: false });
+    expect(judge(sent, falco, [vis(45, "reconnect", { gapNs: "20", reason: restarted })], EP, 0n, 100n)).toMatchObject({ uncovered: 1, ok: false });
+  });
+
   it("a loss report of another endpoint covers nothing", () => {
     const falco = sent.filter((e) => e.time !== 30n);
     expect(judge(sent, falco, [vis(45, "drop", { dropped: "1" }, "unix:///other.sock")], EP, 0n, 100n)).toMatchObject({ uncovered: 1, ok: false });

@@ -10,7 +10,14 @@
 //     - `droppedAtLeast`: at least that many were lost (the collector cannot know how many,
 //                         e.g. its resume point fell out of the daemon's 256-event replay).
 //   A count of 0 or none is not a loss report (connect, disconnect and a reconnect without a
-//   count report no loss: a disconnect is followed by a replay from the resume point).
+//   count report no loss: a disconnect is followed by a replay from the resume point), with one
+//   exception: a `drop` with a window (`gapNs`) and no count whose reason says the daemon was
+//   unreachable and may have restarted is a loss report of UNKNOWN count. A daemon that
+//   restarts loses its event buffer, and with it what it made before it stopped and did not
+//   write to the collector's stream (events a subscriber's handler had not written when the
+//   daemon closed its connections: another subscriber, the witness, may have had them). Nobody
+//   can count those afterwards, Docker included; the report says where they could be. It covers
+//   missing events in its window and claims no number.
 //
 //   Its WINDOW, on the endpoint it names (attribute `endpoint`):
 //     - [time - gapNs, time] when it carries `gapNs` (docker.collector.gap: the blind gap that
@@ -50,6 +57,8 @@ export interface LossReport {
   ev: VisEv;
   count: number;
   lowerBound: boolean;
+  /** The count is unknowable (the daemon restarted): count 0, lowerBound true. */
+  unknown: boolean;
   from: bigint;
   /** true: the window includes `from` (a gap); false: it starts just after it. */
   fromInclusive: boolean;
@@ -71,11 +80,12 @@ export function lossReports(vis: VisEv[], start: bigint): LossReport[] {
   for (const ev of [...vis].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0))) {
     const exact = count(ev.attributes, "dropped");
     const atLeast = count(ev.attributes, "droppedAtLeast");
-    const n = exact ?? atLeast;
-    if (n === null || n <= 0) continue;
     const gap = ev.attributes.gapNs !== undefined && /^\d+$/.test(ev.attributes.gapNs) ? BigInt(ev.attributes.gapNs) : null;
+    const unknown = exact === null && atLeast === null && ev.action === "drop" && gap !== null && /may have restarted/.test(ev.attributes.reason ?? "");
+    const n = exact ?? atLeast ?? (unknown ? 0 : null);
+    if (n === null || (n <= 0 && !unknown)) continue;
     const from = gap !== null ? ev.time - gap : prev.get(ev.endpoint) ?? start;
-    out.push({ ev, count: n, lowerBound: exact === null, from, fromInclusive: gap !== null || !prev.has(ev.endpoint), to: ev.time });
+    out.push({ ev, count: n, lowerBound: exact === null, unknown, from, fromInclusive: gap !== null || !prev.has(ev.endpoint), to: ev.time });
     prev.set(ev.endpoint, ev.time);
   }
   return out;
@@ -168,7 +178,8 @@ export function visibilitySummary(v: Verdict): string {
   if (v.reports.length === 0) return `${acts}; no loss report`;
   const exact = v.reports.filter((r) => !r.lowerBound).reduce((s, r) => s + r.count, 0);
   const lower = v.reports.filter((r) => r.lowerBound).reduce((s, r) => s + r.count, 0);
-  const parts = [exact > 0 ? `${exact} exact` : "", lower > 0 ? `≥${lower}` : ""].filter((p) => p !== "");
+  const unknown = v.reports.filter((r) => r.unknown).length;
+  const parts = [exact > 0 ? `${exact} exact` : "", lower > 0 ? `≥${lower}` : "", unknown > 0 ? `${unknown} of unknown count (daemon restarted)` : ""].filter((p) => p !== "");
   return `${acts}; ${v.reports.length} loss report(s): ${parts.join(" + ")}`;
 }
 
