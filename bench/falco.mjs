@@ -17,7 +17,9 @@
 // skips. The machine may be shared: each figure is the minimum of several runs, and the
 // comparisons are ratios within one run.
 //   node bench/falco.mjs        env: BENCH_FALCO_RUNS (5), BENCH_FALCO_EVENTS (200000),
-//                                    BENCH_IDLE_SECONDS (30), BENCH_FALCO_ONLY (extract|replay|idle)
+//                                    BENCH_IDLE_SECONDS (30), BENCH_IDLE_WARMUP_SECONDS (12),
+//                                    BENCH_IDLE_THREADS=1 (idle CPU thread by thread),
+//                                    BENCH_FALCO_ONLY (extract|replay|idle)
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -34,6 +36,7 @@ const FLOOR = path.join(root, "build/libdkr-floor.so");
 const RUNS = Number(process.env.BENCH_FALCO_RUNS ?? 5);
 const EVENTS = Number(process.env.BENCH_FALCO_EVENTS ?? 200_000);
 const IDLE_S = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
+const IDLE_WARMUP_S = Number(process.env.BENCH_IDLE_WARMUP_SECONDS ?? 12);
 const ONLY = process.env.BENCH_FALCO_ONLY ?? "";
 const cache = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "falco-docker-plugin", "bench");
 
@@ -205,7 +208,7 @@ function treeStats(pid) {
       const nv = /nonvoluntary_ctxt_switches:\s+(\d+)/.exec(s);
       if (v && nv) sw.set(`${p}/${tid}`, Number(v[1]) + Number(nv[1]));
       const sched = safeRead(`/proc/${p}/task/${tid}/schedstat`).split(" ");
-      if (sched.length >= 2) ns.set(`${p}/${tid}`, Number(sched[0]));
+      if (sched.length >= 2) ns.set(`${p}/${tid} ${safeRead(`/proc/${p}/task/${tid}/comm`).trim()}`, Number(sched[0]));
     }
   }
   return { ticks, sw, ns, procs: pids.length };
@@ -219,7 +222,10 @@ async function idle(plugin, openParams) {
   let err = "";
   child.stderr.on("data", (d) => { err += d; });
   const hz = 100;
-  await new Promise((r) => setTimeout(r, 4000)); // start-up done, collector connected
+  // Start-up done before the window opens: the collector connected, its start-up pages given
+  // back (2 s after its start) and V8's heap-reducing collections that follow a start (about
+  // 8-9 s after it, ~25 ms of CPU once) over; the window measures the steady idle state.
+  await new Promise((r) => setTimeout(r, IDLE_WARMUP_S * 1000));
   if (child.exitCode !== null) throw new Error(`idle ${plugin}: falco exited: ${err.slice(-2000)}`);
   const a = treeStats(child.pid);
   const t0 = process.hrtime.bigint();
@@ -232,6 +238,13 @@ async function idle(plugin, openParams) {
   for (const [k, v] of b.sw) switches += v - (a.sw.get(k) ?? 0);
   let cpuNs = 0;
   for (const [k, v] of b.ns) cpuNs += v - (a.ns.get(k) ?? 0);
+  if (process.env.BENCH_IDLE_THREADS === "1") { // where the idle CPU goes, thread by thread
+    for (const [k, v] of b.ns) {
+      const d = v - (a.ns.get(k) ?? 0);
+      const w = (b.sw.get(k.split(" ")[0]) ?? 0) - (a.sw.get(k.split(" ")[0]) ?? 0);
+      if (d > 0 || w > 0) console.log(`  ${plugin} ${k.padEnd(28)} ${(d / 1e6 * 30 / secs).toFixed(1).padStart(7)} ms/30 s ${(w / secs).toFixed(1).padStart(6)} wakeups/s`);
+    }
+  }
   // CPU from the threads' schedstat (exact ns; the clock ticks of /proc/<pid>/stat are 10 ms
   // steps, +-10 ms a process, the whole budget at this level), the ticks beside it as a check.
   return { cpuMsPer30s: (cpuNs / 1e6) * 30 / secs, tickMsPer30s: ((b.ticks - a.ticks) * 1000 / hz) * 30 / secs, wakeupsPerS: switches / secs, procs: b.procs };
@@ -243,7 +256,7 @@ if (ONLY === "" || ONLY === "idle") {
   const ours = await idle("docker", daemon.url);
   const floor = await idle("floor", "");
   await daemon.stop?.();
-  console.log(`\nidle: a live source and no event for ${IDLE_S} s (CPU from /proc, wakeups = context switches of every thread)`);
+  console.log(`\nidle: a live source and no event for ${IDLE_S} s, after ${IDLE_WARMUP_S} s of start-up (CPU from /proc, wakeups = context switches of every thread)`);
   row("", "this plugin", "floor", "above floor");
   row("CPU per 30 s, Falco + plugin + collector (ms)", fmt(ours.cpuMsPer30s), fmt(floor.cpuMsPer30s), fmt(ours.cpuMsPer30s - floor.cpuMsPer30s));
   row("  (the same from clock ticks, 10 ms steps)", fmt(ours.tickMsPer30s), fmt(floor.tickMsPer30s), fmt(ours.tickMsPer30s - floor.tickMsPer30s));

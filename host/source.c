@@ -365,6 +365,11 @@ static char **collector_argv(ss_plugin_t *s, const dkr_endpoints *eps, int wake,
 	          (wake && (argv_push(&argv, &n, "--wake-fd") || argv_push(&argv, &n, "4")));
 	for (size_t i = 0; !bad && i < eps->n; i++)
 		bad = argv_push(&argv, &n, "--endpoint") || argv_push(&argv, &n, "%s", eps->v[i]);
+	/* An idle collector writes its heartbeat every quarter of the hang timeout (at most 2.5 s):
+	 * four chances before it is taken for hung, and few wakeups when nothing happens. */
+	uint32_t hb_ms = c->hang_timeout_ms / 4;
+	hb_ms = hb_ms < 100 ? 100 : hb_ms > 2500 ? 2500 : hb_ms;
+	bad = bad || argv_push(&argv, &n, "--heartbeat-ms") || argv_push(&argv, &n, "%u", hb_ms);
 	bad = bad || argv_push(&argv, &n, "--queue-max") ||
 	      argv_push(&argv, &n, "%u", c->queue_max) ||
 	      argv_push(&argv, &n, "--inspect-timeout-ms") ||

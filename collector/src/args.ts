@@ -14,15 +14,17 @@ export interface Config {
   reconnectMaxMs: number;
   /** An inherited fd (eventfd or pipe) to write to when a publication finds the consumer waiting (ring.md "Waking the consumer"). */
   wakeFd: number | null;
+  /** The longest interval between heartbeats while no event flows (contracts/collector-cli.md). */
+  heartbeatMs: number;
 }
 
 export const USAGE =
   "usage: main.js (--ring-fd N | --ring-path P | --record FILE) [--endpoint E]... [--capacity BYTES] [--queue-max N] " +
-  "[--inspect-timeout-ms N] [--no-enrich] [--tls-ca F --tls-cert F --tls-key F] [--tls-verify | --no-tls-verify] [--reconnect-max-ms N] [--wake-fd N]";
+  "[--inspect-timeout-ms N] [--no-enrich] [--tls-ca F --tls-cert F --tls-key F] [--tls-verify | --no-tls-verify] [--reconnect-max-ms N] [--wake-fd N] [--heartbeat-ms N]";
 
 const WITH_VALUE = new Set([
   "--ring-fd", "--ring-path", "--record", "--endpoint", "--capacity", "--queue-max", "--inspect-timeout-ms",
-  "--tls-ca", "--tls-cert", "--tls-key", "--reconnect-max-ms", "--wake-fd",
+  "--tls-ca", "--tls-cert", "--tls-key", "--reconnect-max-ms", "--wake-fd", "--heartbeat-ms",
 ]);
 const FLAGS = new Set(["--no-enrich", "--tls-verify", "--no-tls-verify"]);
 
@@ -46,6 +48,7 @@ export function parseArgs(argv: string[]): Config {
     tls: { ca: null, cert: null, key: null, verify: null },
     reconnectMaxMs: 5000,
     wakeFd: null,
+    heartbeatMs: 500,
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i] as string;
@@ -79,6 +82,7 @@ export function parseArgs(argv: string[]): Config {
       case "--tls-key": c.tls.key = value; break;
       case "--reconnect-max-ms": c.reconnectMaxMs = int(arg, value, 1, 3_600_000); break;
       case "--wake-fd": c.wakeFd = int(arg, value, 0, 1 << 20); break;
+      case "--heartbeat-ms": c.heartbeatMs = int(arg, value, 100, 60_000); break;
     }
   }
   const outputs = [c.ringFd !== null, c.ringPath !== null, c.record !== null].filter(Boolean).length;

@@ -16,8 +16,12 @@ import { RingError, type RingMemory, RingProducer, type ResumePoint, openRingFd,
 import { scheduleTrim } from "./trim";
 
 const EXIT_CONFIG = 2;
-/** The collector's one periodic timer: twice as often as the ring's heartbeat must change (contracts/ring.md). */
-const TICK_MS = 500;
+/**
+ * The collector's one periodic timer (heartbeat, parent check, buffer guard) runs every BUSY_TICK_MS
+ * while events flow, and every --heartbeat-ms (the plugin passes a quarter of its hang timeout)
+ * once a tick found none published: an idle collector wakes as seldom as the hang detection allows.
+ */
+const BUSY_TICK_MS = 500;
 
 interface Output {
   sink: Sink;
@@ -80,13 +84,20 @@ async function main(): Promise<void> {
   // One timer for everything periodic (an idle collector wakes only for it): the heartbeat,
   // the parent check (set below) and the buffer guard.
   let checkParent = (): void => undefined;
-  const timers: NodeJS.Timeout[] = [
-    setInterval(() => {
-      heartbeat();
-      checkParent();
-      if (checkBuffers !== null) checkBuffers();
-    }, TICK_MS),
-  ];
+  const idleTickMs = config.heartbeatMs;
+  let written = sink.get("eventsWritten");
+  let ticking = true;
+  let timer: NodeJS.Timeout | null = null;
+  const tick = (): void => {
+    heartbeat();
+    checkParent();
+    if (checkBuffers !== null) checkBuffers();
+    const now = sink.get("eventsWritten");
+    const busy = now !== written;
+    written = now;
+    if (ticking) timer = setTimeout(tick, busy ? Math.min(BUSY_TICK_MS, idleTickMs) : idleTickMs);
+  };
+  timer = setTimeout(tick, Math.min(BUSY_TICK_MS, idleTickMs));
   scheduleTrim();
 
   let stopping = false;
@@ -99,7 +110,8 @@ async function main(): Promise<void> {
       await Promise.all(sources.map((s) => s.stop()));
       await pipeline.flush(1000); // publish what fits within a second
       pipeline.close();
-      for (const t of timers) clearInterval(t);
+      ticking = false;
+      if (timer !== null) clearTimeout(timer);
       heartbeat();
       if (out.record !== null) {
         await out.record.close();

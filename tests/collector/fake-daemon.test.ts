@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FakeDaemon } from "./fake-daemon.mjs";
-import { type Rec, RingReader, collectorSuite, timeNanoOf, until, withoutFalco } from "./helpers";
+import { spawnSync } from "node:child_process";
+import { MAIN, type Rec, RingReader, collectorSuite, timeNanoOf, until, withoutFalco } from "./helpers";
 
 const START_TS = 1795786267000000000n; // fake daemon timeNano of event 0; +1000 per event
 
@@ -193,6 +194,44 @@ describe("stream", () => {
     const idx = (p: (x: (typeof r.records)[number]) => boolean) => r.records.findIndex(p);
     expect(idx((x) => x.json.Action === "disconnect")).toBeLessThan(idx((x) => x.json.Action === "reconnect"));
     expect(idx((x) => x.json.Action === "reconnect")).toBeLessThan(idx((x) => x.kind === 1 && seqOf(x) === 300));
+  });
+
+  it("writes its heartbeat every --heartbeat-ms while idle, and every 500 ms at most while events flow", async () => {
+    const d = await fake();
+    const ring = join(suite.dir(), `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", d.url, "--heartbeat-ms", "1500"]);
+    await d.waitForStreams();
+    const r = await RingReader.open(ring);
+    // the distinct heartbeats seen over a span, sampled every 50 ms: their count and largest gap
+    const watch = async (ms: number, during?: () => Promise<void>) => {
+      const seen: bigint[] = [r.get("heartbeatNs")];
+      const end = Date.now() + ms;
+      const work = during?.();
+      while (Date.now() < end) {
+        await new Promise((res) => setTimeout(res, 50));
+        const h = r.get("heartbeatNs");
+        if (h !== seen.at(-1)) seen.push(h);
+      }
+      await work;
+      const gaps = seen.slice(1).map((h, i) => Number(h - seen[i]!) / 1e6);
+      return { changes: seen.length - 1, maxGapMs: Math.max(...gaps) };
+    };
+    await new Promise((res) => setTimeout(res, 1000)); // past the start's busy ticks
+    const idle = await watch(4600);
+    // idle: every 1.5 s (3 changes in 4.6 s; 9 at the busy rate), never more than 1.5 s apart (+ timer slack)
+    expect(idle.changes, JSON.stringify(idle)).toBeGreaterThanOrEqual(2);
+    expect(idle.changes, JSON.stringify(idle)).toBeLessThanOrEqual(4);
+    expect(idle.maxGapMs, JSON.stringify(idle)).toBeLessThan(1500 + 250);
+    const busy = await watch(3000, async () => {
+      for (let i = 0; i < 30; i++) {
+        await d.emit(5);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    });
+    expect(busy.changes, JSON.stringify(busy)).toBeGreaterThanOrEqual(4);
+    const bad = spawnSync(process.execPath, [MAIN, "--ring-path", join(suite.dir(), `ring-${n++}`), "--heartbeat-ms", "50"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--heartbeat-ms/);
   });
 
   it("reports an unreachable daemon, keeps trying, and connects once it appears", async () => {
