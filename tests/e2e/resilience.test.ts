@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { HarnessRun, ROOT } from "./harness";
+import { collectorPids } from "../support/procs";
 
 function dockerHost(): string {
   return process.env.DKR_TEST_DOCKER_HOST ??
@@ -14,21 +15,6 @@ function dockerHost(): string {
 
 function docker(host: string, ...args: string[]): string {
   return execFileSync("docker", args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8" }).trim();
-}
-
-/** Pids of the live children of `ppid` whose command line mentions the collector. */
-function collectorPids(ppid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8");
-      if (parent === ppid && cmd.includes("collector") && cmd.includes("--ring-fd")) out.push(Number(d));
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
 }
 
 async function until<T>(f: () => T | undefined, ms: number, what: string): Promise<T> {

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Witness, burst, eventKey, tally } from "../support/burst";
 import { FalcoRun, LIB, ROOT, RULES, describeFalco, replayThroughFalco, type Alert } from "./falco";
+import { collectorPids } from "../support/procs";
 
 const LIBRARY = process.env.DKR_FALCO_LIB ?? LIB;
 
@@ -37,22 +38,6 @@ let host: string;
 
 function docker(...args: string[]): string {
   return execFileSync("docker", args, { env: { ...process.env, DOCKER_HOST: host }, encoding: "utf8" }).trim();
-}
-
-/** Pids of the processes whose parent is `ppid` and whose command line mentions `what`. */
-function children(ppid: number, what: string): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent === ppid && readFileSync(`/proc/${d}/cmdline`, "utf8").includes(what)) out.push(Number(d));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
 }
 
 describeFalco("host guarantees", () => {
@@ -109,11 +94,11 @@ describeFalco("host guarantees", () => {
     const run = new FalcoRun({ openParams: host, rules: [rules], libraryPath: LIBRARY, initConfig: { collector: { restartMaxMs: 200 } } });
     try {
       await run.waitLog(/connected to unix:/, 60_000);
-      const [pid] = children(run.pid, "--ring-fd");
+      const [pid] = collectorPids(run.pid);
       expect(pid, run.log()).toBeDefined();
       process.kill(pid!, "SIGTERM"); // the collector stops cleanly: exit 0
       await run.waitLog(/exited with code 0 \(a live source never finishes\)/, 30_000);
-      await run.until(() => children(run.pid, "--ring-fd").some((p) => p !== pid), 30_000, "a restarted collector");
+      await run.until(() => collectorPids(run.pid).some((p) => p !== pid), 30_000, "a restarted collector");
       const id = docker("create", "dkr-busybox", "true");
       try {
         await run.until(() => run.alerts.some((a) => a.output.includes(`container ${id} create`)), 60_000, "the create after the restart");

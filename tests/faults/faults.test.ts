@@ -24,6 +24,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { type Alert, FalcoRun, LIB, ROOT, RULES, describeFalco } from "../falco/falco";
 import { type Ev, TABLE_HEAD, type Verdict, type VisEv, judge, tableRow } from "./judge";
 import { Witness } from "./witness";
+import { collectorPids } from "../support/procs";
 
 const run = promisify(execFile);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -73,24 +74,6 @@ const rows: Array<{ name: string; verdict: Verdict; seconds: number; notes: stri
 
 function dockerd(cmd: "start" | "stop" | "restart"): Promise<string> {
   return run("bash", ["scripts/dockerd.sh", cmd], { cwd: ROOT, env: { ...process.env, DKR_TEST_ROOT: root }, encoding: "utf8" }).then((r) => r.stdout.trim());
-}
-
-/** Pids of the live children of `ppid` that are the plugin's collector. */
-function collectorPids(ppid: number): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) !== ppid || fields[0] === "Z") continue;
-      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8");
-      if (cmd.includes("collector") && cmd.includes("--ring-fd")) out.push(Number(d));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
 }
 
 /** Every field the plugin declares under docker.collector. (gap, dropped, and any added later). */
