@@ -168,9 +168,9 @@ class ResumeWatch {
   /** The daemon said it does not hold the resume point, holding this many events since (fewer than its buffer), or -1. */
   shortAnswer = -1;
   /**
-   * The daemon was unreachable between the stream lost and this one: it may have restarted. A
-   * full buffer without the resume point still proves evictions (at least 1 lost); the gap's
-   * reason says that what a restarted daemon made before it stopped may be lost too, uncounted.
+   * The daemon was unreachable between the stream lost and this one: it may have restarted, and
+   * a full buffer without the resume point is then no proof of a loss (its previous run may
+   * have ended right after it): the gap is reported without a count.
    */
   mayHaveRestarted = false;
   /** The newest event time seen when the stream started (Podman: restored when it must be replayed again). */
@@ -373,11 +373,7 @@ export class LiveSource {
     w.found = true;
     if (w.timer !== null) clearTimeout(w.timer);
     w.timer = null;
-    // A full buffer without the resume point: events were evicted, whether or not the daemon
-    // restarted meanwhile (a restarted daemon's buffer starts empty, so a full one holds 256
-    // events made since its start, and any before them are gone): at least 1, as without a
-    // restart (0 only if exactly 256 followed). A restart may have lost more, uncounted.
-    if (evicted && w.mayHaveRestarted) this.gap(w.r, `${why}; the daemon was unreachable meanwhile and may have restarted: what it made before it stopped may be lost too, uncounted`, true);
+    if (evicted && w.mayHaveRestarted) this.gap(w.r, `${why}, but the daemon was unreachable meanwhile: it may have restarted`, false);
     else this.gap(w.r, why, evicted);
     this.release(w);
   }
@@ -555,7 +551,7 @@ export class LiveSource {
             // can have lost some.
             w.found = true;
             void buffer?.then((b) => {
-              if (b !== null && b.count >= DAEMON_BUFFER) this.gap(resume, `the daemon made more than the ${DAEMON_BUFFER} events it keeps since the stream started, with nothing of it delivered`, true);
+              if (b !== null && b.count >= DAEMON_BUFFER) this.gap(resume, `the daemon made more than the ${DAEMON_BUFFER} events it keeps since the stream started, with nothing of it delivered`, !w.mayHaveRestarted);
             });
           } else {
             w.timer = setTimeout(() => {

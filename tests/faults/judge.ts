@@ -11,9 +11,8 @@
 //                         e.g. its resume point fell out of the daemon's 256-event replay).
 //   A count of 0 or none is not a loss report (connect, disconnect and a reconnect without a
 //   count report no loss: a disconnect is followed by a replay from the resume point), with one
-//   exception: a `drop` with a window (`gapNs`) and no count whose reason says the daemon
-//   restarted (its buffer was not full: nothing was evicted since) is a loss report of UNKNOWN
-//   count. A daemon that
+//   exception: a `drop` with a window (`gapNs`) and no count whose reason says the daemon was
+//   unreachable and may have restarted is a loss report of UNKNOWN count. A daemon that
 //   restarts loses its event buffer, and with it what it made before it stopped and did not
 //   write to the collector's stream (events a subscriber's handler had not written when the
 //   daemon closed its connections: another subscriber, the witness, may have had them). Nobody
@@ -82,7 +81,7 @@ export function lossReports(vis: VisEv[], start: bigint): LossReport[] {
     const exact = count(ev.attributes, "dropped");
     const atLeast = count(ev.attributes, "droppedAtLeast");
     const gap = ev.attributes.gapNs !== undefined && /^\d+$/.test(ev.attributes.gapNs) ? BigInt(ev.attributes.gapNs) : null;
-    const unknown = exact === null && atLeast === null && ev.action === "drop" && gap !== null && /restarted/.test(ev.attributes.reason ?? "");
+    const unknown = exact === null && atLeast === null && ev.action === "drop" && gap !== null && /may have restarted/.test(ev.attributes.reason ?? "");
     const n = exact ?? atLeast ?? (unknown ? 0 : null);
     if (n === null || (n <= 0 && !unknown)) continue;
     const from = gap !== null ? ev.time - gap : prev.get(ev.endpoint) ?? start;
