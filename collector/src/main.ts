@@ -153,7 +153,16 @@ async function main(): Promise<void> {
   }
 }
 
+// stderr is the pipe to the plugin: when it breaks (EPIPE: the plugin's process is gone, killed
+// before it could stop us), there is nobody to publish to or to tell. Exit at once: logging the
+// error would fail again (an orphan once spun at full CPU on "crash: write EPIPE", its memory
+// growing by the failed lines).
+process.stderr.on("error", () => process.exit(1));
+
+let crashing = false;
 process.on("uncaughtException", (e) => {
+  if (crashing) process.exit(1); // a crash while reporting one: stop
+  crashing = true;
   log("error", `crash: ${e.stack ?? e.message}`);
   void exitAfterFlush(1, 500);
 });

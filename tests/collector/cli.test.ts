@@ -94,6 +94,19 @@ describe("process lifecycle", () => {
     await until("orphaned collector to exit", () => !alive(), 15_000, 100);
   });
 
+  it("exits when its stderr pipe breaks (the plugin's process gone), instead of logging the failure forever", async () => {
+    const ring = join(dir, "epipe-ring");
+    // a daemon that is never there: it says so once on stderr, then waits
+    const child = spawn(process.execPath, [MAIN, "--ring-path", ring, "--endpoint", "unix:///nonexistent/docker.sock", "--reconnect-max-ms", "50"], { stdio: ["ignore", "ignore", "pipe"] });
+    const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+    await new Promise<void>((res) => child.stderr!.once("data", () => res()));
+    child.stderr!.destroy(); // the read end closed: its next line is EPIPE
+    child.kill("SIGTERM"); // it says "stopping" on the way out
+    const code = await Promise.race([exited, new Promise<"running">((res) => setTimeout(() => res("running"), 15_000))]);
+    if (code === "running") child.kill("SIGKILL");
+    expect(code).toBe(1);
+  });
+
   it("maps an inherited memory file with --ring-fd 3 (host-initialized or all zero)", async () => {
     for (const hostInit of [true, false]) {
       const p = join(dir, `fd-ring-${hostInit}`);
