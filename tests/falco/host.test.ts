@@ -111,6 +111,32 @@ describeFalco("host guarantees", () => {
     }
   }, 180_000);
 
+  it("leaves no collector behind when Falco is killed (SIGKILL: no close, its stderr pipe broken)", async () => {
+    const run = new FalcoRun({ openParams: host, rules: [rules], libraryPath: LIBRARY });
+    let pid: number | undefined;
+    try {
+      await run.waitLog(/connected to unix:/, 60_000);
+      [pid] = collectorPids(run.pid);
+      expect(pid, run.log()).toBeDefined();
+      process.kill(run.pid, "SIGKILL");
+      await run.exited;
+      // its parent gone, the collector says it is stopping (to a pipe nobody reads) and exits
+      const gone = (): boolean => {
+        try {
+          return / Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8").slice(readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")")));
+        } catch {
+          return true;
+        }
+      };
+      const end = Date.now() + 20_000;
+      while (!gone() && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+      expect(gone(), `collector ${pid} still running 20 s after Falco was killed`).toBe(true);
+    } finally {
+      if (pid !== undefined) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+      await run.stop();
+    }
+  }, 120_000);
+
   it.each([
     ["collector.node /bin/false", { collector: { node: "/bin/false" } }, "live", /exited with code 1 before it started/],
     ["collector.node /bin/true", { collector: { node: "/bin/true" } }, "live", /exited with code 0 before it started/],
