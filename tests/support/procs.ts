@@ -18,3 +18,13 @@ export function collectorPids(ppid: number): number[] {
   }
   return out;
 }
+
+/** Whether `pid` is running (neither gone nor a zombie waiting to be reaped). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
