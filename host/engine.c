@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,6 +55,14 @@ wasm_config_t *dkr_engine_config_new(void)
 	/* No proposals the extractor does not use. */
 	wasmtime_config_wasm_threads_set(config, false);
 	wasmtime_config_wasm_component_model_set(config, false);
+	/* Developers: DKR_WASM_PROFILE=perfmap (/tmp/perf-<pid>.map) or jitdump (`perf record -k 1`,
+	 * then `perf inject --jit`) names the guest's compiled functions for `perf`; it changes
+	 * no code, so a .cwasm made without it still loads. */
+	const char *profile = getenv("DKR_WASM_PROFILE");
+	if (profile != NULL && strcmp(profile, "perfmap") == 0)
+		wasmtime_config_profiler_set(config, WASMTIME_PROFILING_STRATEGY_PERFMAP);
+	else if (profile != NULL && strcmp(profile, "jitdump") == 0)
+		wasmtime_config_profiler_set(config, WASMTIME_PROFILING_STRATEGY_JITDUMP);
 	return config;
 }
 
