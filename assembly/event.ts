@@ -163,8 +163,12 @@ export function clearAllSlots(): void {
  * least 8 readable bytes (keys in the payload or the arena, arguments in their buffers).
  */
 @inline function bytesEqual(a: usize, b: usize, n: i32): bool {
-  let i: usize = 0;
   const end = <usize>n;
+  if (end < 8) return ((load<u64>(a) ^ load<u64>(b)) & ((<u64>1 << (<u64>end << 3)) - 1)) == 0;
+  return bytesEqualLong(a, b, end);   // keys of 8 bytes or more (a loop: an epoch check a turn under wasmtime)
+}
+function bytesEqualLong(a: usize, b: usize, end: usize): bool {
+  let i: usize = 0;
   for (; i + 8 <= end; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
   if (i == end) return true;
   const m: u64 = (<u64>1 << (<u64>(end - i) << 3)) - 1;
@@ -173,9 +177,14 @@ export function clearAllSlots(): void {
 
 /** The value slot of the last attribute whose decoded key equals the len bytes at k, or 0. */
 export function findAttr(k: usize, len: i32): usize {
-  for (let i = attrCount - 1; i >= 0; i--) {
+  // From the last, two entries a loop turn (each turn is an epoch check under wasmtime).
+  let i = attrCount - 1;
+  for (; i >= 1; i -= 2) {
     const e = attrs + <usize>(i * ATTR);
     if (load<i32>(e, 4) == len && bytesEqual(<usize>load<u32>(e), k, len)) return e + 8;
+    const f = e - <usize>ATTR;
+    if (load<i32>(f, 4) == len && bytesEqual(<usize>load<u32>(f), k, len)) return f + 8;
   }
+  if (i == 0 && load<i32>(attrs, 4) == len && bytesEqual(<usize>load<u32>(attrs), k, len)) return attrs + 8;
   return 0;
 }

@@ -401,26 +401,25 @@ export function extractField(id: i32, argPtr: usize, argLen: i32): i32 {
 export function extractRequests(count: i32, payloadLen: i32): void {
   if (count > MAX_REQUESTS) count = MAX_REQUESTS;
   escReset();
+  if (count <= 0) return;
   let cur = batchBuf;
   const end = batchBuf + <usize>batchCap;
   const room = <usize>payloadLen + <usize>(2 * OUT_SLACK) + 32;
   const tk = typeKind;
   const eo: usize = podman() ? <usize>F.NFIELDS : 0;   // the engine's half of the table
-  for (let i = 0; i < count; i++) {
+  // Type and Action are decoded by the parse: holding a control, they take the general path to be escaped.
+  const ctl = parseControl;
+  let i = 0;
+  do {  // one loop turn a request (each turn is an epoch check under wasmtime: no test before the first)
     const q = requestTable + <usize>(i * REQUEST);
     const id = load<i32>(q);
     const argLen = load<i32>(q, 4);
-    const argOff = load<u32>(q, 8);
     const a = answerTable + <usize>(i << 3);
     let r: i32 = -1;
     let values: usize = 0;
-    if (argLen >= 0 && (argOff > <u32>REQUEST_ARGS || <u32>argLen > <u32>REQUEST_ARGS - argOff)) r = ERR_ARG;
-    else if (end - cur < room) r = ERR_NO_ROOM;
-    else {
-      // A field of one slot or attribute (see fastKind), unless its string needs decoding.
-      // (Type and Action are decoded by the parse: holding a control, they take the general path to be escaped.)
-      const kind = argLen == -1 && <u32>id < <u32>F.NFIELDS && !(parseControl && (id == F.F_TYPE || id == F.F_ACTION))
-        ? load<u8>(fastKind + eo + <usize>id) : FK_GENERAL;
+    // A field of one slot or attribute (see fastKind), unless its string needs decoding.
+    if (argLen == -1 && <u32>id < <u32>F.NFIELDS && end - cur >= room && !(ctl && (id == F.F_TYPE || id == F.F_ACTION))) {
+      const kind = load<u8>(fastKind + eo + <usize>id);
       if (kind != FK_GENERAL) {
         r = 0;
         const f = (eo + <usize>id) << 2;
@@ -449,21 +448,40 @@ export function extractRequests(count: i32, payloadLen: i32): void {
           cur += 8;
         }
       }
-      if (r < 0) {
-        outPos = cur;
-        r = extractInto(id, requestArgs + <usize>argOff, argLen, cur);
-        cur = (outPos + 7) & ~<usize>7;
-        if (r > 0) {
-          values = cur;
-          if (r == 1) store<u64>(values, load<u64>(resultArea));
-          else copyBytes(values, resultArea, r << 3);  // bools take 4 bytes, the others 8: 8 per value covers both
-          cur += <usize>(r << 3);
-        }
-      }
+    }
+    if (r < 0) {
+      r = answerGeneral(id, argLen, load<u32>(q, 8), cur, end - cur < room);
+      if (r > 0) {
+        values = answerAt;
+        cur = answerAt + <usize>(r << 3);
+      } else cur = answerAt;
     }
     store<i32>(a, r);
     store<u32>(a, <u32>values, 4);
+  } while (++i < count);
+}
+
+/** Where answerGeneral left its values (r > 0) or the batch area's next free byte (r <= 0). */
+let answerAt: usize = 0;
+
+/**
+ * A request extractRequests does not answer from a slot: its code or number of values, which
+ * it leaves at answerAt (8 bytes each), with the batch area's next free byte after them. Apart
+ * from the loop, so that the common requests keep their values in registers.
+ */
+function answerGeneral(id: i32, argLen: i32, argOff: u32, cur: usize, noRoom: bool): i32 {
+  answerAt = cur;
+  if (argLen >= 0 && (argOff > <u32>REQUEST_ARGS || <u32>argLen > <u32>REQUEST_ARGS - argOff)) return ERR_ARG;
+  if (noRoom) return ERR_NO_ROOM;
+  outPos = cur;
+  const r = extractInto(id, requestArgs + <usize>argOff, argLen, cur);
+  cur = (outPos + 7) & ~<usize>7;
+  answerAt = cur;
+  if (r > 0) {
+    if (r == 1) store<u64>(cur, load<u64>(resultArea));
+    else copyBytes(cur, resultArea, r << 3);  // bools take 4 bytes, the others 8: 8 per value covers both
   }
+  return r;
 }
 
 // ---------------------------------------------------------------- fields of one slot or attribute

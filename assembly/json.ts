@@ -258,6 +258,16 @@ function scanString(p: usize): usize {
 
 /** The position after the run of ASCII digits at p (16 at a time; the NUL sentinel ends a run). */
 @inline function skipDigits(p: usize): usize {
+  // The first 32 bytes outside the loop: numbers of up to 31 digits (a timeNano has 19) take
+  // no loop turn, each one an epoch check under wasmtime.
+  const d0 = i8x16.lt_u(i8x16.sub(v128.load(p), i8x16.splat(0x30)), i8x16.splat(10));
+  const n0 = ctz(~i8x16.bitmask(d0));
+  p += <usize>n0;
+  if (n0 < 16) return p;
+  const d1 = i8x16.lt_u(i8x16.sub(v128.load(p), i8x16.splat(0x30)), i8x16.splat(10));
+  const n1 = ctz(~i8x16.bitmask(d1));
+  p += <usize>n1;
+  if (n1 < 16) return p;
   while (true) {
     const d = i8x16.lt_u(i8x16.sub(v128.load(p), i8x16.splat(0x30)), i8x16.splat(10));
     const n = ctz(~i8x16.bitmask(d));
@@ -503,7 +513,7 @@ let more = false;
 // (empty or null: the result is after it), 2 (another type: skipped, a type error); the
 // result is 0 on bad syntax.
 let openState: i32 = 0;
-function openContainer(p: usize, holder: i32, close: u32): usize {
+@inline function openContainer(p: usize, holder: i32, close: u32): usize {
   const c = <u32>load<u8>(p);
   const open: u32 = close == 0x7D ? 0x7B : 0x5B;
   if (c == open) {
@@ -525,6 +535,25 @@ function openContainer(p: usize, holder: i32, close: u32): usize {
   return p;
 }
 
+/**
+ * The attribute member at p if written `"key":"value"` with plain strings (no escape, ASCII,
+ * under 80 bytes) and no whitespace: its key and value into the entry at e, and the position
+ * of the value's closing quote; 0 for any other member (the general loop reads it).
+ */
+@inline function attrCompact(p: usize, e: usize): usize {
+  if (load<u8>(p) != 0x22) return 0;
+  const ks = p + 1;
+  const kq = plainEnd(ks);
+  if (kq == 0 || load<u16>(kq + 1) != 0x223A) return 0;   // `:"` after the key
+  const vs = kq + 3;
+  const vq = plainEnd(vs);
+  if (vq == 0) return 0;
+  store<u32>(e, <u32>ks);
+  store<i32>(e, <i32>(kq - ks), 4);
+  setSlot(e + 8, vs, <i32>(vq - vs), STR);
+  return vq;
+}
+
 function parseAttributes(p: usize, holder: i32): usize {
   setAttrCount(0);
   p = openContainer(p, holder, 0x7D);
@@ -532,34 +561,29 @@ function parseAttributes(p: usize, holder: i32): usize {
   let n: i32 = 0;
   let e = attrs;
   // The members as daemons write them, `"key":"value"` with plain strings (no escape, ASCII,
-  // under 80 bytes) and no whitespace, without leaving locals; at any other member the
-  // general loop below takes over at that member's start.
-  while (n < MAX_ATTRS && load<u8>(p) == 0x22) {
-    const ks = p + 1;
-    const kq = plainEnd(ks);
-    if (kq == 0 || load<u16>(kq + 1) != 0x223A) break;     // `:"` after the key
-    const vs = kq + 3;
-    const vq = plainEnd(vs);
-    if (vq == 0) break;
-    store<u32>(e, <u32>ks);
-    store<i32>(e, <i32>(kq - ks), 4);
-    setSlot(e + 8, vs, <i32>(vq - vs), STR);
+  // under 80 bytes) and no whitespace, without leaving locals, two a loop turn (each turn is an
+  // epoch check under wasmtime); at any other member the general loop below takes over at that
+  // member's start.
+  while (n < MAX_ATTRS - 1) {
+    let q = attrCompact(p, e);
+    if (q == 0) break;
     e += <usize>ATTR;
     n++;
-    const c = <u32>load<u8>(vq + 1);
-    if (c == 0x7D) {
-      setAttrCount(n);
-      return vq + 2;
-    }
-    p = vq + 1;
-    if (c == 0x2C) p = ws(p + 1);
+    if (load<u8>(q + 1) == 0x2C) p = ws(q + 2);
     else {
-      p = next(p, 0x7D);
+      p = next(q + 1, 0x7D);
       if (p == 0) return 0;
-      if (!more) {
-        setAttrCount(n);
-        return p;
-      }
+      if (!more) { setAttrCount(n); return p; }
+    }
+    q = attrCompact(p, e);
+    if (q == 0) break;
+    e += <usize>ATTR;
+    n++;
+    if (load<u8>(q + 1) == 0x2C) p = ws(q + 2);
+    else {
+      p = next(q + 1, 0x7D);
+      if (p == 0) return 0;
+      if (!more) { setAttrCount(n); return p; }
     }
   }
   while (true) {
@@ -601,11 +625,25 @@ function parseAttributes(p: usize, holder: i32): usize {
 }
 
 function parseActor(p: usize, holder: i32): usize {
-  clearSlots(S_ACTOR_ID, S_ACTOR_ID + 1);
+  store<i32>(slotAt(S_ACTOR_ID), ABSENT, 8);
   setAttrCount(0);
   p = openContainer(p, holder, 0x7D);
   if (p == 0 || openState != 1) return p;
   const d = holder + 1;
+  // ID then Attributes, as daemons write them, without a loop turn (an epoch check each under
+  // wasmtime); anything else, or more, in the loop: the same result.
+  if (rawIs(p, 5, R_ID, 0)) {
+    p = strInto(ws(p + 5), slotAt(S_ACTOR_ID), d);
+    if (p == 0) return 0;
+    p = next(p, 0x7D);
+    if (p == 0 || !more) return p;
+  }
+  if (rawIs(p, 13, R_Attributes, R_Attributes2)) {
+    p = parseAttributes(ws(p + 13), d);
+    if (p == 0) return 0;
+    p = next(p, 0x7D);
+    if (p == 0 || !more) return p;
+  }
   while (true) {
     let m = 0;
     if (rawIs(p, 5, R_ID, 0)) { m = 1; p = ws(p + 5); }
@@ -653,7 +691,11 @@ function parseCapAdd(p: usize, holder: i32): usize {
 
 /** One mount object at p (its '{'), into the record m; holder = depth of the mounts array. */
 function parseMount(p: usize, m: usize, holder: i32): usize {
-  for (let i = 0; i < 5; i++) store<i32>(m + <usize>(i * SLOT), ABSENT, 8);
+  store<i32>(m, ABSENT, 8);
+  store<i32>(m + <usize>SLOT, ABSENT, 8);
+  store<i32>(m + <usize>(2 * SLOT), ABSENT, 8);
+  store<i32>(m + <usize>(3 * SLOT), ABSENT, 8);
+  store<i32>(m + <usize>(4 * SLOT), ABSENT, 8);
   p = ws(p + 1);
   if (load<u8>(p) == 0x7D) return p + 1;
   const d = holder + 1;
@@ -702,8 +744,16 @@ function parseMounts(p: usize, holder: i32): usize {
 const C_USER = 1, C_CAPADD = 2, C_MOUNTS = 3, C_PIDMODE = 4, C_IPCMODE = 5, C_IMAGEID = 6,
   C_PRIVILEGED = 7, C_NETMODE = 8, C_READONLY = 9;
 
+// The slots of falco, falco.container and falco.exec are clear (clearAllSlots) until the first
+// such object of the event: only a repeated one clears them again, with a loop (every loop turn
+// costs an epoch check under wasmtime).
+let seenFalco = false;
+let seenContainer = false;
+let seenExec = false;
+
 function parseContainer(p: usize, holder: i32): usize {
-  clearSlots(S_C_PRIVILEGED, S_C_IMAGEID + 1);
+  if (seenContainer) clearSlots(S_C_PRIVILEGED, S_C_IMAGEID + 1);
+  seenContainer = true;
   setCapCount(0);
   setMountCount(0);
   p = openContainer(p, holder, 0x7D);
@@ -766,7 +816,8 @@ function parseContainer(p: usize, holder: i32): usize {
 }
 
 function parseExec(p: usize, holder: i32): usize {
-  clearSlots(S_E_TTY, S_E_CMDLINE + 1);
+  if (seenExec) clearSlots(S_E_TTY, S_E_CMDLINE + 1);
+  seenExec = true;
   p = openContainer(p, holder, 0x7D);
   if (p == 0 || openState != 1) return p;
   const d = holder + 1;
@@ -835,7 +886,8 @@ function isPodman(s: usize): bool {
 const podmanScratch: usize = memory.data(40, 8);
 
 function parseFalco(p: usize, holder: i32): usize {
-  clearSlots(S_ENDPOINT, S_ENGINE + 1);
+  if (seenFalco) clearSlots(S_ENDPOINT, S_ENGINE + 1);
+  seenFalco = true;
   setEnginePodman(false);
   clearTruncated();
   setCapCount(0);
@@ -889,6 +941,14 @@ const TOP_ACTION: i32 = 8;
 const TOP_STATUS: i32 = 9;
 const TOP_TIMENANO: i32 = 10;
 const TOP_HEALTHSTATUS: i32 = 11;          // Podman's health_status events (general way only)
+// The slot of each top-level member by TOP_ value, with its kind (TS_STR: a string, TS_NUM: a
+// number; 0: another member).
+const TS_NUM: u8 = 0x40;
+const TS_STR: u8 = 0x80;
+const TOP_SLOTS: usize = memory.data<u8>([
+  0, TS_STR | <u8>S_ID, TS_STR | <u8>S_TYPE, TS_NUM | <u8>S_TIME, TS_STR | <u8>S_FROM, 0, TS_STR | <u8>S_SCOPE, 0,
+  TS_STR | <u8>S_ACTION, TS_STR | <u8>S_STATUS, TS_NUM | <u8>S_TIMENANO, TS_STR | <u8>S_HEALTHSTATUS,
+]);
 const M7: u64 = 0x00FFFFFFFFFFFFFF;
 const M5: u64 = 0x000000FFFFFFFFFF;
 
@@ -947,20 +1007,14 @@ function parseTop(p: usize): usize {
         case 12: if (keyIs2(12, W_HealthStatus, W_HealthStatus2)) m = TOP_HEALTHSTATUS; break;
       }
     }
-    switch (m) {
-      case TOP_ID: p = strInto(p, slotAt(S_ID), 1); break;
-      case TOP_TYPE: p = strInto(p, slotAt(S_TYPE), 1); break;
-      case TOP_TIME: p = valueInto(p, slotAt(S_TIME), K_NUM, 1); break;
-      case TOP_FROM: p = strInto(p, slotAt(S_FROM), 1); break;
-      case TOP_ACTOR: p = parseActor(p, 1); break;
-      case TOP_SCOPE: p = strInto(p, slotAt(S_SCOPE), 1); break;
-      case TOP_FALCO: p = parseFalco(p, 1); break;
-      case TOP_ACTION: p = strInto(p, slotAt(S_ACTION), 1); break;
-      case TOP_STATUS: p = strInto(p, slotAt(S_STATUS), 1); break;
-      case TOP_TIMENANO: p = valueInto(p, slotAt(S_TIMENANO), K_NUM, 1); break;
-      case TOP_HEALTHSTATUS: p = strInto(p, slotAt(S_HEALTHSTATUS), 1); break;
-      default: p = skipValue(p, 1);
-    }
+    // One inlined string scan for every string member (and no jump table): the slot of each
+    // member, with its kind, from TOP_SLOTS.
+    const t = <u32>load<u8>(TOP_SLOTS + <usize>m);
+    if (t >= <u32>TS_STR) p = strInto(p, slotAt(<i32>(t & 31)), 1);
+    else if (t >= <u32>TS_NUM) p = valueInto(p, slotAt(<i32>(t & 31)), K_NUM, 1);
+    else if (m == TOP_ACTOR) p = parseActor(p, 1);
+    else if (m == TOP_FALCO) p = parseFalco(p, 1);
+    else p = skipValue(p, 1);
     if (p == 0) return 0;
     p = next(p, 0x7D);
     if (p == 0 || !more) return p;
@@ -974,8 +1028,10 @@ function parseTop(p: usize): usize {
  * value must be one nothing else uses). The arena cannot overflow: a string with an escape
  * decodes to fewer bytes than it has between its quotes.
  */
-function decodeSlot(s: usize): void {
-  if (slotTag(s) != STRESC) return;
+@inline function decodeSlot(s: usize): void {
+  if (slotTag(s) == STRESC) decodeSlotEsc(s);
+}
+function decodeSlotEsc(s: usize): void {
   const n = decodeString(slotPtr(s), slotLen(s), arenaPos);
   setSlot(s, arenaPos, n, STR);
   store<u8>(arenaPos + <usize>n, 0);
@@ -1024,8 +1080,10 @@ function finish(): void {
     const n = slotLen(a);
     let split = -1;
     // The first ": " (16 bytes at a time: most actions have none; the action is followed by
-    // 16 readable bytes, in the payload or the arena).
-    for (let i = 0; i + 1 < n; i += 16) {
+    // 16 readable bytes, in the payload or the arena). An action of up to 16 bytes with no ':'
+    // takes no loop turn (each one an epoch check under wasmtime).
+    const first = i8x16.bitmask(i8x16.eq(v128.load(p), i8x16.splat(0x3A)));
+    if (first != 0 || n > 16) for (let i = 0; i + 1 < n; i += 16) {
       let m = i8x16.bitmask(i8x16.eq(v128.load(p + <usize>i), i8x16.splat(0x3A)));
       while (m != 0) {
         const j = i + ctz(m);
@@ -1053,6 +1111,9 @@ export function parseEvent(len: i32): i32 {
   typeErr = false;
   arenaPos = arenaBuf;
   clearAllSlots();
+  seenFalco = false;
+  seenContainer = false;
+  seenExec = false;
   setEnginePodman(false);
   clearTruncated();
   setAttrCount(0);
