@@ -5,7 +5,7 @@
 //      start time in detail: idle, 1,000 events/s, burst)
 //   4. the per-line cost of reading a line (the extractor module under V8: validation, exact time,
 //      type, action) against JSON.parse alone, and of FNV-1a 64 (once per publication, for last_hash)
-// Targets: ≥ 100,000 events/s, p99 ≤ 2 ms, RSS ≤ 100 MiB. Prints a table; exit 1 if a target is missed
+// Targets: ≥ 100,000 events/s, p99 ≤ 2 ms, private memory (RssAnon) ≤ 100 MiB. Prints a table; exit 1 if a target is missed
 // only with --strict.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
@@ -160,9 +160,12 @@ const rows = [
   ["latency at 1,000 events/s after the first " + STARTUP_S + " s, p99 (ms)", pct(99).toFixed(3), "≤ 2", pct(99) <= 2],
   ["latency at 1,000 events/s after the first " + STARTUP_S + " s, max (ms)", (sorted[sorted.length - 1] / 1000).toFixed(3), "", true],
   [`  the first ${STARTUP_S} s (start-up, page trim at 2 s): p50 / p99 / max (ms)`, `${percentile(startup, 50).toFixed(3)} / ${percentile(startup, 99).toFixed(3)} / ${percentile(startup, 100).toFixed(3)}`, "", true],
-  ["collector peak RSS, throughput run (MiB)", (tp.peakKiB / 1024).toFixed(1), "≤ 100", tp.peakKiB / 1024 <= 100],
-  ["collector peak RSS, latency run (MiB)", (lat.peakKiB / 1024).toFixed(1), "≤ 100", lat.peakKiB / 1024 <= 100],
-  ["  of which private (RssAnon), throughput / latency (MiB)", `${(tp.peakAnonKiB / 1024).toFixed(1)} / ${(lat.peakAnonKiB / 1024).toFixed(1)}`, "", true],
+  // The target is on private memory (RssAnon), as in bench/collector-footprint.mjs: VmRSS also
+  // counts the ring (shared with Falco) and the executable's file pages, which the throughput
+  // run, over before the start-up pages are given back (2 s), holds nearly all of.
+  ["collector peak private memory (RssAnon), throughput run (MiB)", (tp.peakAnonKiB / 1024).toFixed(1), "≤ 100", tp.peakAnonKiB / 1024 <= 100],
+  ["collector peak private memory (RssAnon), latency run (MiB)", (lat.peakAnonKiB / 1024).toFixed(1), "≤ 100", lat.peakAnonKiB / 1024 <= 100],
+  ["  VmRSS with the ring and the executable's pages, throughput / latency (MiB)", `${(tp.peakKiB / 1024).toFixed(1)} / ${(lat.peakKiB / 1024).toFixed(1)}`, "", true],
   [`JSON.parse alone, for comparison (ns/line, ${sample.length} B line)`, nsParseOnly.toFixed(0), "", true],
   ["parseEvent: the extractor module (dkr_scan) + type/action (ns/line)", nsExact.toFixed(0), "", true],
   ["FNV-1a 64 of the line (ns; once per publication, not per event)", nsHash.toFixed(0), "", true],
