@@ -71,6 +71,14 @@ export const DAEMON_BUFFER = 256;
 const HOLD_MAX = 4096;
 /** How long the replay of a resumed stream may take before its resume point counts as gone. */
 export const RESUME_DEADLINE_MS = 5000;
+/**
+ * For the first FAST_RETRY_WINDOW_MS of an outage the reconnect backoff stays at FAST_RETRY_MS at
+ * most: a daemon that restarts keeps only its last 256 events, so every moment between its API
+ * coming back and the resubscription can evict an event nobody can count. A connection attempt
+ * costs nothing next to that; an outage that lasts backs off up to reconnectMaxMs.
+ */
+export const FAST_RETRY_MS = 250;
+export const FAST_RETRY_WINDOW_MS = 60_000;
 /** The lines a reconnect's replay is deduplicated against. */
 const RECENT_LINES = 1024;
 /** Lines longer than this are remembered by hash, not by reference (a reference keeps its chunk alive). */
@@ -597,7 +605,8 @@ export class LiveSource {
         };
       });
       this.wake = null;
-      backoff = Math.min(backoff * 2, this.o.reconnectMaxMs);
+      const young = this.disconnectedAt !== null && nowNs() - this.disconnectedAt < BigInt(FAST_RETRY_WINDOW_MS) * 1_000_000n;
+      backoff = Math.min(backoff * 2, this.o.reconnectMaxMs, young ? FAST_RETRY_MS : Infinity);
     }
     if (this.duplicates > 0) log("debug", `${this.url}: ${this.duplicates} replayed duplicates removed`);
   }

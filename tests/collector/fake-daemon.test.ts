@@ -250,6 +250,31 @@ describe("stream", () => {
     await until("connected gauge", () => r.get("connected") === 1n);
   });
 
+  it("meets a daemon back from a 3.5 s restart within half a second (default backoff ceiling of 5 s)", async () => {
+    // A restarted dockerd keeps only its last 256 events: whatever it makes between its API coming
+    // back and the resubscription can be evicted, and nobody can count that. With the backoff
+    // doubling up to 5 s the collector came back up to 3 s late (attempts at 0.1, 0.3, 0.7, 1.5,
+    // 3.1, 6.3 s into the outage); a young outage is retried every 250 ms at most.
+    const sock = join(suite.dir(), `restart-${n++}.sock`);
+    const first = new FakeDaemon(sock);
+    await first.start();
+    const ring = join(suite.dir(), `ring-${n++}`);
+    collector(["--ring-path", ring, "--endpoint", `unix://${sock}`]);
+    await first.waitForStreams();
+    const r = await RingReader.open(ring);
+    await first.stop();
+    await r.waitFor("disconnect", (x) => x.kind === 2 && x.json.Action === "disconnect");
+    await new Promise((res) => setTimeout(res, 3500));
+    const again = new FakeDaemon(sock);
+    await again.start();
+    suite.track(again);
+    const t0 = performance.now();
+    await again.waitForStreams();
+    const ms = performance.now() - t0;
+    expect(ms, `resubscribed ${ms.toFixed(0)} ms after the daemon came back`).toBeLessThan(500);
+    await r.waitFor("reconnect", (x) => x.kind === 2 && x.json.Action === "reconnect");
+  });
+
   it("multiplexes several daemons into one ring, tagged with their endpoint", async () => {
     const a = await fake();
     const b = await fake({ startTs: 1795786268000000000n });
