@@ -59,6 +59,9 @@ s_exec() {
   docker exec sc-exec /bin/sh -c true; pace
   docker exec -t sc-exec cat /etc/passwd >/dev/null; pace
   docker exec -u 1000 sc-exec busybox sh -c 'echo x' >/dev/null; pace
+  docker exec sc-exec env sh -c 'id' >/dev/null; pace         # a shell through env: still a shell exec
+  docker exec sc-exec env X=1 /bin/sh -c true; pace
+  docker exec sc-exec env ls / >/dev/null; pace                # env running no shell: any exec
   docker rm -f "$c" >/dev/null
 }
 s_privileged() {

@@ -1,6 +1,7 @@
 // A small evaluator for the part of Falco's condition language the docker rules use:
 // and / or / not, parentheses, macros, lists, the operators = != in intersects exists
-// startswith endswith contains glob, and fields with a [key] argument. It lets the tests run
+// startswith endswith contains glob regex (a whole-value match, as Falco's RE2 FullMatch), and fields
+// with a [key] argument. It lets the tests run
 // every rule of rules/docker_rules.yaml on recorded events through the real extractor.
 // It is deliberately strict: anything it does not understand is an error, not a non-match.
 
@@ -17,7 +18,7 @@ type Node =
 
 const UNARY = new Set(["exists"]);
 const LIST_OPS = new Set(["in", "intersects", "pmatch"]);
-const BIN_OPS = new Set(["=", "==", "!=", "<", "<=", ">", ">=", "startswith", "endswith", "contains", "icontains", "glob"]);
+const BIN_OPS = new Set(["=", "==", "!=", "<", "<=", ">", ">=", "startswith", "endswith", "contains", "icontains", "glob", "regex"]);
 
 function tokenize(src: string): string[] {
   const out: string[] = [];
@@ -136,6 +137,7 @@ export function evaluate(n: Node, read: FieldReader): boolean {
         case "contains": return vals.some((v) => v.includes(n.values[0]!));
         case "icontains": return vals.some((v) => v.toLowerCase().includes(n.values[0]!.toLowerCase()));
         case "glob": return vals.some((v) => globMatch(n.values[0]!, v));
+        case "regex": { const re = new RegExp(`^(?:${n.values[0]!})$`, "s"); return vals.some((v) => re.test(v)); }
         default: {
           const a = BigInt(vals[0]!); const b = BigInt(n.values[0]!);
           if (n.op === "<") return a < b;

@@ -51,6 +51,26 @@ describe("rules/docker_rules.yaml", () => {
     for (const [name, cond] of rs.macros) for (const ref of fieldsOf(parseCondition(cond, rs))) checkRef(ref, `macro ${name}`);
   });
 
+  it("docker_exec_shell's regex names exactly the shells of docker_shell_binaries, and catches them behind a wrapper only", () => {
+    const shells = docs.find((d) => d.list === "docker_shell_binaries")?.items?.map(String) ?? [];
+    const cond = docs.find((d) => d.macro === "docker_exec_shell")?.condition ?? "";
+    const m = /regex '\(\.\* \)\?\(\[\^ \]\*\/\)\?\(([a-z|]+)\)\( \.\*\)\?'/.exec(cond);
+    expect(m, cond).not.toBeNull();
+    expect(m![1]!.split("|").sort()).toEqual([...shells].sort());
+    const macro = parseCondition("docker_exec_shell", rs);
+    const shell = (exe: string, args: string): boolean =>
+      evaluate(macro, (field) => (field === "docker.exec.exe" ? [exe] : field === "docker.exec.args" ? [args] : []));
+    expect(shell("sh", "-c id")).toBe(true);
+    expect(shell("env", "sh -c id")).toBe(true);
+    expect(shell("env", "X=1 /bin/bash")).toBe(true);
+    expect(shell("nice", "-n 5 /usr/bin/zsh -l")).toBe(true);
+    expect(shell("timeout", "60 busybox sh")).toBe(true);
+    expect(shell("env", "ls /")).toBe(false);
+    expect(shell("env", "shx")).toBe(false);                 // a word that only starts like a shell
+    expect(shell("env", "ls /tmp/sh.d")).toBe(false);
+    expect(shell("cat", "/bin/sh")).toBe(false);             // not a wrapper: reading a shell is no shell
+  });
+
   it("names the container (id, name, image) in the output of every container rule", () => {
     for (const r of rules.filter((r) => /docker_container|docker_exec_start/.test(r.condition))) {
       for (const f of ["%docker.container.id", "%docker.container.name", "%docker.container.image"]) expect(r.output, r.rule).toContain(f);
