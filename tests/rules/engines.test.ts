@@ -60,10 +60,17 @@ function values(field: string): string {
   return typeof v === "number" ? "" : v.map(String).join(",");
 }
 
+/**
+ * An exec's command line as a key: Docker writes a command without arguments with a trailing
+ * space (its action is the program, a space and the joined arguments: "exec_start: id "),
+ * Podman's exec inspect does not ("id").
+ */
+const cmdKey = (c: string): string => c.replace(/ $/, "");
+
 /** What the event is about, in words no engine changes. */
 function keyOf(): string {
   const type = values("docker.type");
-  if (type === "container") return `container|${values("docker.container.name")}|${values("docker.action.name")}|${values("docker.exec.cmdline")}`;
+  if (type === "container") return `container|${values("docker.container.name")}|${values("docker.action.name")}|${cmdKey(values("docker.exec.cmdline"))}`;
   return `${type}|${values("docker.action.name")}`;
 }
 
@@ -132,7 +139,7 @@ function falcoKeys(got: Alert[]): string[] {
     const v = (k: string): string => (f[k] === undefined || f[k] === null ? "" : String(f[k]));
     const type = v("docker.type");
     const key = type === "container"
-      ? `container|${v("docker.container.name")}|${v("docker.action.name")}|${v("docker.exec.cmdline")}`
+      ? `container|${v("docker.container.name")}|${v("docker.action.name")}|${cmdKey(v("docker.exec.cmdline"))}`
       : `${type}|${v("docker.action.name")}`;
     return `${a.rule} @ ${key}`;
   }).sort();
